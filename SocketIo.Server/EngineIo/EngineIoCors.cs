@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Http;
+
+namespace SocketIo.Server.EngineIo;
+
+/// <summary>The npm <c>cors</c> package's behaviour, as engine.io applies it to its own requests.</summary>
+internal static class EngineIoCors
+{
+    /// <summary>Adds CORS headers; returns true when the request was a preflight and has been answered (204).</summary>
+    public static bool Apply(EngineIoCorsOptions cors, HttpContext context)
+    {
+        var request = context.Request;
+        var headers = context.Response.Headers;
+        var origin = request.Headers.Origin.ToString();
+
+        if (cors.Origins.Count == 1 && cors.Origins[0] == "*" && !cors.ReflectOrigin)
+        {
+            headers.AccessControlAllowOrigin = "*";
+        }
+        else
+        {
+            if ((cors.ReflectOrigin && origin.Length > 0) || (origin.Length > 0 && cors.Origins.Contains(origin)))
+            {
+                headers.AccessControlAllowOrigin = origin;
+            }
+
+            headers.Append("Vary", "Origin");
+        }
+
+        if (cors.Credentials)
+        {
+            headers.AccessControlAllowCredentials = "true";
+        }
+
+        if (cors.ExposedHeaders is not null)
+        {
+            headers.AccessControlExposeHeaders = cors.ExposedHeaders;
+        }
+
+        if (!HttpMethods.IsOptions(request.Method))
+        {
+            return false;
+        }
+
+        headers.AccessControlAllowMethods = cors.Methods;
+        if (cors.AllowedHeaders is not null)
+        {
+            headers.AccessControlAllowHeaders = cors.AllowedHeaders;
+        }
+        else if (request.Headers.AccessControlRequestHeaders.Count > 0)
+        {
+            headers.AccessControlAllowHeaders = request.Headers.AccessControlRequestHeaders.ToString();
+            headers.Append("Vary", "Access-Control-Request-Headers");
+        }
+
+        if (cors.MaxAge is { } maxAge)
+        {
+            headers.AccessControlMaxAge = ((long)maxAge.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        context.Response.ContentLength = 0;
+        return true;
+    }
+}

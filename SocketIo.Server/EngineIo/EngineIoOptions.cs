@@ -1,0 +1,77 @@
+namespace SocketIo.Server.EngineIo;
+
+/// <summary>Engine.IO server options; every default is the Node reference's (engine.io server.ts).</summary>
+public sealed class EngineIoOptions
+{
+    /// <summary>The name of the long-polling transport.</summary>
+    public const string Polling = "polling";
+
+    /// <summary>The name of the WebSocket transport.</summary>
+    public const string WebSocket = "websocket";
+
+    /// <summary>Interval between server pings. Node: <c>pingInterval</c>, default 25000 ms.</summary>
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromMilliseconds(25000);
+
+    /// <summary>How long to wait for a pong after a ping is queued. Node: <c>pingTimeout</c>, default 20000 ms.</summary>
+    public TimeSpan PingTimeout { get; set; } = TimeSpan.FromMilliseconds(20000);
+
+    /// <summary>How long an unfinished upgrade may take. Node: <c>upgradeTimeout</c>, default 10000 ms.</summary>
+    public TimeSpan UpgradeTimeout { get; set; } = TimeSpan.FromMilliseconds(10000);
+
+    /// <summary>Largest message or POST body in bytes; also the handshake's <c>maxPayload</c>. Node: <c>maxHttpBufferSize</c>, default 1e6.</summary>
+    public long MaxHttpBufferSize { get; set; } = 1_000_000;
+
+    /// <summary>Enabled transports, in order. Node: <c>transports</c>, default <c>["polling", "websocket"]</c>.</summary>
+    public IList<string> Transports { get; } = new List<string> { Polling, WebSocket };
+
+    /// <summary>Whether a polling session may upgrade to WebSocket. Node: <c>allowUpgrades</c>, default true.</summary>
+    public bool AllowUpgrades { get; set; } = true;
+
+    /// <summary>
+    /// Decides whether a handshake is accepted. Return <c>null</c> to accept, or an error message to refuse with
+    /// HTTP 403 <c>{"code":4,"message":…}</c>. Node: <c>allowRequest(req, callback)</c>.
+    /// </summary>
+    public Func<EngineIoRequest, CancellationToken, ValueTask<string?>>? AllowRequest { get; set; }
+
+    /// <summary>Sends the sid in a cookie on the handshake. Node: <c>cookie</c>, default off.</summary>
+    public EngineIoCookieOptions? Cookie { get; set; }
+
+    /// <summary>engine.io-style CORS handling for this endpoint. Node: <c>cors</c>, default off.</summary>
+    public EngineIoCorsOptions? Cors { get; set; }
+
+    /// <summary>WebSocket per-message deflate. Node: <c>perMessageDeflate</c>, default off.</summary>
+    public bool PerMessageDeflate { get; set; }
+
+    /// <summary>
+    /// Polling responses at least this long are compressed when the client accepts gzip or deflate;
+    /// <c>null</c> disables it. Node: <c>httpCompression.threshold</c>, default 1024.
+    /// </summary>
+    public int? HttpCompressionThreshold { get; set; } = 1024;
+
+    /// <summary>How long a polling transport that is asked to close waits for the next GET (Node: polling <c>closeTimeout</c>, 30 s).</summary>
+    public TimeSpan PollingCloseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Clock for heartbeats and timeouts; tests substitute a fake.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    internal void Validate()
+    {
+        if (PingInterval <= TimeSpan.Zero || PingTimeout <= TimeSpan.Zero || UpgradeTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PingInterval), "Engine.IO timings must be positive.");
+        }
+
+        if (MaxHttpBufferSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxHttpBufferSize), "MaxHttpBufferSize must be positive.");
+        }
+
+        foreach (var t in Transports)
+        {
+            if (t is not (Polling or WebSocket))
+            {
+                throw new ArgumentException($"Unknown transport '{t}'.", nameof(Transports));
+            }
+        }
+    }
+}

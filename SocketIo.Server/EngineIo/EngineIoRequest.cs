@@ -1,0 +1,83 @@
+using System.Net;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace SocketIo.Server.EngineIo;
+
+/// <summary>
+/// A snapshot of the HTTP request that opened a session (Node: <c>socket.request</c>). It copies what the
+/// upper layers need so that no <see cref="HttpContext"/> is kept alive after its request ends.
+/// </summary>
+public sealed class EngineIoRequest
+{
+    internal EngineIoRequest(
+        string method,
+        string url,
+        IReadOnlyDictionary<string, StringValues> headers,
+        IReadOnlyDictionary<string, StringValues> query,
+        IPAddress? remoteAddress,
+        bool isSecure,
+        ClaimsPrincipal user)
+    {
+        Method = method;
+        Url = url;
+        Headers = headers;
+        Query = query;
+        RemoteAddress = remoteAddress;
+        IsSecure = isSecure;
+        User = user;
+    }
+
+    /// <summary>The HTTP method.</summary>
+    public string Method { get; }
+
+    /// <summary>Path and query as received (Node: <c>req.url</c>).</summary>
+    public string Url { get; }
+
+    /// <summary>Request headers; names are case-insensitive.</summary>
+    public IReadOnlyDictionary<string, StringValues> Headers { get; }
+
+    /// <summary>Query string values.</summary>
+    public IReadOnlyDictionary<string, StringValues> Query { get; }
+
+    /// <summary>The client address.</summary>
+    public IPAddress? RemoteAddress { get; }
+
+    /// <summary>Whether the request came over TLS.</summary>
+    public bool IsSecure { get; }
+
+    /// <summary>The authenticated user of the request (ASP.NET authentication).</summary>
+    public ClaimsPrincipal User { get; }
+
+    /// <summary>The first value of a query parameter, or null.</summary>
+    public string? GetQuery(string name) => Query.TryGetValue(name, out var v) && v.Count > 0 ? v[^1] : null;
+
+    /// <summary>The first value of a header, or null.</summary>
+    public string? GetHeader(string name) => Headers.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null;
+
+    internal static EngineIoRequest From(HttpContext context)
+    {
+        var request = context.Request;
+        var headers = new Dictionary<string, StringValues>(request.Headers.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var h in request.Headers)
+        {
+            headers[h.Key] = h.Value;
+        }
+
+        var query = new Dictionary<string, StringValues>(request.Query.Count, StringComparer.Ordinal);
+        foreach (var q in request.Query)
+        {
+            query[q.Key] = q.Value;
+        }
+
+        return new EngineIoRequest(
+            request.Method,
+            string.Concat(request.PathBase.Value, request.Path.Value, request.QueryString.Value),
+            headers,
+            query,
+            context.Connection.RemoteIpAddress,
+            request.IsHttps,
+            context.User);
+    }
+}

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace SocketIo.Server.EngineIo;
+
+public sealed partial class EngineIoServer
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Engine.IO session {Sid} opened over {Transport}")]
+    private static partial void LogSessionOpened(ILogger logger, string sid, string transport);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Debug, Message = "Engine.IO session {Sid} closed")]
+    private static partial void LogSessionClosed(ILogger logger, string sid);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Debug, Message = "Engine.IO request refused with code {Code}: {Message}")]
+    private static partial void LogRequestRefused(ILogger logger, int code, string message);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "An Engine.IO handler threw")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "AllowRequest threw; the handshake is refused")]
+    private static partial void LogAllowRequestFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,328 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SocketIo.Server.EngineIo.Transports;
+
+namespace SocketIo.Server.EngineIo;
+
+/// <summary>
+/// The Engine.IO v4 server core (Node: engine.io <c>Server</c>): verifies requests, performs handshakes, routes
+/// polling requests and WebSocket upgrades to sessions. Host-neutral: it serves whatever <see cref="HttpContext"/>
+/// the endpoint hands it.
+/// </summary>
+public sealed partial class EngineIoServer
+{
+    private readonly ConcurrentDictionary<string, EngineIoSocket> _clients = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
+    private int _clientsCount;
+
+    /// <summary>Creates a server with the given options and handler.</summary>
+    public EngineIoServer(EngineIoOptions options, EngineIoHandler handler, ILogger<EngineIoServer>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(handler);
+        options.Validate();
+        Options = options;
+        Handler = handler;
+        _logger = logger ?? NullLogger<EngineIoServer>.Instance;
+    }
+
+    /// <summary>The options in force.</summary>
+    public EngineIoOptions Options { get; }
+
+    /// <summary>The handler that receives session events.</summary>
+    public EngineIoHandler Handler { get; }
+
+    /// <summary>The number of open sessions (Node: <c>clientsCount</c>).</summary>
+    public int ClientsCount => Volatile.Read(ref _clientsCount);
+
+    /// <summary>Looks up an open session by sid.</summary>
+    public bool TryGetClient(string sid, out EngineIoSocket? socket) => _clients.TryGetValue(sid, out socket);
+
+    /// <summary>The open sessions.</summary>
+    public ICollection<EngineIoSocket> Clients => _clients.Values;
+
+    /// <summary>Closes every session (Node: <c>engine.close()</c>).</summary>
+    public void CloseAll()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.Close(discard: true);
+        }
+    }
+
+    internal IReadOnlyList<string> UpgradesFor(string transport) =>
+        Options.AllowUpgrades && transport == EngineIoOptions.Polling && Options.Transports.Contains(EngineIoOptions.WebSocket)
+            ? [EngineIoOptions.WebSocket]
+            : [];
+
+    internal void OnSocketClosed(EngineIoSocket socket)
+    {
+        if (_clients.TryRemove(new KeyValuePair<string, EngineIoSocket>(socket.Id, socket)))
+        {
+            Interlocked.Decrement(ref _clientsCount);
+        }
+
+        LogSessionClosed(_logger, socket.Id);
+    }
+
+    /// <summary>Serves one Engine.IO HTTP request or WebSocket upgrade (Node: <c>handleRequest</c> / <c>handleUpgrade</c>).</summary>
+    public async Task HandleRequestAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            await HandleCoreAsync(context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client went away; there is nobody left to answer.
+        }
+    }
+
+    private async Task HandleCoreAsync(HttpContext context)
+    {
+        if (Options.Cors is { } cors && EngineIoCors.Apply(cors, context))
+        {
+            return; // preflight answered
+        }
+
+        var isUpgrade = context.WebSockets.IsWebSocketRequest;
+        var query = context.Request.Query;
+        var transport = query["transport"].ToString();
+        var sid = query["sid"].ToString();
+
+        var verdict = await VerifyAsync(context, isUpgrade, transport, sid).ConfigureAwait(false);
+        if (verdict is { } failure)
+        {
+            await RejectAsync(context, isUpgrade, failure.Code, failure.Message, failure.Context).ConfigureAwait(false);
+            return;
+        }
+
+        if (sid.Length > 0)
+        {
+            var client = _clients[sid];
+            if (isUpgrade)
+            {
+                await UpgradeAsync(context, client).ConfigureAwait(false);
+            }
+            else if (client.CurrentTransport is PollingTransport polling)
+            {
+                await polling.HandleRequestAsync(context).ConfigureAwait(false);
+            }
+            else
+            {
+                // A plain HTTP request naming the websocket transport of a WebSocket session.
+                await RejectAsync(context, false, EngineIoErrorCode.BadRequest, null, new() { ["name"] = "TRANSPORT_MISMATCH" }).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await HandshakeAsync(context, isUpgrade, transport).ConfigureAwait(false);
+    }
+
+    private async ValueTask<Failure?> VerifyAsync(HttpContext context, bool isUpgrade, string transport, string sid)
+    {
+        if (!Options.Transports.Contains(transport))
+        {
+            return new Failure(EngineIoErrorCode.UnknownTransport, null, new() { ["transport"] = transport });
+        }
+
+        var origin = context.Request.Headers.Origin;
+        if (origin.Count > 0 && HasInvalidHeaderChar(origin.ToString()))
+        {
+            return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "INVALID_ORIGIN", ["origin"] = origin.ToString() });
+        }
+
+        if (sid.Length > 0)
+        {
+            if (!_clients.TryGetValue(sid, out var client))
+            {
+                return new Failure(EngineIoErrorCode.UnknownSid, null, new() { ["sid"] = sid });
+            }
+
+            var previous = client.TransportName;
+            if (!isUpgrade && previous != transport)
+            {
+                return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "TRANSPORT_MISMATCH", ["transport"] = transport, ["previousTransport"] = previous });
+            }
+
+            if (context.Request.Query["EIO"] != "4")
+            {
+                return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "PROTOCOL_MISMATCH", ["protocol"] = 3, ["previousProtocol"] = 4 });
+            }
+
+            return null;
+        }
+
+        if (!HttpMethods.IsGet(context.Request.Method))
+        {
+            return new Failure(EngineIoErrorCode.BadHandshakeMethod, null, new() { ["method"] = context.Request.Method });
+        }
+
+        if (transport == EngineIoOptions.WebSocket && !isUpgrade)
+        {
+            return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "TRANSPORT_HANDSHAKE_ERROR" });
+        }
+
+        if (Options.AllowRequest is { } allow)
+        {
+            string? refusal;
+            try
+            {
+                refusal = await allow(EngineIoRequest.From(context), context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogAllowRequestFailed(_logger, ex);
+                refusal = EngineIoErrors.MessageOf(EngineIoErrorCode.Forbidden);
+            }
+
+            if (refusal is not null)
+            {
+                return new Failure(EngineIoErrorCode.Forbidden, refusal, new() { ["message"] = refusal });
+            }
+        }
+
+        // Only the exact string "4" is v4; anything else would be v3, which is not supported (server.ts handshake).
+        if (context.Request.Query["EIO"] != "4")
+        {
+            return new Failure(EngineIoErrorCode.UnsupportedProtocolVersion, null, new() { ["protocol"] = 3 });
+        }
+
+        return null;
+    }
+
+    private async Task RejectAsync(HttpContext context, bool isUpgrade, EngineIoErrorCode code, string? message, Dictionary<string, object?> errorContext)
+    {
+        var text = message ?? EngineIoErrors.MessageOf(code);
+        LogRequestRefused(_logger, (int)code, text);
+        NotifyConnectionError(context, code, EngineIoErrors.MessageOf(code), errorContext);
+        var response = context.Response;
+        if (response.HasStarted)
+        {
+            return;
+        }
+
+        if (isUpgrade)
+        {
+            // Failed upgrades get a plain-text 400 and the connection is dropped (server.ts abortUpgrade).
+            response.StatusCode = StatusCodes.Status400BadRequest;
+            response.Headers.Connection = "close";
+            response.ContentType = "text/html";
+            var bytes = Encoding.UTF8.GetBytes(text);
+            response.ContentLength = bytes.Length;
+            await response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        response.StatusCode = EngineIoErrors.StatusOf(code);
+        response.ContentType = "application/json";
+        var body = Encoding.UTF8.GetBytes($"{{\"code\":{(int)code},\"message\":{System.Text.Json.JsonSerializer.Serialize(text)}}}");
+        response.ContentLength = body.Length;
+        await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private void NotifyConnectionError(HttpContext context, EngineIoErrorCode code, string message, Dictionary<string, object?> errorContext)
+    {
+        try
+        {
+            Handler.OnConnectionError(new EngineIoConnectionError(EngineIoRequest.From(context), code, message, errorContext));
+        }
+        catch (Exception ex)
+        {
+            LogHandlerFailed(_logger, ex);
+        }
+    }
+
+    private async Task HandshakeAsync(HttpContext context, bool isUpgrade, string transportName)
+    {
+        var id = Base64Id.Generate();
+        if (Options.Cookie is { } cookie)
+        {
+            context.Response.Headers.Append("Set-Cookie", cookie.Serialize(id));
+        }
+
+        var request = EngineIoRequest.From(context);
+        if (isUpgrade)
+        {
+            var ws = await AcceptWebSocketAsync(context).ConfigureAwait(false);
+            var transport = new WebSocketTransport(ws, Options);
+            var socket = Register(id, transport, request);
+            var run = transport.RunAsync(context.RequestAborted);
+            Connect(socket);
+            await run.ConfigureAwait(false);
+        }
+        else
+        {
+            var transport = new PollingTransport(Options);
+            var socket = Register(id, transport, request);
+            // The handshake GET is the session's first poll: it carries the open packet (server.ts handshake).
+            var poll = transport.HandleRequestAsync(context);
+            Connect(socket);
+            await poll.ConfigureAwait(false);
+        }
+    }
+
+    private EngineIoSocket Register(string id, EngineTransport transport, EngineIoRequest request)
+    {
+        var socket = new EngineIoSocket(id, this, transport, request);
+        _clients[id] = socket;
+        Interlocked.Increment(ref _clientsCount);
+        socket.Open();
+        return socket;
+    }
+
+    private void Connect(EngineIoSocket socket)
+    {
+        LogSessionOpened(_logger, socket.Id, socket.TransportName);
+        try
+        {
+            Handler.OnConnection(socket);
+        }
+        catch (Exception ex)
+        {
+            LogHandlerFailed(_logger, ex);
+            socket.Close();
+        }
+    }
+
+    private async Task UpgradeAsync(HttpContext context, EngineIoSocket client)
+    {
+        var ws = await AcceptWebSocketAsync(context).ConfigureAwait(false);
+        var transport = new WebSocketTransport(ws, Options);
+        if (client.CurrentTransport is not PollingTransport || !client.TryBeginUpgrade(transport))
+        {
+            // A second WebSocket for a session that is upgrading or upgraded: accepted, then closed (server.ts onWebSocket).
+            transport.Close();
+        }
+
+        await transport.RunAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private Task<System.Net.WebSockets.WebSocket> AcceptWebSocketAsync(HttpContext context) =>
+        context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            DangerousEnableCompression = Options.PerMessageDeflate,
+            KeepAliveInterval = TimeSpan.Zero, // Engine.IO has its own heartbeat.
+        });
+
+    /// <summary>The reference's check for invalid header characters (Node _http_common checkInvalidHeaderChar).</summary>
+    internal static bool HasInvalidHeaderChar(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c > 255 || (c < 32 && c != '\t') || c == 127)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private readonly record struct Failure(EngineIoErrorCode Code, string? Message, Dictionary<string, object?> Context);
+}

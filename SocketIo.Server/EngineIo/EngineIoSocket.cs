@@ -1,0 +1,401 @@
+using System.Text.Json;
+using SocketIo.Server.EngineIo.Transports;
+
+namespace SocketIo.Server.EngineIo;
+
+/// <summary>
+/// One Engine.IO session (Node: engine.io <c>Socket</c>): the handshake, the write buffer, the server→client heartbeat,
+/// the polling→WebSocket upgrade and the close rules. State changes happen under one lock; callbacks to the
+/// <see cref="EngineIoHandler"/> happen outside it.
+/// </summary>
+public sealed partial class EngineIoSocket : IEngineTransportListener
+{
+    private readonly object _gate = new();
+    private readonly EngineIoServer _server;
+    private readonly EngineIoOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ITimer _pingIntervalTimer;
+    private readonly ITimer _pingTimeoutTimer;
+    private List<EnginePacket> _writeBuffer = new();
+    private EngineTransport _transport;
+    private EngineIoReadyState _state = EngineIoReadyState.Opening;
+    private bool _pingTimeoutArmed;
+    private long _pingTimeoutDeadline;
+    private bool _hasRefreshedPingTimeout;
+    private bool _closeAfterFlush;
+    private bool _closeDiscard;
+    private string? _closeReason;
+    private string? _closeDescription;
+    private int _closeNotified;
+    private UpgradeAttempt? _upgrade;
+
+    internal EngineIoSocket(string id, EngineIoServer server, EngineTransport transport, EngineIoRequest request)
+    {
+        Id = id;
+        _server = server;
+        _options = server.Options;
+        _time = _options.TimeProvider;
+        Request = request;
+        _transport = transport;
+        _pingIntervalTimer = _time.CreateTimer(static s => ((EngineIoSocket)s!).OnPingIntervalElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _pingTimeoutTimer = _time.CreateTimer(static s => ((EngineIoSocket)s!).OnPingTimeoutElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        transport.Listener = this;
+    }
+
+    /// <summary>The session id (Node: <c>socket.id</c>), a 20-character base64id.</summary>
+    public string Id { get; }
+
+    /// <summary>The request that opened the session.</summary>
+    public EngineIoRequest Request { get; }
+
+    /// <summary>The current state.</summary>
+    public EngineIoReadyState ReadyState
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
+
+    internal EngineTransport CurrentTransport => Volatile.Read(ref _transport);
+
+    /// <summary>The name of the current transport (<c>polling</c> or <c>websocket</c>).</summary>
+    public string TransportName => Volatile.Read(ref _transport).Name;
+
+    /// <summary>Whether the session moved to WebSocket through an upgrade.</summary>
+    public bool Upgraded { get; private set; }
+
+    /// <summary>
+    /// Whether the current transport can send right now; Socket.IO drops volatile packets when it cannot
+    /// (Node: <c>conn.transport.writable</c>).
+    /// </summary>
+    public bool IsWritable => Volatile.Read(ref _transport).Writable;
+
+    /// <summary>State owned by the layer above (for Socket.IO: its client connection).</summary>
+    public object? Owner { get; set; }
+
+    /// <summary>Queues a text message (Node: <c>socket.send(string)</c>).</summary>
+    public void Send(string text, bool compress = true) => SendPacket(EnginePacket.Message(text, compress));
+
+    /// <summary>Queues a binary message (Node: <c>socket.send(Buffer)</c>).</summary>
+    public void Send(ReadOnlyMemory<byte> binary, bool compress = true) => SendPacket(EnginePacket.Binary(binary, compress));
+
+    /// <summary>
+    /// Queues a pre-built packet. The same packet instance may be sent to many sessions: its encoded bytes are
+    /// computed once.
+    /// </summary>
+    public void SendPacket(EnginePacket packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        lock (_gate)
+        {
+            if (_state is EngineIoReadyState.Closing or EngineIoReadyState.Closed)
+            {
+                return;
+            }
+
+            _writeBuffer.Add(packet);
+            FlushLocked();
+        }
+
+        NotifyIfClosed();
+    }
+
+    /// <summary>Queues several packets so that they travel together (one polling response; consecutive frames).</summary>
+    public void SendPackets(IReadOnlyList<EnginePacket> packets)
+    {
+        ArgumentNullException.ThrowIfNull(packets);
+        lock (_gate)
+        {
+            if (_state is EngineIoReadyState.Closing or EngineIoReadyState.Closed)
+            {
+                return;
+            }
+
+            for (var i = 0; i < packets.Count; i++)
+            {
+                _writeBuffer.Add(packets[i]);
+            }
+
+            FlushLocked();
+        }
+
+        NotifyIfClosed();
+    }
+
+    /// <summary>
+    /// Closes the session (Node: <c>socket.close(discard)</c>): buffered packets are sent first, then the transport
+    /// closes and the session ends with <c>forced close</c>.
+    /// </summary>
+    public void Close(bool discard = false)
+    {
+        lock (_gate)
+        {
+            if (discard && _state is EngineIoReadyState.Open or EngineIoReadyState.Closing)
+            {
+                CloseTransportLocked(discard);
+            }
+            else if (_state == EngineIoReadyState.Open)
+            {
+                _state = EngineIoReadyState.Closing;
+                if (_writeBuffer.Count > 0)
+                {
+                    _closeAfterFlush = true;
+                    _closeDiscard = discard;
+                    FlushLocked();
+                }
+                else
+                {
+                    CloseTransportLocked(discard);
+                }
+            }
+        }
+
+        NotifyIfClosed();
+    }
+
+    internal void Open()
+    {
+        lock (_gate)
+        {
+            _state = EngineIoReadyState.Open;
+            _writeBuffer.Add(EnginePacket.Text(EnginePacketType.Open, BuildHandshake()));
+            FlushLocked();
+            _pingIntervalTimer.Change(_options.PingInterval, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private byte[] BuildHandshake()
+    {
+        using var stream = new MemoryStream(128);
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            json.WriteString("sid", Id);
+            json.WriteStartArray("upgrades");
+            foreach (var upgrade in _server.UpgradesFor(_transport.Name))
+            {
+                json.WriteStringValue(upgrade);
+            }
+
+            json.WriteEndArray();
+            json.WriteNumber("pingInterval", (long)_options.PingInterval.TotalMilliseconds);
+            json.WriteNumber("pingTimeout", (long)_options.PingTimeout.TotalMilliseconds);
+            json.WriteNumber("maxPayload", _options.MaxHttpBufferSize);
+            json.WriteEndObject();
+        }
+
+        return stream.ToArray();
+    }
+
+    private void FlushLocked()
+    {
+        if (_state == EngineIoReadyState.Closed || _writeBuffer.Count == 0)
+        {
+            return;
+        }
+
+        var batch = _writeBuffer;
+        if (!_transport.TrySend(batch))
+        {
+            return;
+        }
+
+        _writeBuffer = new List<EnginePacket>();
+        if (_closeAfterFlush)
+        {
+            _closeAfterFlush = false;
+            CloseTransportLocked(_closeDiscard);
+        }
+    }
+
+    private void CloseTransportLocked(bool discard)
+    {
+        if (discard)
+        {
+            _transport.Discard();
+        }
+
+        _transport.Close(() => OnCloseLocked(EngineIoCloseReasons.ForcedClose, null));
+    }
+
+    private void OnPingIntervalElapsed()
+    {
+        lock (_gate)
+        {
+            if (_state != EngineIoReadyState.Open && _state != EngineIoReadyState.Closing)
+            {
+                return;
+            }
+
+            // The timeout starts when the ping is queued, not when a poll delivers it (engine.io socket.ts schedulePing).
+            _hasRefreshedPingTimeout = false;
+            _writeBuffer.Add(EnginePacket.Ping);
+            ArmPingTimeoutLocked();
+            FlushLocked();
+        }
+
+        NotifyIfClosed();
+    }
+
+    private void ArmPingTimeoutLocked()
+    {
+        _pingTimeoutArmed = true;
+        _pingTimeoutDeadline = _time.GetTimestamp() + (long)(_options.PingTimeout.TotalSeconds * _time.TimestampFrequency);
+        _pingTimeoutTimer.Change(_options.PingTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnPingTimeoutElapsed()
+    {
+        lock (_gate)
+        {
+            // A callback already queued when the timer was re-armed or cleared must not close the session.
+            if (!_pingTimeoutArmed || _time.GetTimestamp() < _pingTimeoutDeadline)
+            {
+                return;
+            }
+
+            OnCloseLocked(EngineIoCloseReasons.PingTimeout, null);
+        }
+
+        NotifyIfClosed();
+    }
+
+    void IEngineTransportListener.OnTransportPacket(EngineTransport transport, EnginePacket? packet)
+    {
+        EngineMessage? message = null;
+        lock (_gate)
+        {
+            if (_upgrade is { } upgrade && upgrade.Transport == transport)
+            {
+                OnUpgradePacketLocked(upgrade, packet);
+            }
+            else if (transport == _transport && _state == EngineIoReadyState.Open)
+            {
+                message = OnPacketLocked(packet);
+            }
+        }
+
+        NotifyIfClosed();
+        if (message is { } m)
+        {
+            _server.Handler.OnMessage(this, m);
+        }
+    }
+
+    private EngineMessage? OnPacketLocked(EnginePacket? packet)
+    {
+        // engine.io 6.6.12: any packet other than a pong, while a pong is awaited, extends the timeout once.
+        if (_pingTimeoutArmed && !_hasRefreshedPingTimeout && packet is not { Type: EnginePacketType.Pong })
+        {
+            _hasRefreshedPingTimeout = true;
+            ArmPingTimeoutLocked();
+        }
+
+        switch (packet?.Type)
+        {
+            case null:
+                OnCloseLocked(EngineIoCloseReasons.ParseError, null);
+                return null;
+            case EnginePacketType.Ping:
+                // v4 pings go server → client only (engine.io socket.ts onPacket).
+                OnCloseLocked(EngineIoCloseReasons.TransportError, "invalid heartbeat direction");
+                return null;
+            case EnginePacketType.Pong:
+                _pingTimeoutArmed = false;
+                _pingTimeoutTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _pingIntervalTimer.Change(_options.PingInterval, Timeout.InfiniteTimeSpan);
+                return null;
+            case EnginePacketType.Message:
+                return new EngineMessage(packet.Data, packet.IsBinary);
+            default:
+                // open, close (over WebSocket), upgrade and noop from the client are ignored, as in the reference.
+                return null;
+        }
+    }
+
+    void IEngineTransportListener.OnTransportReady(EngineTransport transport)
+    {
+        lock (_gate)
+        {
+            if (transport == _transport)
+            {
+                FlushLocked();
+            }
+        }
+
+        NotifyIfClosed();
+    }
+
+    void IEngineTransportListener.OnTransportError(EngineTransport transport, string message)
+    {
+        lock (_gate)
+        {
+            if (_upgrade is { } upgrade && upgrade.Transport == transport)
+            {
+                AbortUpgradeLocked();
+            }
+            else if (transport == _transport)
+            {
+                OnCloseLocked(EngineIoCloseReasons.TransportError, message);
+            }
+        }
+
+        NotifyIfClosed();
+    }
+
+    void IEngineTransportListener.OnTransportClose(EngineTransport transport)
+    {
+        lock (_gate)
+        {
+            if (_upgrade is { } upgrade && upgrade.Transport == transport)
+            {
+                AbortUpgradeLocked();
+            }
+            else if (transport == _transport)
+            {
+                OnCloseLocked(EngineIoCloseReasons.TransportClose, null);
+            }
+        }
+
+        NotifyIfClosed();
+    }
+
+    private void OnCloseLocked(string reason, string? description)
+    {
+        if (_state == EngineIoReadyState.Closed)
+        {
+            return;
+        }
+
+        _state = EngineIoReadyState.Closed;
+        _closeReason = reason;
+        _closeDescription = description;
+        _pingTimeoutArmed = false;
+        _pingIntervalTimer.Dispose();
+        _pingTimeoutTimer.Dispose();
+        _writeBuffer = new List<EnginePacket>();
+        if (_upgrade is not null)
+        {
+            AbortUpgradeLocked();
+        }
+
+        // Make sure the transport does not stay open (engine.io socket.ts clearTransport).
+        _transport.Close();
+    }
+
+    /// <summary>Tells the server and the handler once, outside the lock, that the session has closed.</summary>
+    private void NotifyIfClosed()
+    {
+        if (Volatile.Read(ref _closeReason) is not { } reason || Interlocked.Exchange(ref _closeNotified, 1) != 0)
+        {
+            return;
+        }
+
+        _server.OnSocketClosed(this);
+        _server.Handler.OnClose(this, reason, _closeDescription);
+    }
+}

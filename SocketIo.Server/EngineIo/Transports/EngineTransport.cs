@@ -1,0 +1,75 @@
+namespace SocketIo.Server.EngineIo.Transports;
+
+/// <summary>
+/// A way of moving Engine.IO packets (Node: engine.io <c>Transport</c>). The session talks only to this class,
+/// which keeps the session state machine testable with a fake transport.
+/// </summary>
+/// <remarks>
+/// Threading: a transport guards its own state with its own lock and never calls its listener while
+/// holding it. The session may call <see cref="TrySend"/> and <see cref="Close"/> while holding the session lock.
+/// </remarks>
+internal abstract class EngineTransport
+{
+    private int _closeState; // 0 open, 1 closing, 2 closed
+
+    /// <summary>The transport name on the wire (<c>polling</c> or <c>websocket</c>).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Whether a send would go out now (Node: <c>transport.writable</c>).</summary>
+    public abstract bool Writable { get; }
+
+    /// <summary>Whether this transport was discarded by an upgrade (Node: <c>discarded</c>).</summary>
+    public bool Discarded { get; private set; }
+
+    /// <summary>Whether the transport finished closing.</summary>
+    public bool IsClosed => Volatile.Read(ref _closeState) == 2;
+
+    /// <summary>Whether close has started (or finished).</summary>
+    public bool IsOpen => Volatile.Read(ref _closeState) == 0;
+
+    /// <summary>Receives this transport's events; set by the session that owns (or probes) it.</summary>
+    public IEngineTransportListener? Listener { get; set; }
+
+    /// <summary>
+    /// Sends packets if the transport is writable; returns false (sending nothing) when it is not,
+    /// so that the caller keeps them buffered.
+    /// </summary>
+    public abstract bool TrySend(IReadOnlyList<EnginePacket> packets);
+
+    /// <summary>Marks the transport as replaced by an upgrade, so that closing it does not wait for the client.</summary>
+    public void Discard() => Discarded = true;
+
+    /// <summary>Starts closing (Node: <c>transport.close(fn)</c>); <paramref name="onClosed"/> runs once the transport may be considered closed.</summary>
+    public void Close(Action? onClosed = null)
+    {
+        if (Interlocked.CompareExchange(ref _closeState, 1, 0) != 0)
+        {
+            return;
+        }
+
+        DoClose(onClosed ?? (static () => { }));
+    }
+
+    /// <summary>The transport-specific part of <see cref="Close"/>.</summary>
+    protected abstract void DoClose(Action onClosed);
+
+    /// <summary>Marks the transport closed and tells the listener (Node: transport <c>close</c> event).</summary>
+    protected void RaiseClose()
+    {
+        if (Interlocked.Exchange(ref _closeState, 2) == 2)
+        {
+            return;
+        }
+
+        Listener?.OnTransportClose(this);
+    }
+
+    /// <summary>Reports a decoded packet, or <c>null</c> for one that could not be decoded.</summary>
+    protected void RaisePacket(EnginePacket? packet) => Listener?.OnTransportPacket(this, packet);
+
+    /// <summary>Reports that the transport became writable (Node: <c>ready</c>/<c>drain</c>).</summary>
+    protected void RaiseReady() => Listener?.OnTransportReady(this);
+
+    /// <summary>Reports a transport failure (Node: transport <c>error</c>).</summary>
+    protected void RaiseError(string message) => Listener?.OnTransportError(this, message);
+}

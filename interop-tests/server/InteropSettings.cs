@@ -1,0 +1,44 @@
+using System.Globalization;
+
+namespace SocketIo.InteropServer;
+
+/// <summary>The environment variables of the interop contract, with their defaults.</summary>
+internal sealed record InteropSettings
+{
+    public int Port { get; init; } = 3000;
+    public string Host { get; init; } = "127.0.0.1";
+    public int PingInterval { get; init; } = 25000;
+    public int PingTimeout { get; init; } = 20000;
+    public long MaxHttpBufferSize { get; init; } = 1_000_000;
+    public int ConnectTimeout { get; init; } = 45000;
+    public string? CorsOrigin { get; init; }
+    public string? RedisUrl { get; init; }
+    public string RedisAdapter { get; init; } = "classic";
+    public string RedisKey { get; init; } = "socket.io";
+    public int RequestsTimeout { get; init; } = 5000;
+    public string ServerName { get; init; } = "dotnet";
+    public bool EmitAuth { get; init; }
+
+    public static InteropSettings FromEnvironment()
+    {
+        static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+        static int Int(string name, int fallback) => Env(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+        return new InteropSettings
+        {
+            Port = Int("PORT", 3000),
+            Host = Env("HOST") ?? "127.0.0.1",
+            PingInterval = Int("PING_INTERVAL", 25000),
+            PingTimeout = Int("PING_TIMEOUT", 20000),
+            MaxHttpBufferSize = Env("MAX_HTTP_BUFFER_SIZE") is { } m ? (long)double.Parse(m, CultureInfo.InvariantCulture) : 1_000_000,
+            ConnectTimeout = Int("CONNECT_TIMEOUT", 45000),
+            CorsOrigin = Env("CORS_ORIGIN"),
+            RedisUrl = Env("REDIS_URL"),
+            RedisAdapter = Env("REDIS_ADAPTER") ?? "classic",
+            RedisKey = Env("REDIS_KEY") ?? "socket.io",
+            RequestsTimeout = Int("REQUESTS_TIMEOUT", 5000),
+            ServerName = Env("SERVER_NAME") ?? "dotnet",
+            EmitAuth = Env("EMIT_AUTH") == "1",
+        };
+    }
+}
