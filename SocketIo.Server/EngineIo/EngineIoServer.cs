@@ -267,7 +267,7 @@ public sealed partial class EngineIoServer
         }
     }
 
-    private EngineIoSocket Register(string id, EngineTransport transport, EngineIoRequest request)
+    internal EngineIoSocket Register(string id, EngineTransport transport, EngineIoRequest request)
     {
         var socket = new EngineIoSocket(id, this, transport, request);
         _clients[id] = socket;
