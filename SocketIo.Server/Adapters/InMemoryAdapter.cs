@@ -1,0 +1,314 @@
+using Newtonsoft.Json.Linq;
+using SocketIo.Server.Protocol;
+
+namespace SocketIo.Server.Adapters;
+
+/// <summary>
+/// The default single-server adapter (Node: socket.io-adapter <c>Adapter</c>): rooms ⇄ sockets maps, and
+/// broadcasts encoded once and handed as the same Engine.IO packets to every recipient.
+/// </summary>
+public class InMemoryAdapter : SocketIoAdapter
+{
+    private readonly object _sync = new();
+    private readonly Dictionary<string, HashSet<string>> _rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _sids = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the adapter for a namespace.</summary>
+    public InMemoryAdapter(IAdapterNamespace nsp) : base(nsp)
+    {
+    }
+
+    /// <inheritdoc />
+    public override IReadOnlyCollection<string> Rooms
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _rooms.Keys.ToArray();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override ValueTask AddAllAsync(string socketId, IReadOnlyCollection<string> rooms)
+    {
+        ArgumentNullException.ThrowIfNull(rooms);
+        List<(string Room, bool Created)>? events = null;
+        lock (_sync)
+        {
+            if (!_sids.TryGetValue(socketId, out var socketRooms))
+            {
+                _sids[socketId] = socketRooms = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            foreach (var room in rooms)
+            {
+                socketRooms.Add(room);
+                var created = false;
+                if (!_rooms.TryGetValue(room, out var members))
+                {
+                    _rooms[room] = members = new HashSet<string>(StringComparer.Ordinal);
+                    created = true;
+                }
+
+                if (members.Add(socketId) || created)
+                {
+                    (events ??= new()).Add((room, created));
+                }
+            }
+        }
+
+        if (events is not null)
+        {
+            foreach (var (room, created) in events)
+            {
+                if (created)
+                {
+                    OnRoomCreated(room);
+                }
+
+                OnRoomJoined(room, socketId);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override ValueTask DelAsync(string socketId, string room)
+    {
+        bool left, deleted;
+        lock (_sync)
+        {
+            if (_sids.TryGetValue(socketId, out var socketRooms))
+            {
+                socketRooms.Remove(room);
+            }
+
+            (left, deleted) = RemoveFromRoomLocked(room, socketId);
+        }
+
+        RaiseLeave(room, socketId, left, deleted);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override ValueTask DelAllAsync(string socketId)
+    {
+        List<(string Room, bool Left, bool Deleted)>? events = null;
+        lock (_sync)
+        {
+            if (!_sids.Remove(socketId, out var socketRooms))
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            foreach (var room in socketRooms)
+            {
+                var (left, deleted) = RemoveFromRoomLocked(room, socketId);
+                (events ??= new()).Add((room, left, deleted));
+            }
+        }
+
+        if (events is not null)
+        {
+            foreach (var (room, left, deleted) in events)
+            {
+                RaiseLeave(room, socketId, left, deleted);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private (bool Left, bool Deleted) RemoveFromRoomLocked(string room, string socketId)
+    {
+        if (!_rooms.TryGetValue(room, out var members))
+        {
+            return (false, false);
+        }
+
+        var left = members.Remove(socketId);
+        var deleted = members.Count == 0 && _rooms.Remove(room);
+        return (left, deleted);
+    }
+
+    private void RaiseLeave(string room, string socketId, bool left, bool deleted)
+    {
+        if (left)
+        {
+            OnRoomLeft(room, socketId);
+        }
+
+        if (deleted)
+        {
+            OnRoomDeleted(room);
+        }
+    }
+
+    /// <inheritdoc />
+    public override IReadOnlyCollection<string>? SocketRooms(string socketId)
+    {
+        lock (_sync)
+        {
+            return _sids.TryGetValue(socketId, out var rooms) ? rooms.ToArray() : null;
+        }
+    }
+
+    /// <inheritdoc />
+    public override int RoomSize(string room)
+    {
+        lock (_sync)
+        {
+            return _rooms.TryGetValue(room, out var members) ? members.Count : 0;
+        }
+    }
+
+    /// <inheritdoc />
+    public override ValueTask BroadcastAsync(SocketIoPacket packet, BroadcastOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        ArgumentNullException.ThrowIfNull(options);
+        packet = packet with { Namespace = Namespace.Name };
+        var wire = SocketIoWire.Encode(packet, options.Flags.Compress != false);
+        var isVolatile = options.Flags.Volatile;
+        foreach (var socket in Recipients(options))
+        {
+            socket.NotifyOutgoingListeners(packet);
+            socket.Client.WriteToEngine(wire, isVolatile);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override ValueTask BroadcastWithAckAsync(SocketIoPacket packet, BroadcastOptions options, Action<int> clientCount, Action<JToken?> ack)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(clientCount);
+        ArgumentNullException.ThrowIfNull(ack);
+        var id = packet.Id ?? Namespace.NextAckId();
+        packet = packet with { Namespace = Namespace.Name, Id = id };
+        var wire = SocketIoWire.Encode(packet, options.Flags.Compress != false);
+        var count = 0;
+        foreach (var socket in Recipients(options))
+        {
+            count++;
+            socket.RegisterAck(id, args => ack(args.Count > 0 ? args[0] : null));
+            socket.NotifyOutgoingListeners(packet);
+            socket.Client.WriteToEngine(wire, options.Flags.Volatile);
+        }
+
+        clientCount(count);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override ValueTask<IReadOnlyCollection<string>> SocketsAsync(IReadOnlySet<string> rooms, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyCollection<string>>(Recipients(new BroadcastOptions(rooms)).Select(s => s.Id).ToArray());
+
+    /// <inheritdoc />
+    public override ValueTask<IReadOnlyList<SocketDetails>> FetchSocketsAsync(BroadcastOptions options, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<SocketDetails>>(Recipients(options).Select(s => s.ToDetails()).ToArray());
+
+    /// <inheritdoc />
+    public override async ValueTask AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    {
+        foreach (var socket in Recipients(options))
+        {
+            await socket.JoinAsync(rooms).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    {
+        ArgumentNullException.ThrowIfNull(rooms);
+        foreach (var socket in Recipients(options))
+        {
+            foreach (var room in rooms)
+            {
+                await socket.LeaveAsync(room).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask DisconnectSocketsAsync(BroadcastOptions options, bool close)
+    {
+        foreach (var socket in Recipients(options))
+        {
+            await socket.DisconnectAsync(close).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Task<IReadOnlyList<JToken?>> ServerSideEmitAsync(JArray args, bool withAck, CancellationToken cancellationToken = default) =>
+        // Alone, there is no other server to reach: an ack completes at once with no responses.
+        Task.FromResult<IReadOnlyList<JToken?>>(Array.Empty<JToken?>());
+
+    /// <summary>
+    /// The connected local sockets targeted by <paramref name="options"/>, each once (Node: <c>apply</c>):
+    /// members of any target room (or every socket), minus members of any excluded room.
+    /// </summary>
+    protected List<SocketIoSocket> Recipients(BroadcastOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var ids = new List<string>();
+        lock (_sync)
+        {
+            HashSet<string>? except = null;
+            foreach (var room in options.Except)
+            {
+                if (_rooms.TryGetValue(room, out var members))
+                {
+                    except ??= new HashSet<string>(StringComparer.Ordinal);
+                    except.UnionWith(members);
+                }
+            }
+
+            if (options.Rooms.Count > 0)
+            {
+                HashSet<string>? seen = options.Rooms.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
+                foreach (var room in options.Rooms)
+                {
+                    if (!_rooms.TryGetValue(room, out var members))
+                    {
+                        continue;
+                    }
+
+                    foreach (var id in members)
+                    {
+                        if ((except is null || !except.Contains(id)) && (seen is null || seen.Add(id)))
+                        {
+                            ids.Add(id);
+                        }
+                    }
+                }
+            }
+            else
+            {
+                foreach (var id in _sids.Keys)
+                {
+                    if (except is null || !except.Contains(id))
+                    {
+                        ids.Add(id);
+                    }
+                }
+            }
+        }
+
+        var sockets = new List<SocketIoSocket>(ids.Count);
+        foreach (var id in ids)
+        {
+            if (Namespace.TryGetSocket(id, out var socket))
+            {
+                sockets.Add(socket);
+            }
+        }
+
+        return sockets;
+    }
+}

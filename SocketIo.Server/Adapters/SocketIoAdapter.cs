@@ -1,0 +1,112 @@
+using Newtonsoft.Json.Linq;
+using SocketIo.Server.Protocol;
+
+namespace SocketIo.Server.Adapters;
+
+/// <summary>
+/// Keeps the rooms of one namespace and delivers broadcasts (Node: socket.io-adapter <c>Adapter</c>). The default is
+/// <see cref="InMemoryAdapter"/>; cluster adapters (Redis) derive from the cluster adapter base.
+/// Extension point: grows by virtual members.
+/// </summary>
+public abstract class SocketIoAdapter : IAsyncDisposable
+{
+    /// <summary>Creates the adapter for a namespace.</summary>
+    protected SocketIoAdapter(IAdapterNamespace nsp)
+    {
+        ArgumentNullException.ThrowIfNull(nsp);
+        Namespace = nsp;
+    }
+
+    /// <summary>The namespace this adapter serves.</summary>
+    public IAdapterNamespace Namespace { get; }
+
+    /// <summary>Starts the adapter (subscriptions for cluster adapters) (Node: <c>init()</c>).</summary>
+    public virtual Task InitAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <summary>Stops the adapter (Node: <c>close()</c>).</summary>
+    public virtual ValueTask CloseAsync() => ValueTask.CompletedTask;
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>How many servers share this namespace (Node: <c>serverCount()</c>); 1 when alone.</summary>
+    public virtual Task<int> ServerCountAsync(CancellationToken cancellationToken = default) => Task.FromResult(1);
+
+    /// <summary>Adds a socket to rooms (Node: <c>addAll</c>).</summary>
+    public abstract ValueTask AddAllAsync(string socketId, IReadOnlyCollection<string> rooms);
+
+    /// <summary>Removes a socket from a room (Node: <c>del</c>).</summary>
+    public abstract ValueTask DelAsync(string socketId, string room);
+
+    /// <summary>Removes a socket from all its rooms (Node: <c>delAll</c>).</summary>
+    public abstract ValueTask DelAllAsync(string socketId);
+
+    /// <summary>A snapshot of the rooms of a local socket, or null if unknown (Node: <c>socketRooms</c>).</summary>
+    public abstract IReadOnlyCollection<string>? SocketRooms(string socketId);
+
+    /// <summary>The local size of a room.</summary>
+    public abstract int RoomSize(string room);
+
+    /// <summary>Local room names.</summary>
+    public abstract IReadOnlyCollection<string> Rooms { get; }
+
+    /// <summary>Sends a packet to the targeted sockets (Node: <c>broadcast</c>).</summary>
+    public abstract ValueTask BroadcastAsync(SocketIoPacket packet, BroadcastOptions options);
+
+    /// <summary>
+    /// Sends a packet that every targeted client acknowledges (Node: <c>broadcastWithAck</c>):
+    /// <paramref name="clientCount"/> is called once per server with the number of clients reached,
+    /// <paramref name="ack"/> once per client response.
+    /// </summary>
+    public abstract ValueTask BroadcastWithAckAsync(SocketIoPacket packet, BroadcastOptions options, Action<int> clientCount, Action<JToken?> ack);
+
+    /// <summary>Ids of the sockets in the given rooms (Node: <c>sockets(rooms)</c>).</summary>
+    public abstract ValueTask<IReadOnlyCollection<string>> SocketsAsync(IReadOnlySet<string> rooms, CancellationToken cancellationToken = default);
+
+    /// <summary>The targeted sockets (Node: <c>fetchSockets</c>).</summary>
+    public abstract ValueTask<IReadOnlyList<SocketDetails>> FetchSocketsAsync(BroadcastOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes the targeted sockets join rooms (Node: <c>addSockets</c>).</summary>
+    public abstract ValueTask AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms);
+
+    /// <summary>Makes the targeted sockets leave rooms (Node: <c>delSockets</c>).</summary>
+    public abstract ValueTask DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms);
+
+    /// <summary>Disconnects the targeted sockets (Node: <c>disconnectSockets</c>).</summary>
+    public abstract ValueTask DisconnectSocketsAsync(BroadcastOptions options, bool close);
+
+    /// <summary>
+    /// Sends an event to the other servers of the cluster (Node: <c>serverSideEmit</c>). With an ack, the
+    /// returned task completes with every other server's response, or throws <see cref="SocketIoTimeoutException"/>
+    /// holding the partial responses.
+    /// </summary>
+    public abstract Task<IReadOnlyList<JToken?>> ServerSideEmitAsync(JArray args, bool withAck, CancellationToken cancellationToken = default);
+
+    /// <summary>Raised when a room is created (Node: <c>create-room</c>).</summary>
+    public event EventHandler<RoomEventArgs>? RoomCreated;
+
+    /// <summary>Raised when a room is deleted (Node: <c>delete-room</c>).</summary>
+    public event EventHandler<RoomEventArgs>? RoomDeleted;
+
+    /// <summary>Raised when a socket joins a room (Node: <c>join-room</c>).</summary>
+    public event EventHandler<RoomEventArgs>? RoomJoined;
+
+    /// <summary>Raised when a socket leaves a room (Node: <c>leave-room</c>).</summary>
+    public event EventHandler<RoomEventArgs>? RoomLeft;
+
+    /// <summary>Raises <see cref="RoomCreated"/>.</summary>
+    protected void OnRoomCreated(string room) => RoomCreated?.Invoke(this, new RoomEventArgs(room, null));
+
+    /// <summary>Raises <see cref="RoomDeleted"/>.</summary>
+    protected void OnRoomDeleted(string room) => RoomDeleted?.Invoke(this, new RoomEventArgs(room, null));
+
+    /// <summary>Raises <see cref="RoomJoined"/>.</summary>
+    protected void OnRoomJoined(string room, string socketId) => RoomJoined?.Invoke(this, new RoomEventArgs(room, socketId));
+
+    /// <summary>Raises <see cref="RoomLeft"/>.</summary>
+    protected void OnRoomLeft(string room, string socketId) => RoomLeft?.Invoke(this, new RoomEventArgs(room, socketId));
+}

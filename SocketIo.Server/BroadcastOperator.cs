@@ -1,0 +1,191 @@
+using Newtonsoft.Json.Linq;
+using SocketIo.Server.Adapters;
+using SocketIo.Server.Protocol;
+
+namespace SocketIo.Server;
+
+/// <summary>
+/// An immutable broadcast target (Node: <c>BroadcastOperator</c>): rooms, excluded rooms and flags. Every modifier
+/// returns a new operator; the emit methods hand one encoded packet to the adapter.
+/// </summary>
+public sealed class BroadcastOperator
+{
+    private readonly SocketIoAdapter _adapter;
+    private readonly HashSet<string> _rooms;
+    private readonly HashSet<string> _except;
+    private readonly BroadcastFlags _flags;
+
+    internal BroadcastOperator(SocketIoAdapter adapter, HashSet<string>? rooms, HashSet<string>? except, BroadcastFlags flags)
+    {
+        _adapter = adapter;
+        _rooms = rooms ?? new HashSet<string>(StringComparer.Ordinal);
+        _except = except ?? new HashSet<string>(StringComparer.Ordinal);
+        _flags = flags;
+    }
+
+    /// <summary>Adds target rooms (Node: <c>to(room)</c>).</summary>
+    public BroadcastOperator To(params string[] rooms)
+    {
+        ArgumentNullException.ThrowIfNull(rooms);
+        var next = new HashSet<string>(_rooms, StringComparer.Ordinal);
+        next.UnionWith(rooms);
+        return new BroadcastOperator(_adapter, next, _except, _flags);
+    }
+
+    /// <summary>Same as <see cref="To"/> (Node: <c>in(room)</c>).</summary>
+    public BroadcastOperator In(params string[] rooms) => To(rooms);
+
+    /// <summary>Excludes rooms (Node: <c>except(room)</c>).</summary>
+    public BroadcastOperator Except(params string[] rooms)
+    {
+        ArgumentNullException.ThrowIfNull(rooms);
+        var next = new HashSet<string>(_except, StringComparer.Ordinal);
+        next.UnionWith(rooms);
+        return new BroadcastOperator(_adapter, _rooms, next, _flags);
+    }
+
+    /// <summary>Sets whether packets may be compressed (Node: <c>compress(bool)</c>).</summary>
+    public BroadcastOperator Compress(bool compress) => new(_adapter, _rooms, _except, _flags with { Compress = compress });
+
+    /// <summary>Drops the packet for clients that cannot receive it right now (Node: <c>volatile</c>).</summary>
+    public BroadcastOperator Volatile => new(_adapter, _rooms, _except, _flags with { Volatile = true });
+
+    /// <summary>Only this node's clients (Node: <c>local</c>).</summary>
+    public BroadcastOperator Local => new(_adapter, _rooms, _except, _flags with { Local = true });
+
+    /// <summary>Ack timeout for <c>EmitWithAckAsync</c> (Node: <c>timeout(ms)</c>).</summary>
+    public BroadcastOperator Timeout(TimeSpan timeout) => new(_adapter, _rooms, _except, _flags with { Timeout = timeout });
+
+    internal BroadcastOperator ExpectSingleResponse => new(_adapter, _rooms, _except, _flags with { ExpectSingleResponse = true });
+
+    private BroadcastOptions Options => new(_rooms, _except, _flags);
+
+    /// <summary>Emits to every targeted client (Node: <c>emit(name, ...args)</c>); reserved names throw.</summary>
+    public ValueTask EmitAsync(string eventName, params object?[] args)
+    {
+        SocketIoSocket.CheckEventName(eventName);
+        var packet = new SocketIoPacket(SocketIoPacketType.Event, _adapter.Namespace.Name, JsonArgs.EventArray(eventName, args));
+        return _adapter.BroadcastAsync(packet, Options);
+    }
+
+    /// <summary>
+    /// Emits and collects one acknowledgement per client, across the cluster (Node: <c>emitWithAck</c>). Needs
+    /// <see cref="Timeout"/>; on timeout throws <see cref="SocketIoTimeoutException"/> with the responses received.
+    /// </summary>
+    public Task<IReadOnlyList<JToken?>> EmitWithAckAsync(string eventName, params object?[] args) =>
+        EmitWithAckAsync(eventName, (IReadOnlyList<object?>)args, CancellationToken.None);
+
+    /// <summary>As <see cref="EmitWithAckAsync(string, object?[])"/>, cancellable.</summary>
+    public async Task<IReadOnlyList<JToken?>> EmitWithAckAsync(string eventName, IReadOnlyList<object?> args, CancellationToken cancellationToken)
+    {
+        SocketIoSocket.CheckEventName(eventName);
+        var nsp = _adapter.Namespace;
+        var id = nsp.NextAckId();
+        var packet = new SocketIoPacket(SocketIoPacketType.Event, nsp.Name, JsonArgs.EventArray(eventName, args), id);
+        var collector = new BroadcastAckCollector();
+        var timeout = _flags.Timeout ?? System.Threading.Timeout.InfiniteTimeSpan;
+        await using var timer = nsp.TimeProvider.CreateTimer(
+            _ =>
+            {
+                foreach (var socket in nsp.Sockets)
+                {
+                    socket.RemoveAck(id);
+                }
+
+                collector.TimeOut();
+            },
+            null,
+            timeout,
+            System.Threading.Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+        await using var registration = cancellationToken.Register(() => collector.Cancel(cancellationToken)).ConfigureAwait(false);
+
+        await _adapter.BroadcastWithAckAsync(packet, Options, collector.AddServer, collector.AddResponse).ConfigureAwait(false);
+        var serverCount = await _adapter.ServerCountAsync(cancellationToken).ConfigureAwait(false);
+        collector.SetExpectedServers(_flags.Local ? 1 : serverCount);
+        return await collector.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>The targeted sockets, on every node (Node: <c>fetchSockets()</c>).</summary>
+    public async Task<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default)
+    {
+        var details = await _adapter.FetchSocketsAsync(Options, cancellationToken).ConfigureAwait(false);
+        var result = new List<RemoteSocket>(details.Count);
+        foreach (var d in details)
+        {
+            result.Add(new RemoteSocket(_adapter, d));
+        }
+
+        return result;
+    }
+
+    /// <summary>Makes the targeted sockets join rooms (Node: <c>socketsJoin</c>).</summary>
+    public ValueTask SocketsJoinAsync(params string[] rooms) => _adapter.AddSocketsAsync(Options, rooms);
+
+    /// <summary>Makes the targeted sockets leave rooms (Node: <c>socketsLeave</c>).</summary>
+    public ValueTask SocketsLeaveAsync(params string[] rooms) => _adapter.DelSocketsAsync(Options, rooms);
+
+    /// <summary>Disconnects the targeted sockets (Node: <c>disconnectSockets(close)</c>).</summary>
+    public ValueTask DisconnectSocketsAsync(bool close = false) => _adapter.DisconnectSocketsAsync(Options, close);
+
+    /// <summary>
+    /// Gathers a broadcast's acknowledgements: complete when every server has reported its client count and every
+    /// counted client has answered (broadcast-operator.ts checkCompleteness).
+    /// </summary>
+    private sealed class BroadcastAckCollector
+    {
+        private readonly object _sync = new();
+        private readonly List<JToken?> _responses = new();
+        private readonly TaskCompletionSource<IReadOnlyList<JToken?>> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _expectedServers = -1;
+        private int _servers;
+        private int _expectedClients;
+
+        public Task<IReadOnlyList<JToken?>> Task => _done.Task;
+
+        public void AddServer(int clients)
+        {
+            lock (_sync)
+            {
+                _expectedClients += clients;
+                _servers++;
+                CheckLocked();
+            }
+        }
+
+        public void AddResponse(JToken? response)
+        {
+            lock (_sync)
+            {
+                _responses.Add(response);
+                CheckLocked();
+            }
+        }
+
+        public void SetExpectedServers(int count)
+        {
+            lock (_sync)
+            {
+                _expectedServers = count;
+                CheckLocked();
+            }
+        }
+
+        public void TimeOut()
+        {
+            lock (_sync)
+            {
+                _done.TrySetException(new SocketIoTimeoutException(_responses.ToArray()));
+            }
+        }
+
+        public void Cancel(CancellationToken token) => _done.TrySetCanceled(token);
+
+        private void CheckLocked()
+        {
+            if (_expectedServers == _servers && _responses.Count == _expectedClients)
+            {
+                _done.TrySetResult(_responses.ToArray());
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using Newtonsoft.Json.Linq;
+using SocketIo.Server.Adapters;
+using SocketIo.Server.EngineIo;
+using SocketIo.Server.Protocol;
+
+namespace SocketIo.Server;
+
+/// <summary>
+/// One Engine.IO session seen from Socket.IO (Node: socket.io <c>Client</c>): decodes packets, multiplexes them over
+/// namespaces, enforces the connection rules, and writes every outgoing packet through the session's single queue.
+/// </summary>
+internal sealed class ClientConnection
+{
+    private readonly SocketIoServer _server;
+    private readonly SocketIoPacketDecoder _decoder = new();
+    private readonly ConcurrentDictionary<string, SocketIoSocket> _namespaces = new(StringComparer.Ordinal);
+    private readonly ITimer _connectTimeout;
+    private int _closed;
+
+    public ClientConnection(SocketIoServer server, EngineIoSocket conn)
+    {
+        _server = server;
+        Conn = conn;
+        // If no namespace is joined within connectTimeout, the connection is closed (client.ts setup).
+        _connectTimeout = server.TimeProvider.CreateTimer(
+            static s => ((ClientConnection)s!).OnConnectTimeout(),
+            this,
+            server.Options.ConnectTimeout,
+            Timeout.InfiniteTimeSpan);
+    }
+
+    public EngineIoSocket Conn { get; }
+
+    public IEnumerable<SocketIoSocket> Sockets => _namespaces.Values;
+
+    private void OnConnectTimeout()
+    {
+        if (_namespaces.IsEmpty)
+        {
+            Close();
+        }
+    }
+
+    /// <summary>An Engine.IO message arrived. Decodes inline; user code is only ever started, never awaited.</summary>
+    public void OnMessage(EngineMessage message)
+    {
+        SocketIoPacket? packet;
+        try
+        {
+            packet = message.IsBinary
+                ? _decoder.AddBinary(message.Data.ToArray())
+                : _decoder.AddText(message.Data.Span);
+        }
+        catch (SocketIoProtocolException ex)
+        {
+            SocketIoServer.LogProtocolError(_server.Logger, Conn.Id, ex.Message);
+            OnError(ex);
+            return;
+        }
+
+        if (packet is not null)
+        {
+            OnDecoded(packet);
+        }
+    }
+
+    private void OnDecoded(SocketIoPacket packet)
+    {
+        _namespaces.TryGetValue(packet.Namespace, out var socket);
+        if (socket is null && packet.Type == SocketIoPacketType.Connect)
+        {
+            _ = ConnectAsync(packet.Namespace, packet.Data as JObject ?? new JObject());
+        }
+        else if (socket is not null && packet.Type is not (SocketIoPacketType.Connect or SocketIoPacketType.ConnectError))
+        {
+            socket.OnPacket(packet);
+        }
+        else
+        {
+            // A packet for a namespace not joined, a second CONNECT, or a CONNECT_ERROR from the client (client.ts ondecoded).
+            SocketIoServer.LogInvalidState(_server.Logger, Conn.Id, (int)packet.Type, packet.Namespace);
+            Close();
+        }
+    }
+
+    private async Task ConnectAsync(string name, JObject auth)
+    {
+        try
+        {
+            var nsp = await _server.ResolveNamespaceAsync(name, new SocketIoHandshakeRequest(Conn.Request, auth)).ConfigureAwait(false);
+            if (nsp is null)
+            {
+                WritePacket(new SocketIoPacket(SocketIoPacketType.ConnectError, name, new JObject { ["message"] = "Invalid namespace" }));
+                return;
+            }
+
+            await nsp.AddAsync(this, auth).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            SocketIoServer.LogHandlerFailed(_server.Logger, "namespace connection", name, Conn.Id, ex);
+        }
+    }
+
+    public void OnSocketConnected(SocketIoNamespace nsp, SocketIoSocket socket)
+    {
+        _namespaces[nsp.Name] = socket;
+        _connectTimeout.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public void Remove(SocketIoSocket socket)
+    {
+        _namespaces.TryRemove(new KeyValuePair<string, SocketIoSocket>(socket.Namespace.Name, socket));
+    }
+
+    public void WritePacket(SocketIoPacket packet) => WriteToEngine(SocketIoWire.Encode(packet), isVolatile: false);
+
+    /// <summary>Queues encoded packets on the session (Node: <c>client.writeToEngine</c>); volatile ones are dropped when the transport is busy.</summary>
+    public void WriteToEngine(IReadOnlyList<EnginePacket> packets, bool isVolatile)
+    {
+        if (Conn.ReadyState != EngineIoReadyState.Open)
+        {
+            return;
+        }
+
+        if (isVolatile && !Conn.IsWritable)
+        {
+            return;
+        }
+
+        if (packets.Count == 1)
+        {
+            Conn.SendPacket(packets[0]);
+        }
+        else
+        {
+            Conn.SendPackets(packets);
+        }
+    }
+
+    /// <summary>Disconnects every namespace, then closes the connection (Node: <c>client._disconnect</c>).</summary>
+    public void DisconnectAll()
+    {
+        foreach (var socket in _namespaces.Values.ToArray())
+        {
+            socket.Disconnect(close: false);
+        }
+
+        Close();
+    }
+
+    /// <summary>Closes the Engine.IO session (Node: <c>client.close</c>).</summary>
+    public void Close()
+    {
+        if (Conn.ReadyState == EngineIoReadyState.Open)
+        {
+            Conn.Close();
+            OnClose(DisconnectReason.ForcedServerClose);
+        }
+    }
+
+    /// <summary>A protocol error: every socket hears of it, then the session closes (Node: <c>client.onerror</c>).</summary>
+    private void OnError(Exception error)
+    {
+        foreach (var socket in _namespaces.Values)
+        {
+            socket.OnProtocolError(error);
+        }
+
+        Conn.Close();
+    }
+
+    /// <summary>The session closed (Node: <c>client.onclose</c>): every socket leaves with the reason.</summary>
+    public void OnClose(DisconnectReason reason)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        _connectTimeout.Dispose();
+        foreach (var socket in _namespaces.Values.ToArray())
+        {
+            socket.OnClose(reason);
+        }
+
+        _namespaces.Clear();
+        _decoder.Reset();
+    }
+
+    /// <summary>Server shutdown: every socket leaves with "server shutting down" (Node: <c>io.close()</c>).</summary>
+    public void OnServerShutdown()
+    {
+        foreach (var socket in _namespaces.Values.ToArray())
+        {
+            socket.OnClose(DisconnectReason.ServerShuttingDown);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace SocketIo.Server.Hosting;
+
+/// <summary>Returned by <c>AddSocketIo</c> so that extensions (such as a Redis adapter) can chain on it.</summary>
+public interface ISocketIoBuilder
+{
+    /// <summary>The service collection.</summary>
+    IServiceCollection Services { get; }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace SocketIo.Server.Hosting;
+
+/// <summary>Registers SocketIoNet in ASP.NET Core (Node: <c>new Server(httpServer, options)</c>).</summary>
+public static class SocketIoServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds a singleton <see cref="SocketIoServer"/> configured by <paramref name="configure"/>; serve it with
+    /// <c>app.MapSocketIo()</c>. The server closes gracefully when the host stops.
+    /// </summary>
+    public static ISocketIoBuilder AddSocketIo(this IServiceCollection services, Action<SocketIoOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<SocketIoOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton(sp => new SocketIoServer(
+            sp.GetRequiredService<IOptions<SocketIoOptions>>().Value,
+            sp.GetService<ILoggerFactory>()));
+        services.AddHostedService<SocketIoLifetimeService>();
+        return new SocketIoBuilder(services);
+    }
+
+    private sealed class SocketIoBuilder(IServiceCollection services) : ISocketIoBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+    }
+}

@@ -1,0 +1,282 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using Newtonsoft.Json.Linq;
+using SocketIo.Server.Adapters;
+
+namespace SocketIo.Server;
+
+/// <summary>
+/// A namespace (Node: socket.io <c>Namespace</c>): its sockets, connection middleware, connection handlers,
+/// broadcast operators and adapter.
+/// </summary>
+public sealed class SocketIoNamespace : IAdapterNamespace
+{
+    private readonly ConcurrentDictionary<string, SocketIoSocket> _sockets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SocketIoSocket> _preConnect = new(StringComparer.Ordinal);
+    private readonly HandlerList<Func<SocketIoSocket, Func<ValueTask>, ValueTask>> _middlewares = new();
+    private readonly HandlerList<Func<SocketIoSocket, CancellationToken, ValueTask>> _connectionHandlers = new();
+    private readonly ConcurrentDictionary<string, HandlerList<Func<ServerSideEvent, ValueTask>>> _serverSideHandlers = new(StringComparer.Ordinal);
+    private long _ids;
+
+    internal SocketIoNamespace(SocketIoServer server, string name)
+    {
+        Server = server;
+        Name = name;
+        Adapter = server.Options.AdapterFactory?.Invoke(this) ?? new InMemoryAdapter(this);
+    }
+
+    /// <summary>The namespace name (Node: <c>nsp.name</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The server.</summary>
+    public SocketIoServer Server { get; }
+
+    /// <summary>The adapter (Node: <c>nsp.adapter</c>).</summary>
+    public SocketIoAdapter Adapter { get; }
+
+    /// <summary>Connected local sockets by id (Node: <c>nsp.sockets</c>).</summary>
+    public IReadOnlyDictionary<string, SocketIoSocket> Sockets => _sockets;
+
+    TimeProvider IAdapterNamespace.TimeProvider => Server.TimeProvider;
+
+    IEnumerable<SocketIoSocket> IAdapterNamespace.Sockets => _sockets.Values;
+
+    /// <summary>
+    /// Adds a connection middleware (Node: <c>nsp.use((socket, next) => …)</c>). Throw
+    /// <see cref="ConnectionRejectedException"/> (or any exception) to refuse with CONNECT_ERROR.
+    /// </summary>
+    public SocketIoNamespace Use(Func<SocketIoSocket, Func<ValueTask>, ValueTask> middleware)
+    {
+        ArgumentNullException.ThrowIfNull(middleware);
+        _middlewares.Add(middleware);
+        return this;
+    }
+
+    /// <summary>Adds a connection handler (Node: <c>nsp.on("connection", socket => …)</c>); the token fires on disconnect.</summary>
+    public SocketIoNamespace OnConnection(Func<SocketIoSocket, CancellationToken, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _connectionHandlers.Add(handler);
+        return this;
+    }
+
+    /// <summary>Listens to an event that another server sent with <c>serverSideEmit</c> (Node: <c>nsp.on(name, …)</c>).</summary>
+    public SocketIoNamespace OnServerSideEmit(string eventName, Func<ServerSideEvent, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(eventName);
+        ArgumentNullException.ThrowIfNull(handler);
+        _serverSideHandlers.GetOrAdd(eventName, static _ => new()).Add(handler);
+        return this;
+    }
+
+    /// <summary>Targets rooms (Node: <c>nsp.to(room)</c>).</summary>
+    public BroadcastOperator To(params string[] rooms) => NewOperator().To(rooms);
+
+    /// <summary>Same as <see cref="To"/> (Node: <c>nsp.in(room)</c>).</summary>
+    public BroadcastOperator In(params string[] rooms) => NewOperator().To(rooms);
+
+    /// <summary>Excludes rooms (Node: <c>nsp.except(room)</c>).</summary>
+    public BroadcastOperator Except(params string[] rooms) => NewOperator().Except(rooms);
+
+    /// <summary>Volatile broadcast (Node: <c>nsp.volatile</c>).</summary>
+    public BroadcastOperator Volatile => NewOperator().Volatile;
+
+    /// <summary>This node only (Node: <c>nsp.local</c>).</summary>
+    public BroadcastOperator Local => NewOperator().Local;
+
+    /// <summary>Compression flag (Node: <c>nsp.compress(bool)</c>).</summary>
+    public BroadcastOperator Compress(bool compress) => NewOperator().Compress(compress);
+
+    /// <summary>Ack timeout (Node: <c>nsp.timeout(ms)</c>).</summary>
+    public BroadcastOperator Timeout(TimeSpan timeout) => NewOperator().Timeout(timeout);
+
+    /// <summary>Emits to every socket of the namespace (Node: <c>nsp.emit</c>).</summary>
+    public ValueTask EmitAsync(string eventName, params object?[] args) => NewOperator().EmitAsync(eventName, args);
+
+    /// <summary>Sends a <c>message</c> event to every socket (Node: <c>nsp.send</c>).</summary>
+    public ValueTask SendAsync(params object?[] args) => EmitAsync("message", args);
+
+    /// <summary>All sockets of the namespace, cluster-wide (Node: <c>nsp.fetchSockets()</c>).</summary>
+    public Task<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) => NewOperator().FetchSocketsAsync(cancellationToken);
+
+    /// <summary>Makes every socket join rooms (Node: <c>nsp.socketsJoin</c>).</summary>
+    public ValueTask SocketsJoinAsync(params string[] rooms) => NewOperator().SocketsJoinAsync(rooms);
+
+    /// <summary>Makes every socket leave rooms (Node: <c>nsp.socketsLeave</c>).</summary>
+    public ValueTask SocketsLeaveAsync(params string[] rooms) => NewOperator().SocketsLeaveAsync(rooms);
+
+    /// <summary>Disconnects every socket (Node: <c>nsp.disconnectSockets(close)</c>).</summary>
+    public ValueTask DisconnectSocketsAsync(bool close = false) => NewOperator().DisconnectSocketsAsync(close);
+
+    /// <summary>Sends an event to the other servers of the cluster (Node: <c>nsp.serverSideEmit</c>).</summary>
+    public async ValueTask ServerSideEmitAsync(string eventName, params object?[] args)
+    {
+        CheckServerSideName(eventName);
+        await Adapter.ServerSideEmitAsync(JsonArgs.EventArray(eventName, args), withAck: false).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends an event to the other servers and collects one answer per server (Node: <c>nsp.serverSideEmitWithAck</c>).
+    /// Throws <see cref="SocketIoTimeoutException"/> with the partial answers after the adapter's request timeout.
+    /// </summary>
+    public Task<IReadOnlyList<JToken?>> ServerSideEmitWithAckAsync(string eventName, params object?[] args) =>
+        ServerSideEmitWithAckAsync(eventName, args, CancellationToken.None);
+
+    /// <summary>As <see cref="ServerSideEmitWithAckAsync(string, object?[])"/>, cancellable.</summary>
+    public Task<IReadOnlyList<JToken?>> ServerSideEmitWithAckAsync(string eventName, IReadOnlyList<object?> args, CancellationToken cancellationToken)
+    {
+        CheckServerSideName(eventName);
+        return Adapter.ServerSideEmitAsync(JsonArgs.EventArray(eventName, args), withAck: true, cancellationToken);
+    }
+
+    private static void CheckServerSideName(string eventName)
+    {
+        ArgumentNullException.ThrowIfNull(eventName);
+        // namespace.ts RESERVED_EVENTS
+        if (eventName is "connect" or "connection" or "new_namespace")
+        {
+            throw new ArgumentException($"\"{eventName}\" is a reserved event name", nameof(eventName));
+        }
+    }
+
+    bool IAdapterNamespace.TryGetSocket(string id, [NotNullWhen(true)] out SocketIoSocket? socket) => _sockets.TryGetValue(id, out socket);
+
+    long IAdapterNamespace.NextAckId() => NextAckId();
+
+    internal long NextAckId() => Interlocked.Increment(ref _ids) - 1;
+
+    void IAdapterNamespace.OnServerSideEmit(JArray args, Action<JToken?>? ack)
+    {
+        if (args.Count == 0 || !_serverSideHandlers.TryGetValue(SocketIoSocket.EventNameOf(args[0]), out var handlers))
+        {
+            return;
+        }
+
+        var e = new ServerSideEvent(SocketIoSocket.EventNameOf(args[0]), new JArray(args.Skip(1)), ack);
+        foreach (var handler in handlers.Snapshot)
+        {
+            _ = RunAsync(handler, e);
+        }
+    }
+
+    private async Task RunAsync(Func<ServerSideEvent, ValueTask> handler, ServerSideEvent e)
+    {
+        try
+        {
+            await handler(e).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            SocketIoServer.LogHandlerFailed(Server.Logger, "server-side event '" + e.Name + "'", Name, string.Empty, ex);
+        }
+    }
+
+    internal void CopyHandlersFrom(HandlerList<Func<SocketIoSocket, Func<ValueTask>, ValueTask>> middlewares, HandlerList<Func<SocketIoSocket, CancellationToken, ValueTask>> handlers)
+    {
+        foreach (var m in middlewares.Snapshot)
+        {
+            _middlewares.Add(m);
+        }
+
+        foreach (var h in handlers.Snapshot)
+        {
+            _connectionHandlers.Add(h);
+        }
+    }
+
+    private BroadcastOperator NewOperator() => new(Adapter, null, null, BroadcastFlags.None);
+
+    /// <summary>Connects a client (Node: <c>nsp._add</c>): middleware, then CONNECT or CONNECT_ERROR.</summary>
+    internal async Task AddAsync(ClientConnection client, JObject auth)
+    {
+        var socket = new SocketIoSocket(this, client, auth);
+        _preConnect[socket.Id] = socket;
+        Exception? refusal = null;
+        var middlewares = _middlewares.Snapshot;
+        if (middlewares.Length > 0)
+        {
+            try
+            {
+                var completed = await RunMiddlewaresAsync(middlewares, socket).ConfigureAwait(false);
+                if (!completed)
+                {
+                    // A middleware that neither calls next nor throws leaves the client waiting, as in Node.
+                    _preConnect.TryRemove(socket.Id, out _);
+                    return;
+                }
+            }
+            catch (Exception ex)
+            {
+                refusal = ex;
+            }
+        }
+
+        if (client.Conn.ReadyState != EngineIo.EngineIoReadyState.Open)
+        {
+            socket.Cleanup();
+            return;
+        }
+
+        if (refusal is not null)
+        {
+            socket.Cleanup();
+            var error = new JObject { ["message"] = refusal.Message };
+            if (refusal is ConnectionRejectedException { ErrorData: { } data })
+            {
+                error["data"] = data;
+            }
+
+            socket.SendConnectError(error);
+            return;
+        }
+
+        _preConnect.TryRemove(socket.Id, out _);
+        _sockets[socket.Id] = socket;
+        await socket.OnConnectAsync().ConfigureAwait(false);
+        // Register with the client before CONNECT goes out, so the client's first event finds the socket.
+        client.OnSocketConnected(this, socket);
+        socket.SendConnect();
+        foreach (var handler in _connectionHandlers.Snapshot)
+        {
+            _ = RunConnectionHandlerAsync(handler, socket);
+        }
+    }
+
+    private async Task RunConnectionHandlerAsync(Func<SocketIoSocket, CancellationToken, ValueTask> handler, SocketIoSocket socket)
+    {
+        try
+        {
+            await handler(socket, socket.Disconnected).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            SocketIoServer.LogHandlerFailed(Server.Logger, "connection handler", Name, socket.Id, ex);
+        }
+    }
+
+    private static async ValueTask<bool> RunMiddlewaresAsync(Func<SocketIoSocket, Func<ValueTask>, ValueTask>[] middlewares, SocketIoSocket socket)
+    {
+        var reached = false;
+        ValueTask Next(int index)
+        {
+            if (index == middlewares.Length)
+            {
+                reached = true;
+                return ValueTask.CompletedTask;
+            }
+
+            return middlewares[index](socket, () => Next(index + 1));
+        }
+
+        await Next(0).ConfigureAwait(false);
+        return reached;
+    }
+
+    internal void Remove(SocketIoSocket socket)
+    {
+        if (!_sockets.TryRemove(socket.Id, out _))
+        {
+            _preConnect.TryRemove(socket.Id, out _);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using SocketIo.Server.Adapters;
+using SocketIo.Server.EngineIo;
+
+namespace SocketIo.Server;
+
+/// <summary>Socket.IO server options; defaults are Node's (socket.io index.ts).</summary>
+public sealed class SocketIoOptions
+{
+    /// <summary>The endpoint path (Node: <c>path</c>, default <c>/socket.io</c>; a trailing slash is added).</summary>
+    public string Path { get; set; } = "/socket.io";
+
+    /// <summary>Time to join a namespace before the connection is closed (Node: <c>connectTimeout</c>, 45000 ms).</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMilliseconds(45000);
+
+    /// <summary>The Engine.IO options (ping interval and timeout, max buffer size, transports, CORS…).</summary>
+    public EngineIoOptions Engine { get; } = new();
+
+    /// <summary>Creates each namespace's adapter (Node: <c>adapter</c>); null means <see cref="InMemoryAdapter"/>.</summary>
+    public Func<IAdapterNamespace, SocketIoAdapter>? AdapterFactory { get; set; }
+
+    /// <summary>Clock for timeouts; the Engine.IO layer uses <see cref="EngineIoOptions.TimeProvider"/>.</summary>
+    public TimeProvider TimeProvider
+    {
+        get => Engine.TimeProvider;
+        set => Engine.TimeProvider = value;
+    }
+
+    internal void Validate()
+    {
+        if (ConnectTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), "ConnectTimeout must be positive.");
+        }
+
+        Engine.Validate();
+    }
+}

@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace SocketIo.Server;
+
+public sealed partial class SocketIoServer
+{
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "A Socket.IO {What} threw (namespace {Namespace}, socket {SocketId})")]
+    internal static partial void LogHandlerFailed(ILogger logger, string what, string @namespace, string socketId, Exception exception);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Closing connection {Sid}: invalid Socket.IO packet ({Reason})")]
+    internal static partial void LogProtocolError(ILogger logger, string sid, string reason);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Closing connection {Sid}: packet type {Type} for namespace {Namespace} in an invalid state")]
+    internal static partial void LogInvalidState(ILogger logger, string sid, int type, string @namespace);
+}

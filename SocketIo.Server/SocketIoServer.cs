@@ -1,0 +1,284 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Newtonsoft.Json.Linq;
+using SocketIo.Server.EngineIo;
+
+namespace SocketIo.Server;
+
+/// <summary>
+/// The Socket.IO server (Node: <c>io</c>, socket.io <c>Server</c>): namespaces over one Engine.IO server. Methods
+/// that Node offers on <c>io</c> act on the main namespace <c>/</c>.
+/// </summary>
+public sealed partial class SocketIoServer : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, SocketIoNamespace> _namespaces = new(StringComparer.Ordinal);
+    private readonly List<ParentNamespace> _parents = new();
+    private readonly object _parentsSync = new();
+    private int _closed;
+
+    /// <summary>Creates a server. Serve it with <c>app.MapSocketIo()</c> or <c>SocketIoHost.ListenAsync</c>.</summary>
+    public SocketIoServer(SocketIoOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        Options = options ?? new SocketIoOptions();
+        Options.Validate();
+        var factory = loggerFactory ?? NullLoggerFactory.Instance;
+        Logger = factory.CreateLogger<SocketIoServer>();
+        Engine = new EngineIoServer(Options.Engine, new EngineBridge(this), factory.CreateLogger<EngineIoServer>());
+        Sockets = GetOrCreateNamespace("/", out _);
+    }
+
+    /// <summary>The options in force.</summary>
+    public SocketIoOptions Options { get; }
+
+    /// <summary>The Engine.IO server underneath (Node: <c>io.engine</c>).</summary>
+    public EngineIoServer Engine { get; }
+
+    /// <summary>The main namespace <c>/</c> (Node: <c>io.sockets</c>).</summary>
+    public SocketIoNamespace Sockets { get; }
+
+    internal ILogger Logger { get; }
+
+    internal TimeProvider TimeProvider => Options.TimeProvider;
+
+    /// <summary>Namespaces that exist now, by name (Node: <c>io._nsps</c>).</summary>
+    public IReadOnlyDictionary<string, SocketIoNamespace> Namespaces => _namespaces;
+
+    /// <summary>Gets or creates a namespace (Node: <c>io.of(name)</c>); a leading slash is added if missing.</summary>
+    public SocketIoNamespace Of(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!name.StartsWith('/'))
+        {
+            name = "/" + name;
+        }
+
+        if (_namespaces.TryGetValue(name, out var existing))
+        {
+            return existing;
+        }
+
+        // A static name that matches a regex parent becomes that parent's child (index.ts of()).
+        foreach (var parent in ParentsSnapshot())
+        {
+            if (parent.Regex is { } regex && regex.IsMatch(name))
+            {
+                return parent.Parent.CreateChild(name);
+            }
+        }
+
+        return GetOrCreateNamespace(name, out _);
+    }
+
+    /// <summary>A dynamic namespace matched by a regular expression (Node: <c>io.of(/^\/dyn-\d+$/)</c>).</summary>
+    public ParentNamespace Of(Regex pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        var parent = new ParentNamespace(this, (name, _) => ValueTask.FromResult(pattern.IsMatch(name)));
+        AddParent(new ParentEntry(parent, pattern));
+        return parent;
+    }
+
+    /// <summary>A dynamic namespace accepted by a predicate (Node: <c>io.of((name, auth, next) => next(null, ok))</c>).</summary>
+    public ParentNamespace Of(Func<string, SocketIoHandshakeRequest, ValueTask<bool>> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        var parent = new ParentNamespace(this, predicate);
+        AddParent(new ParentEntry(parent, null));
+        return parent;
+    }
+
+    private void AddParent(ParentEntry entry)
+    {
+        lock (_parentsSync)
+        {
+            _parents.Add(entry.Parent);
+            _parentEntries.Add(entry);
+        }
+    }
+
+    private readonly List<ParentEntry> _parentEntries = new();
+
+    private ParentEntry[] ParentsSnapshot()
+    {
+        lock (_parentsSync)
+        {
+            return _parentEntries.ToArray();
+        }
+    }
+
+    internal SocketIoNamespace GetOrCreateNamespace(string name, out bool created)
+    {
+        if (_namespaces.TryGetValue(name, out var existing))
+        {
+            created = false;
+            return existing;
+        }
+
+        var candidate = new SocketIoNamespace(this, name);
+        var nsp = _namespaces.GetOrAdd(name, candidate);
+        created = ReferenceEquals(nsp, candidate);
+        if (created)
+        {
+            _ = InitAdapterAsync(nsp);
+        }
+
+        return nsp;
+    }
+
+    private async Task InitAdapterAsync(SocketIoNamespace nsp)
+    {
+        try
+        {
+            await nsp.Adapter.InitAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogHandlerFailed(Logger, "adapter init", nsp.Name, string.Empty, ex);
+        }
+    }
+
+    /// <summary>The namespace a CONNECT targets: an existing one, or a new child of a matching dynamic parent (Node: <c>_checkNamespace</c>).</summary>
+    internal async ValueTask<SocketIoNamespace?> ResolveNamespaceAsync(string name, SocketIoHandshakeRequest request)
+    {
+        if (_namespaces.TryGetValue(name, out var existing))
+        {
+            return existing;
+        }
+
+        foreach (var entry in ParentsSnapshot())
+        {
+            bool allowed;
+            try
+            {
+                allowed = await entry.Parent.Matcher(name, request).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                LogHandlerFailed(Logger, "dynamic namespace predicate", name, string.Empty, ex);
+                allowed = false;
+            }
+
+            if (allowed)
+            {
+                return _namespaces.TryGetValue(name, out existing) ? existing : entry.Parent.CreateChild(name);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Adds a connection middleware to <c>/</c> (Node: <c>io.use</c>).</summary>
+    public SocketIoServer Use(Func<SocketIoSocket, Func<ValueTask>, ValueTask> middleware)
+    {
+        Sockets.Use(middleware);
+        return this;
+    }
+
+    /// <summary>Adds a connection handler to <c>/</c> (Node: <c>io.on("connection")</c>).</summary>
+    public SocketIoServer OnConnection(Func<SocketIoSocket, CancellationToken, ValueTask> handler)
+    {
+        Sockets.OnConnection(handler);
+        return this;
+    }
+
+    /// <summary>Listens to server-side events on <c>/</c> (Node: <c>io.on(name, …)</c> for serverSideEmit).</summary>
+    public SocketIoServer OnServerSideEmit(string eventName, Func<ServerSideEvent, ValueTask> handler)
+    {
+        Sockets.OnServerSideEmit(eventName, handler);
+        return this;
+    }
+
+    /// <summary>Node: <c>io.to(room)</c>.</summary>
+    public BroadcastOperator To(params string[] rooms) => Sockets.To(rooms);
+
+    /// <summary>Node: <c>io.in(room)</c>.</summary>
+    public BroadcastOperator In(params string[] rooms) => Sockets.In(rooms);
+
+    /// <summary>Node: <c>io.except(room)</c>.</summary>
+    public BroadcastOperator Except(params string[] rooms) => Sockets.Except(rooms);
+
+    /// <summary>Node: <c>io.volatile</c>.</summary>
+    public BroadcastOperator Volatile => Sockets.Volatile;
+
+    /// <summary>Node: <c>io.local</c>.</summary>
+    public BroadcastOperator Local => Sockets.Local;
+
+    /// <summary>Node: <c>io.compress(bool)</c>.</summary>
+    public BroadcastOperator Compress(bool compress) => Sockets.Compress(compress);
+
+    /// <summary>Node: <c>io.timeout(ms)</c>.</summary>
+    public BroadcastOperator Timeout(TimeSpan timeout) => Sockets.Timeout(timeout);
+
+    /// <summary>Node: <c>io.emit</c>.</summary>
+    public ValueTask EmitAsync(string eventName, params object?[] args) => Sockets.EmitAsync(eventName, args);
+
+    /// <summary>Node: <c>io.send</c>.</summary>
+    public ValueTask SendAsync(params object?[] args) => Sockets.SendAsync(args);
+
+    /// <summary>Node: <c>io.fetchSockets()</c>.</summary>
+    public Task<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) => Sockets.FetchSocketsAsync(cancellationToken);
+
+    /// <summary>Node: <c>io.socketsJoin</c>.</summary>
+    public ValueTask SocketsJoinAsync(params string[] rooms) => Sockets.SocketsJoinAsync(rooms);
+
+    /// <summary>Node: <c>io.socketsLeave</c>.</summary>
+    public ValueTask SocketsLeaveAsync(params string[] rooms) => Sockets.SocketsLeaveAsync(rooms);
+
+    /// <summary>Node: <c>io.disconnectSockets(close)</c>.</summary>
+    public ValueTask DisconnectSocketsAsync(bool close = false) => Sockets.DisconnectSocketsAsync(close);
+
+    /// <summary>Node: <c>io.serverSideEmit</c>.</summary>
+    public ValueTask ServerSideEmitAsync(string eventName, params object?[] args) => Sockets.ServerSideEmitAsync(eventName, args);
+
+    /// <summary>Node: <c>io.serverSideEmitWithAck</c>.</summary>
+    public Task<IReadOnlyList<JToken?>> ServerSideEmitWithAckAsync(string eventName, params object?[] args) => Sockets.ServerSideEmitWithAckAsync(eventName, args);
+
+    /// <summary>
+    /// Shuts down (Node: <c>io.close()</c>): every socket leaves with "server shutting down", adapters close,
+    /// then every Engine.IO session closes.
+    /// </summary>
+    public async ValueTask CloseAsync()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (var client in Engine.Clients)
+        {
+            (client.Owner as ClientConnection)?.OnServerShutdown();
+        }
+
+        foreach (var nsp in _namespaces.Values)
+        {
+            try
+            {
+                await nsp.Adapter.CloseAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                LogHandlerFailed(Logger, "adapter close", nsp.Name, string.Empty, ex);
+            }
+        }
+
+        Engine.CloseAll();
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => CloseAsync();
+
+    private sealed record ParentEntry(ParentNamespace Parent, Regex? Regex);
+
+    /// <summary>The Engine.IO seam: a session becomes a <see cref="ClientConnection"/>.</summary>
+    private sealed class EngineBridge(SocketIoServer server) : EngineIoHandler
+    {
+        public override void OnConnection(EngineIoSocket socket) => socket.Owner = new ClientConnection(server, socket);
+
+        public override void OnMessage(EngineIoSocket socket, EngineMessage message) => (socket.Owner as ClientConnection)?.OnMessage(message);
+
+        public override void OnClose(EngineIoSocket socket, string reason, string? description) =>
+            (socket.Owner as ClientConnection)?.OnClose(DisconnectReasons.FromWireString(reason));
+    }
+}

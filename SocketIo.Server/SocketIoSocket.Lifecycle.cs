@@ -1,0 +1,107 @@
+using Newtonsoft.Json.Linq;
+using SocketIo.Server.Adapters;
+using SocketIo.Server.Protocol;
+
+namespace SocketIo.Server;
+
+public sealed partial class SocketIoSocket
+{
+    /// <summary>
+    /// Leaves the namespace (Node: <c>socket.disconnect(close)</c>): sends DISCONNECT and ends with
+    /// <see cref="DisconnectReason.ServerNamespaceDisconnect"/>; with <paramref name="close"/>, closes the whole
+    /// connection, every namespace of it included.
+    /// </summary>
+    public ValueTask DisconnectAsync(bool close = false)
+    {
+        Disconnect(close);
+        return ValueTask.CompletedTask;
+    }
+
+    internal void Disconnect(bool close)
+    {
+        if (!Connected)
+        {
+            return;
+        }
+
+        if (close)
+        {
+            Client.DisconnectAll();
+        }
+        else
+        {
+            WritePacket(new SocketIoPacket(SocketIoPacketType.Disconnect, Namespace.Name, null), BroadcastFlags.None);
+            OnClose(DisconnectReason.ServerNamespaceDisconnect);
+        }
+    }
+
+    /// <summary>Marks the socket connected and joins its own room (Node: first half of <c>socket._onconnect</c>).</summary>
+    internal ValueTask OnConnectAsync()
+    {
+        System.Threading.Volatile.Write(ref _state, 1);
+        return JoinAsync(Id);
+    }
+
+    /// <summary>Confirms the connection with CONNECT <c>{"sid":…}</c> (Node: second half of <c>socket._onconnect</c>).</summary>
+    internal void SendConnect() =>
+        WritePacket(new SocketIoPacket(SocketIoPacketType.Connect, Namespace.Name, new JObject { ["sid"] = Id }), BroadcastFlags.None);
+
+    /// <summary>Refuses the connection with CONNECT_ERROR (Node: <c>socket._error</c>).</summary>
+    internal void SendConnectError(JObject error) =>
+        WritePacket(new SocketIoPacket(SocketIoPacketType.ConnectError, Namespace.Name, error), BroadcastFlags.None);
+
+    /// <summary>The socket leaves (Node: <c>socket._onclose</c>): disconnecting handlers, cleanup, disconnect handlers.</summary>
+    internal void OnClose(DisconnectReason reason)
+    {
+        if (Interlocked.CompareExchange(ref _state, 2, 1) != 1)
+        {
+            return;
+        }
+
+        // Handlers start here with rooms still joined; what they do after their first await sees the socket gone.
+        foreach (var handler in _disconnecting.Snapshot)
+        {
+            _ = RunHandlerAsync(() => handler(reason), "disconnecting");
+        }
+
+        Cleanup();
+        Client.Remove(this);
+        _disconnected.Cancel();
+        // Node keeps waiting forever; here a pending EmitWithAckAsync ends as cancelled.
+        foreach (var id in _acks.Keys)
+        {
+            if (_acks.TryRemove(id, out var pending))
+            {
+                pending.OnAbandon?.Invoke();
+            }
+        }
+
+        foreach (var handler in _disconnect.Snapshot)
+        {
+            _ = RunHandlerAsync(() => handler(reason), "disconnect");
+        }
+    }
+
+    /// <summary>Leaves every room and the namespace (Node: <c>socket._cleanup</c>).</summary>
+    internal void Cleanup()
+    {
+        System.Threading.Volatile.Write(ref _state, 2);
+        _ = CleanupRoomsAsync();
+        Namespace.Remove(this);
+    }
+
+    private async Task CleanupRoomsAsync()
+    {
+        try
+        {
+            await Adapter.DelAllAsync(Id).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogHandlerError(ex, "adapter cleanup");
+        }
+    }
+
+    /// <summary>A protocol error on the connection (Node: <c>socket._onerror</c>).</summary>
+    internal void OnProtocolError(Exception error) => _ = RaiseErrorAsync(error);
+}

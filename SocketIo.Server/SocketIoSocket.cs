@@ -1,0 +1,216 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using Microsoft.Extensions.Logging;
+using Newtonsoft.Json.Linq;
+using SocketIo.Server.Adapters;
+using SocketIo.Server.EngineIo;
+using SocketIo.Server.Protocol;
+
+namespace SocketIo.Server;
+
+/// <summary>
+/// A client's connection to one namespace (Node: socket.io <c>Socket</c>). Its id is a fresh 20-character
+/// base64id, never the Engine.IO sid. Handlers are async delegates; the receive path starts them and never
+/// waits for them.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The disconnect token is handed to user code and must stay usable after the socket leaves.")]
+public sealed partial class SocketIoSocket
+{
+    /// <summary>Event names that cannot be emitted (Node: socket-types.ts <c>RESERVED_EVENTS</c>).</summary>
+    internal static readonly HashSet<string> ReservedEvents = new(StringComparer.Ordinal)
+    {
+        "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
+    };
+
+    private readonly ConcurrentDictionary<string, HandlerList<Func<SocketIoEvent, ValueTask>>> _handlers = new(StringComparer.Ordinal);
+    private readonly HandlerList<Func<SocketIoEvent, ValueTask>> _anyListeners = new();
+    private readonly HandlerList<Func<string, JArray, ValueTask>> _anyOutgoingListeners = new();
+    private readonly HandlerList<Func<SocketIoEvent, Func<ValueTask>, ValueTask>> _middlewares = new();
+    private readonly HandlerList<Func<DisconnectReason, ValueTask>> _disconnecting = new();
+    private readonly HandlerList<Func<DisconnectReason, ValueTask>> _disconnect = new();
+    private readonly HandlerList<Func<Exception, ValueTask>> _errorHandlers = new();
+    private readonly ConcurrentDictionary<long, PendingAck> _acks = new();
+    private readonly CancellationTokenSource _disconnected = new();
+    private readonly ILogger _logger;
+    private int _state; // 0 pre-connect, 1 connected, 2 disconnected
+
+    internal SocketIoSocket(SocketIoNamespace nsp, ClientConnection client, JObject auth)
+    {
+        Namespace = nsp;
+        Client = client;
+        Id = Base64Id.Generate();
+        Handshake = SocketIoHandshake.From(client.Conn.Request, auth, nsp.Server.TimeProvider.GetUtcNow());
+        _logger = nsp.Server.Logger;
+    }
+
+    /// <summary>The socket id (Node: <c>socket.id</c>).</summary>
+    public string Id { get; }
+
+    /// <summary>The namespace (Node: <c>socket.nsp</c>).</summary>
+    public SocketIoNamespace Namespace { get; }
+
+    /// <summary>The server.</summary>
+    public SocketIoServer Server => Namespace.Server;
+
+    /// <summary>The handshake details (Node: <c>socket.handshake</c>).</summary>
+    public SocketIoHandshake Handshake { get; }
+
+    /// <summary>The user of the HTTP request that opened the connection (ASP.NET authentication).</summary>
+    public ClaimsPrincipal User => Client.Conn.Request.User;
+
+    /// <summary>Free-form data, visible to other nodes through fetchSockets (Node: <c>socket.data</c>, default <c>{}</c>).</summary>
+    public JToken Data { get; set; } = new JObject();
+
+    /// <summary>Local per-socket state that never leaves this process.</summary>
+    public IDictionary<object, object?> Items { get; } = new ConcurrentDictionary<object, object?>();
+
+    /// <summary>Whether the socket is connected (Node: <c>socket.connected</c>).</summary>
+    public bool Connected => System.Threading.Volatile.Read(ref _state) == 1;
+
+    /// <summary>Signalled when the socket disconnects.</summary>
+    public CancellationToken Disconnected => _disconnected.Token;
+
+    /// <summary>The Engine.IO session under this socket (Node: <c>socket.conn</c>).</summary>
+    public EngineIoSocket Conn => Client.Conn;
+
+    /// <summary>The rooms the socket is in, its own id room included (Node: <c>socket.rooms</c>).</summary>
+    public IReadOnlyCollection<string> Rooms => Adapter.SocketRooms(Id) ?? Array.Empty<string>();
+
+    internal ClientConnection Client { get; }
+
+    private SocketIoAdapter Adapter => Namespace.Adapter;
+
+    /// <summary>Adds an event handler (Node: <c>socket.on(name, handler)</c>).</summary>
+    public SocketIoSocket On(string eventName, Func<SocketIoEvent, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(eventName);
+        ArgumentNullException.ThrowIfNull(handler);
+        _handlers.GetOrAdd(eventName, static _ => new()).Add(handler);
+        return this;
+    }
+
+    /// <summary>Removes one handler, or all handlers of the event when <paramref name="handler"/> is null (Node: <c>socket.off</c>).</summary>
+    public SocketIoSocket Off(string eventName, Func<SocketIoEvent, ValueTask>? handler = null)
+    {
+        if (_handlers.TryGetValue(eventName, out var list))
+        {
+            list.Remove(handler);
+        }
+
+        return this;
+    }
+
+    /// <summary>Adds a catch-all listener, called before the event's own handlers (Node: <c>socket.onAny</c>).</summary>
+    public SocketIoSocket OnAny(Func<SocketIoEvent, ValueTask> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        _anyListeners.Add(listener);
+        return this;
+    }
+
+    /// <summary>Adds a catch-all listener in first position (Node: <c>socket.prependAny</c>).</summary>
+    public SocketIoSocket PrependAny(Func<SocketIoEvent, ValueTask> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        _anyListeners.Prepend(listener);
+        return this;
+    }
+
+    /// <summary>Removes a catch-all listener, or all of them (Node: <c>socket.offAny</c>).</summary>
+    public SocketIoSocket OffAny(Func<SocketIoEvent, ValueTask>? listener = null)
+    {
+        _anyListeners.Remove(listener);
+        return this;
+    }
+
+    /// <summary>Adds a listener for every packet this socket emits: (event name, arguments) (Node: <c>socket.onAnyOutgoing</c>).</summary>
+    public SocketIoSocket OnAnyOutgoing(Func<string, JArray, ValueTask> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        _anyOutgoingListeners.Add(listener);
+        return this;
+    }
+
+    /// <summary>Adds an outgoing listener in first position (Node: <c>socket.prependAnyOutgoing</c>).</summary>
+    public SocketIoSocket PrependAnyOutgoing(Func<string, JArray, ValueTask> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        _anyOutgoingListeners.Prepend(listener);
+        return this;
+    }
+
+    /// <summary>Removes an outgoing listener, or all of them (Node: <c>socket.offAnyOutgoing</c>).</summary>
+    public SocketIoSocket OffAnyOutgoing(Func<string, JArray, ValueTask>? listener = null)
+    {
+        _anyOutgoingListeners.Remove(listener);
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a per-packet middleware (Node: <c>socket.use((event, next) => …)</c>). Throwing stops the packet and
+    /// passes the exception to the <see cref="OnError"/> handlers.
+    /// </summary>
+    public SocketIoSocket Use(Func<SocketIoEvent, Func<ValueTask>, ValueTask> middleware)
+    {
+        ArgumentNullException.ThrowIfNull(middleware);
+        _middlewares.Add(middleware);
+        return this;
+    }
+
+    /// <summary>Called while the socket is leaving, rooms still joined (Node: <c>socket.on("disconnecting")</c>).</summary>
+    public SocketIoSocket OnDisconnecting(Func<DisconnectReason, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _disconnecting.Add(handler);
+        return this;
+    }
+
+    /// <summary>Called once the socket has left (Node: <c>socket.on("disconnect")</c>).</summary>
+    public SocketIoSocket OnDisconnect(Func<DisconnectReason, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _disconnect.Add(handler);
+        return this;
+    }
+
+    /// <summary>Called with errors from <see cref="Use"/> middlewares and with protocol errors (Node: <c>socket.on("error")</c>).</summary>
+    public SocketIoSocket OnError(Func<Exception, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _errorHandlers.Add(handler);
+        return this;
+    }
+
+    /// <summary>Joins rooms (Node: <c>socket.join</c>).</summary>
+    public ValueTask JoinAsync(params string[] rooms) => JoinAsync((IReadOnlyCollection<string>)rooms);
+
+    /// <summary>Joins rooms (Node: <c>socket.join</c>).</summary>
+    public ValueTask JoinAsync(IReadOnlyCollection<string> rooms)
+    {
+        ArgumentNullException.ThrowIfNull(rooms);
+        // After cleanup, join is a no-op (Node replaces socket.join with noop).
+        return System.Threading.Volatile.Read(ref _state) == 2 ? ValueTask.CompletedTask : Adapter.AddAllAsync(Id, rooms);
+    }
+
+    /// <summary>Leaves a room (Node: <c>socket.leave</c>).</summary>
+    public ValueTask LeaveAsync(string room) => Adapter.DelAsync(Id, room);
+
+    /// <summary>Targets a room, excluding this socket (Node: <c>socket.to(room)</c>).</summary>
+    public BroadcastOperator To(params string[] rooms) => Broadcast.To(rooms);
+
+    /// <summary>Same as <see cref="To"/> (Node: <c>socket.in(room)</c>).</summary>
+    public BroadcastOperator In(params string[] rooms) => Broadcast.To(rooms);
+
+    /// <summary>Excludes rooms, and this socket (Node: <c>socket.except(room)</c>).</summary>
+    public BroadcastOperator Except(params string[] rooms) => Broadcast.Except(rooms);
+
+    /// <summary>Every socket of the namespace but this one (Node: <c>socket.broadcast</c>).</summary>
+    public BroadcastOperator Broadcast => new(Adapter, null, new HashSet<string>(StringComparer.Ordinal) { Id }, BroadcastFlags.None);
+
+    /// <summary>Broadcast to this node only (Node: <c>socket.local</c>).</summary>
+    public BroadcastOperator Local => Broadcast.Local;
+
+    internal SocketDetails ToDetails() => new(Id, Handshake, Rooms, Data);
+
+    private void LogHandlerError(Exception ex, string what) => SocketIoServer.LogHandlerFailed(_logger, what, Namespace.Name, Id, ex);
+}

@@ -1,0 +1,21 @@
+using SocketIo.Server.EngineIo;
+using SocketIo.Server.Protocol;
+
+namespace SocketIo.Server;
+
+/// <summary>Turns a Socket.IO packet into the Engine.IO packets that carry it: one text message, then one binary message per attachment.</summary>
+internal static class SocketIoWire
+{
+    public static EnginePacket[] Encode(SocketIoPacket packet, bool compress = true)
+    {
+        var encoded = SocketIoPacketEncoder.Encode(packet);
+        var result = new EnginePacket[1 + encoded.Attachments.Count];
+        result[0] = EnginePacket.Text(EnginePacketType.Message, encoded.Text, compress);
+        for (var i = 0; i < encoded.Attachments.Count; i++)
+        {
+            result[i + 1] = EnginePacket.Binary(encoded.Attachments[i], compress);
+        }
+
+        return result;
+    }
+}
