@@ -78,7 +78,13 @@ if (REDIS_URL) {
   for (const [name, client] of [["pub", pubClient], ["sub", subClient]]) {
     client.on("error", (err) => console.error(`redis ${name} client error: ${err?.message ?? err}`));
   }
+  // node-redis retries forever; a server that cannot reach Redis at startup should say so.
+  const giveUp = setTimeout(() => {
+    console.error(`could not connect to Redis at ${REDIS_URL} within 10 s`);
+    process.exit(1);
+  }, 10_000);
   await Promise.all([pubClient.connect(), subClient.connect()]);
+  clearTimeout(giveUp);
   io.adapter(
     REDIS_ADAPTER === "sharded"
       ? // The sharded adapter has no requestsTimeout option: its requests use the emit

@@ -252,18 +252,17 @@ public sealed partial class EngineIoServer
             var ws = await AcceptWebSocketAsync(context).ConfigureAwait(false);
             var transport = new WebSocketTransport(ws, Options);
             var socket = Register(id, transport, request);
-            var run = transport.RunAsync(context.RequestAborted);
+            // The handler must own the session before the first client packet can be read.
             Connect(socket);
-            await run.ConfigureAwait(false);
+            await transport.RunAsync(context.RequestAborted).ConfigureAwait(false);
         }
         else
         {
             var transport = new PollingTransport(Options);
             var socket = Register(id, transport, request);
-            // The handshake GET is the session's first poll: it carries the open packet (server.ts handshake).
-            var poll = transport.HandleRequestAsync(context);
             Connect(socket);
-            await poll.ConfigureAwait(false);
+            // The handshake GET is the session's first poll: it carries the open packet (server.ts handshake).
+            await transport.HandleRequestAsync(context).ConfigureAwait(false);
         }
     }
 

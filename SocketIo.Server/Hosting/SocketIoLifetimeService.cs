@@ -2,10 +2,23 @@ using Microsoft.Extensions.Hosting;
 
 namespace SocketIo.Server.Hosting;
 
-/// <summary>Ties the server to the host: adapters start with it, and a graceful stop closes every connection ("server shutting down").</summary>
-internal sealed class SocketIoLifetimeService(SocketIoServer server) : IHostedService
+/// <summary>
+/// Ties the server to the host. Connections close as soon as the host starts stopping ("server shutting down"):
+/// Kestrel waits for open requests, and a WebSocket or a pending poll only ends once its session is closed.
+/// </summary>
+internal sealed class SocketIoLifetimeService(SocketIoServer server, IHostApplicationLifetime lifetime) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    private CancellationTokenRegistration _stopping;
 
-    public async Task StopAsync(CancellationToken cancellationToken) => await server.CloseAsync().ConfigureAwait(false);
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _stopping = lifetime.ApplicationStopping.Register(static s => _ = ((SocketIoServer)s!).CloseAsync().AsTask(), server);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.DisposeAsync().ConfigureAwait(false);
+        await server.CloseAsync().ConfigureAwait(false);
+    }
 }

@@ -1,7 +1,9 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using SocketIo.InteropServer;
+using SocketIo.Server;
 using SocketIo.Server.EngineIo;
 using SocketIo.Server.Hosting;
 
@@ -19,33 +21,70 @@ builder.WebHost.ConfigureKestrel(k =>
     k.AddServerHeader = false;
 });
 
-var app = builder.Build();
-
-EngineIoOptions EngineOptions()
+void ConfigureEngine(EngineIoOptions options)
 {
-    var options = new EngineIoOptions
-    {
-        PingInterval = TimeSpan.FromMilliseconds(settings.PingInterval),
-        PingTimeout = TimeSpan.FromMilliseconds(settings.PingTimeout),
-        MaxHttpBufferSize = settings.MaxHttpBufferSize,
-    };
+    options.PingInterval = TimeSpan.FromMilliseconds(settings.PingInterval);
+    options.PingTimeout = TimeSpan.FromMilliseconds(settings.PingTimeout);
+    options.MaxHttpBufferSize = settings.MaxHttpBufferSize;
     if (settings.CorsOrigin is { } origin)
     {
         options.Cors = new EngineIoCorsOptions();
         options.Cors.Origins.Add(origin);
     }
-
-    return options;
 }
 
-var echo = new EngineIoServer(EngineOptions(), new EngineIoEchoHandler(), app.Services.GetRequiredService<ILogger<EngineIoServer>>());
+builder.Services.AddSocketIo(options =>
+{
+    options.ConnectTimeout = TimeSpan.FromMilliseconds(settings.ConnectTimeout);
+    ConfigureEngine(options.Engine);
+});
+
+var app = builder.Build();
+var io = app.Services.GetRequiredService<SocketIoServer>();
+var events = new InteropEvents(io, settings);
+
+io.OnConnection((socket, _) =>
+{
+    events.Register(socket);
+    return events.OnConnectionAsync(socket);
+});
+io.OnServerSideEmit("hello", e => io.Local.EmitAsync("hello-from", new Newtonsoft.Json.Linq.JObject { ["server"] = settings.ServerName, ["x"] = e.Args.FirstOrDefault() }));
+io.OnServerSideEmit("who", e => e.AckAsync(settings.ServerName));
+
+io.Of("/custom").OnConnection((socket, _) => events.OnConnectionAsync(socket));
+
+io.Of("/mw")
+    .Use((socket, next) => socket.Handshake.Auth.Value<string>("token") == "valid"
+        ? next()
+        : throw new ConnectionRejectedException("not authorized", new { reason = "bad token" }))
+    .OnConnection((socket, _) =>
+    {
+        events.Register(socket);
+        return events.OnConnectionAsync(socket);
+    });
+
+io.Of(new Regex(@"^\/dyn-\d+$", RegexOptions.CultureInvariant)).OnConnection((socket, _) =>
+{
+    events.Register(socket);
+    return events.OnConnectionAsync(socket);
+});
+
+var engineOptions = new EngineIoOptions();
+ConfigureEngine(engineOptions);
+var echo = new EngineIoServer(engineOptions, new EngineIoEchoHandler(), app.Services.GetRequiredService<ILogger<EngineIoServer>>());
+
+app.MapSocketIo("/socket.io");
 app.MapEngineIo("/engine.io", echo);
+app.MapFallback(context =>
+{
+    context.Response.StatusCode = StatusCodes.Status404NotFound;
+    return Task.CompletedTask;
+});
 
 app.Lifetime.ApplicationStopping.Register(echo.CloseAll);
 
 await app.StartAsync();
 var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-var port = new Uri(address).Port;
-Console.Out.WriteLine($"listening on http://{settings.Host}:{port}");
+Console.Out.WriteLine($"listening on http://{settings.Host}:{new Uri(address).Port}");
 Console.Out.Flush();
 await app.WaitForShutdownAsync();

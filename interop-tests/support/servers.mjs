@@ -3,6 +3,7 @@
 
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import net from "node:net";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -24,11 +25,10 @@ export const DEFAULT_SERVER_NAME = { dotnet: "dotnet", node: "node" };
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
 const MAX_CAPTURE = 256 * 1024;
-const LISTENING = /^listening on (http:\/\/(\S+):(\d+))\s*$/m;
+const LISTENING = /^listening on (http:\/\/(\S+):(\d+))\r?\n/m;
 
 const running = new Set();
-process.on("exit", () => {
-  // Last resort: never leave servers behind when a test run dies.
+function killAll() {
   for (const child of running) {
     try {
       child.kill("SIGKILL");
@@ -36,7 +36,65 @@ process.on("exit", () => {
       /* already gone */
     }
   }
-});
+}
+// Last resort: never leave servers behind when a test run dies or is interrupted (e.g. the
+// runner's output pipe closes). The servers are orphaned otherwise.
+process.on("exit", killAll);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(sig, () => {
+    killAll();
+    // Keep the signal's default effect unless someone else (the test runner) handles it.
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  });
+}
+
+// A tiny detached watchdog per child process: it holds a pipe from this process and, when the
+// pipe closes without being disarmed (this process was killed, even with SIGKILL, or its
+// runner went away), it terminates the child. Without it an interrupted or timed-out test
+// run leaves servers running on the machine.
+const WATCHDOG_SCRIPT = `
+const pid = Number(process.argv[1]);
+const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+let fired = false;
+const fire = () => {
+  if (fired) return;
+  fired = true;
+  try { process.kill(pid, "SIGTERM"); } catch {}
+  const started = Date.now();
+  const timer = setInterval(() => {
+    if (!alive()) process.exit(0);
+    if (Date.now() - started > 5000) { try { process.kill(pid, "SIGKILL"); } catch {} process.exit(0); }
+  }, 100);
+};
+process.stdin.on("data", () => {});
+process.stdin.on("end", fire);
+process.stdin.on("close", fire);
+process.stdin.on("error", fire);
+`;
+
+/** Arms a watchdog for `child`; returns `disarm()`, to call before stopping it normally. */
+function guard(child) {
+  let dog;
+  try {
+    dog = spawn(process.execPath, ["-e", WATCHDOG_SCRIPT, String(child.pid)], {
+      stdio: ["pipe", "ignore", "ignore"],
+      detached: true,
+    });
+    dog.on("error", () => {});
+    dog.stdin.on("error", () => {});
+    dog.unref();
+    dog.stdin.unref?.();
+  } catch {
+    return () => {};
+  }
+  return () => {
+    try {
+      dog.kill("SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  };
+}
 
 function commandFor(impl) {
   switch (impl) {
@@ -78,6 +136,7 @@ export async function startServer({ impl = SERVER_IMPL, env = {}, readyTimeoutMs
 
   const proc = spawn(cmd, args, { cwd: REPO_ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   running.add(proc);
+  const disarm = proc.pid ? guard(proc) : () => {};
 
   let stdout = "";
   let stderr = "";
@@ -98,6 +157,7 @@ export async function startServer({ impl = SERVER_IMPL, env = {}, readyTimeoutMs
   const exited = new Promise((resolve) => {
     proc.once("exit", (code, signal) => {
       running.delete(proc);
+      disarm();
       resolve({ code, signal });
     });
   });
@@ -144,6 +204,12 @@ export async function startServer({ impl = SERVER_IMPL, env = {}, readyTimeoutMs
   }
 
   let stopping;
+  exited.then(({ code, signal }) => {
+    // A crash mid-run otherwise only shows up as unexplained transport errors in the tests.
+    if (!stopping) {
+      process.stderr.write(`${impl} server exited unexpectedly (code ${code}, signal ${signal})\n${output()}\n`);
+    }
+  });
   const stop = () => {
     stopping ??= (async () => {
       if (proc.exitCode !== null || proc.signalCode !== null) return exited;
@@ -159,6 +225,98 @@ export async function startServer({ impl = SERVER_IMPL, env = {}, readyTimeoutMs
   };
 
   return { impl, url, port, proc, output, stop };
+}
+
+/** A TCP port that was free a moment ago (for programs that cannot bind port 0 themselves). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function findOnPath(name) {
+  for (const dir of (process.env.PATH || "").split(path.delimiter)) {
+    if (dir && existsSync(path.join(dir, name))) return path.join(dir, name);
+  }
+  return undefined;
+}
+
+/**
+ * Provides a Redis for cluster tests: REDIS_URL when set (an external server), otherwise a
+ * private `redis-server` on a free port, without persistence.
+ * Resolves with `{ url, stop() }`, or with `{ skip: reason }` when neither is available.
+ */
+export async function startRedis() {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
+  const bin = process.env.REDIS_SERVER || findOnPath("redis-server");
+  if (!bin) return { skip: "redis-server not found on PATH and REDIS_URL not set" };
+
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const proc = spawn(
+      bin,
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "notice"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    running.add(proc);
+    const disarm = proc.pid ? guard(proc) : () => {};
+    let out = "";
+    proc.stdout.setEncoding("utf8");
+    proc.stderr.setEncoding("utf8");
+    proc.stdout.on("data", (d) => (out = appendCapped(out, d)));
+    proc.stderr.on("data", (d) => (out = appendCapped(out, d)));
+    const exited = new Promise((resolve) =>
+      proc.once("exit", (code, signal) => {
+        running.delete(proc);
+        disarm();
+        resolve({ code, signal });
+      }),
+    );
+    const ready = await withTimeout(
+      new Promise((resolve) => {
+        const check = () => {
+          if (/Ready to accept connections/.test(out)) resolve(true);
+        };
+        proc.stdout.on("data", check);
+        proc.stderr.on("data", check);
+        exited.then(() => resolve(false));
+        check();
+      }),
+      15_000,
+      "redis-server to be ready",
+    ).catch((err) => {
+      proc.kill("SIGKILL");
+      throw new Error(`${err.message}\n${out}`);
+    });
+    if (ready) {
+      let stopping;
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        port,
+        output: () => out,
+        stop: () => {
+          stopping ??= (async () => {
+            if (proc.exitCode !== null || proc.signalCode !== null) return;
+            proc.kill("SIGTERM");
+            const timer = setTimeout(() => proc.kill("SIGKILL"), STOP_GRACE_MS);
+            try {
+              await exited;
+            } finally {
+              clearTimeout(timer);
+            }
+          })();
+          return stopping;
+        },
+      };
+    }
+    // Most likely someone took the port between freePort() and redis-server's bind.
+    if (attempt >= 3) throw new Error(`redis-server did not start:\n${out}`);
+  }
 }
 
 /**
