@@ -15,8 +15,12 @@ internal static class JsJsonWriter
 {
     private static readonly byte[] Hex = "0123456789abcdef"u8.ToArray();
 
-    /// <summary>Appends the JSON of <paramref name="token"/>; bytes values must already be replaced by placeholders.</summary>
-    public static void Write(IBufferWriter<byte> output, JToken? token)
+    /// <summary>
+    /// Appends the JSON of <paramref name="token"/>. Bytes must already be replaced by placeholders, unless
+    /// <paramref name="bytesAsNodeBuffer"/> writes them as JSON.stringify writes a Node Buffer:
+    /// <c>{"type":"Buffer","data":[…]}</c>.
+    /// </summary>
+    public static void Write(IBufferWriter<byte> output, JToken? token, bool bytesAsNodeBuffer = false)
     {
         switch (token?.Type)
         {
@@ -26,13 +30,13 @@ internal static class JsJsonWriter
                 WriteRaw(output, "null"u8);
                 break;
             case JTokenType.Object:
-                WriteObject(output, (JObject)token);
+                WriteObject(output, (JObject)token, bytesAsNodeBuffer);
                 break;
             case JTokenType.Array:
-                WriteArray(output, (JArray)token);
+                WriteArray(output, (JArray)token, bytesAsNodeBuffer);
                 break;
             case JTokenType.Property:
-                Write(output, ((JProperty)token).Value);
+                Write(output, ((JProperty)token).Value, bytesAsNodeBuffer);
                 break;
             case JTokenType.Boolean:
                 WriteRaw(output, token.Value<bool>() ? "true"u8 : "false"u8);
@@ -54,6 +58,9 @@ internal static class JsJsonWriter
             case JTokenType.TimeSpan:
                 WriteString(output, Convert.ToString(((JValue)token).Value, CultureInfo.InvariantCulture) ?? string.Empty);
                 break;
+            case JTokenType.Bytes when bytesAsNodeBuffer:
+                WriteNodeBuffer(output, (byte[])((JValue)token).Value!);
+                break;
             case JTokenType.Bytes:
                 throw new InvalidOperationException("Binary values must be replaced by placeholders before writing JSON.");
             default:
@@ -70,7 +77,23 @@ internal static class JsJsonWriter
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static void WriteObject(IBufferWriter<byte> output, JObject obj)
+    private static void WriteNodeBuffer(IBufferWriter<byte> output, byte[] bytes)
+    {
+        WriteRaw(output, "{\"type\":\"Buffer\",\"data\":["u8);
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (i > 0)
+            {
+                WriteByte(output, (byte)',');
+            }
+
+            WriteAscii(output, bytes[i].ToString(CultureInfo.InvariantCulture));
+        }
+
+        WriteRaw(output, "]}"u8);
+    }
+
+    private static void WriteObject(IBufferWriter<byte> output, JObject obj, bool bytesAsNodeBuffer)
     {
         WriteByte(output, (byte)'{');
         var first = true;
@@ -90,13 +113,13 @@ internal static class JsJsonWriter
             first = false;
             WriteString(output, property.Name);
             WriteByte(output, (byte)':');
-            Write(output, property.Value);
+            Write(output, property.Value, bytesAsNodeBuffer);
         }
 
         WriteByte(output, (byte)'}');
     }
 
-    private static void WriteArray(IBufferWriter<byte> output, JArray array)
+    private static void WriteArray(IBufferWriter<byte> output, JArray array, bool bytesAsNodeBuffer)
     {
         WriteByte(output, (byte)'[');
         for (var i = 0; i < array.Count; i++)
@@ -106,7 +129,7 @@ internal static class JsJsonWriter
                 WriteByte(output, (byte)',');
             }
 
-            Write(output, array[i]);
+            Write(output, array[i], bytesAsNodeBuffer);
         }
 
         WriteByte(output, (byte)']');
