@@ -19,6 +19,12 @@ public sealed class SocketIoTimeoutException : TimeoutException
         Responses = responses;
     }
 
+    /// <summary>Creates the error with a message and the partial responses (cluster requests).</summary>
+    public SocketIoTimeoutException(string message, IReadOnlyList<JToken?> responses) : base(message)
+    {
+        Responses = responses;
+    }
+
     /// <summary>Creates the error.</summary>
     public SocketIoTimeoutException(string message) : base(message)
     {

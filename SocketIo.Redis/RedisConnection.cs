@@ -1,0 +1,117 @@
+using StackExchange.Redis;
+
+namespace SocketIo.Redis;
+
+/// <summary>
+/// The one Redis multiplexer of a server: its subscription connection carries every SUBSCRIBE (so the request
+/// channel is subscribed exactly once per namespace, which is what the server count counts) and its interactive
+/// connection every PUBLISH. Connects on first use and keeps reconnecting (and resubscribing) on its own.
+/// </summary>
+public sealed class RedisConnection : IAsyncDisposable
+{
+    private readonly Lazy<Task<IConnectionMultiplexer>> _multiplexer;
+    private readonly bool _owned;
+
+    /// <summary>Connects with a StackExchange.Redis configuration string (e.g. <c>127.0.0.1:6379</c>) or a <c>redis://host:port</c> URL.</summary>
+    public RedisConnection(string configuration)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(configuration);
+        var options = ConfigurationOptions.Parse(ToConfiguration(configuration));
+        // Start even if Redis is not up yet, and keep retrying: a Redis restart must not take the server down.
+        options.AbortOnConnectFail = false;
+        _multiplexer = new(async () => await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false));
+        _owned = true;
+    }
+
+    /// <summary>Uses an existing multiplexer; it is not disposed with this object.</summary>
+    public RedisConnection(IConnectionMultiplexer multiplexer)
+    {
+        ArgumentNullException.ThrowIfNull(multiplexer);
+        _multiplexer = new(Task.FromResult(multiplexer));
+    }
+
+    /// <summary>The connected multiplexer.</summary>
+    public Task<IConnectionMultiplexer> GetAsync() => _multiplexer.Value;
+
+    /// <summary>Converts <c>redis://[user:password@]host:port[/db]</c> into a StackExchange.Redis configuration string.</summary>
+    public static string ToConfiguration(string urlOrConfiguration)
+    {
+        ArgumentNullException.ThrowIfNull(urlOrConfiguration);
+        if (!urlOrConfiguration.StartsWith("redis://", StringComparison.OrdinalIgnoreCase)
+            && !urlOrConfiguration.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
+        {
+            return urlOrConfiguration;
+        }
+
+        var uri = new Uri(urlOrConfiguration);
+        var parts = new List<string> { $"{uri.Host}:{(uri.Port > 0 ? uri.Port : 6379)}" };
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            var userInfo = Uri.UnescapeDataString(uri.UserInfo).Split(':', 2);
+            if (userInfo.Length == 2)
+            {
+                if (userInfo[0].Length > 0)
+                {
+                    parts.Add("user=" + userInfo[0]);
+                }
+
+                parts.Add("password=" + userInfo[1]);
+            }
+            else
+            {
+                parts.Add("password=" + userInfo[0]);
+            }
+        }
+
+        if (uri.AbsolutePath.Trim('/') is { Length: > 0 } db)
+        {
+            parts.Add("defaultDatabase=" + db);
+        }
+
+        if (uri.Scheme.Equals("rediss", StringComparison.OrdinalIgnoreCase))
+        {
+            parts.Add("ssl=true");
+        }
+
+        return string.Join(',', parts);
+    }
+
+    /// <summary>Sums <c>PUBSUB NUMSUB|SHARDNUMSUB channel</c> over every primary (counts are per node in a cluster, redis-wire §3.3).</summary>
+    internal async Task<int> CountSubscribersAsync(string subcommand, string channel)
+    {
+        var multiplexer = await GetAsync().ConfigureAwait(false);
+        var total = 0;
+        foreach (var server in multiplexer.GetServers())
+        {
+            if (server.IsReplica || !server.IsConnected)
+            {
+                continue;
+            }
+
+            var result = await server.ExecuteAsync("PUBSUB", subcommand, channel).ConfigureAwait(false);
+            if (result.Resp2Type == ResultType.Array && result.Length >= 2)
+            {
+                total += (int)result[1];
+            }
+        }
+
+        return total;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_owned && _multiplexer.IsValueCreated)
+        {
+            try
+            {
+                var multiplexer = await _multiplexer.Value.ConfigureAwait(false);
+                await multiplexer.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (RedisConnectionException)
+            {
+                // Never connected: nothing to close.
+            }
+        }
+    }
+}

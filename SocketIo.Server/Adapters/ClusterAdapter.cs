@@ -1,0 +1,522 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Newtonsoft.Json.Linq;
+using SocketIo.Server.Protocol;
+
+namespace SocketIo.Server.Adapters;
+
+/// <summary>
+/// The cluster protocol of socket.io-adapter's <c>ClusterAdapter</c> (cluster-adapter.ts, redis-wire §8): every
+/// broadcast and bulk operation is published to the other nodes and applied locally; requests (fetchSockets,
+/// serverSideEmit with ack, broadcast acks) are tracked with ids and timeouts. A transport (Redis classic or
+/// sharded, an in-process bus) only implements <see cref="PublishAsync"/>, <see cref="PublishResponseAsync"/> and
+/// <see cref="SocketIoAdapter.ServerCountAsync"/>, and feeds what it receives to <see cref="OnMessage"/>.
+/// </summary>
+public abstract class ClusterAdapter : InMemoryAdapter
+{
+    private readonly ConcurrentDictionary<string, PendingRequest> _requests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, AckRequest> _ackRequests = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the adapter with this node's uid for the namespace.</summary>
+    protected ClusterAdapter(IAdapterNamespace nsp, string uid, ClusterAdapterOptions? options = null, ILogger? logger = null)
+        : base(nsp)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uid);
+        Uid = uid;
+        Options = options ?? new ClusterAdapterOptions();
+        Logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>This adapter's id in the cluster (one per namespace per server).</summary>
+    public string Uid { get; }
+
+    /// <summary>The settings.</summary>
+    protected ClusterAdapterOptions Options { get; }
+
+    /// <summary>Where problems with cluster messages are reported.</summary>
+    protected ILogger Logger { get; }
+
+    /// <summary>Whether <paramref name="requestId"/> is a request or broadcast-ack request this node started.</summary>
+    protected bool IsOwnRequest(string? requestId) =>
+        requestId is not null && (_requests.ContainsKey(requestId) || _ackRequests.ContainsKey(requestId));
+
+    /// <summary>The type of a pending request this node started, if any.</summary>
+    protected ClusterMessageType? PendingRequestType(string requestId) =>
+        _requests.TryGetValue(requestId, out var r) ? r.Type : _ackRequests.ContainsKey(requestId) ? ClusterMessageType.Broadcast : null;
+
+    /// <summary>A new request id (Node's ClusterAdapter: 8 random bytes as hex).</summary>
+    protected virtual string NewRequestId() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>Sends a message to every other node (Node: <c>doPublish</c>).</summary>
+    protected abstract Task PublishAsync(ClusterMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary>Sends a response to the node that asked (Node: <c>doPublishResponse</c>).</summary>
+    protected abstract Task PublishResponseAsync(string requesterUid, ClusterMessage response, CancellationToken cancellationToken = default);
+
+    private ClusterMessage Message(ClusterMessageType type, JObject? data) => new(type, data, Uid, Namespace.Name);
+
+    private async Task SafePublishAsync(ClusterMessage message)
+    {
+        try
+        {
+            await PublishAsync(message).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // socket.io-adapter 2.5.7+: a failed publish never prevents local delivery.
+            ClusterAdapterLog.PublishFailed(Logger, (int)message.Type, Namespace.Name, ex);
+        }
+    }
+
+    private async Task SafePublishResponseAsync(string requesterUid, ClusterMessage response)
+    {
+        try
+        {
+            await PublishResponseAsync(requesterUid, response).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ClusterAdapterLog.PublishFailed(Logger, (int)response.Type, Namespace.Name, ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask BroadcastAsync(SocketIoPacket packet, BroadcastOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Flags.Local)
+        {
+            await SafePublishAsync(Message(ClusterMessageType.Broadcast, new JObject
+            {
+                ["packet"] = ClusterFormats.PacketToJson(packet, includeNamespace: false),
+                ["opts"] = ClusterFormats.OptionsToJson(options),
+            })).ConfigureAwait(false);
+        }
+
+        await base.BroadcastAsync(packet, options).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask BroadcastWithAckAsync(SocketIoPacket packet, BroadcastOptions options, Action<int> clientCount, Action<JToken?> ack)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Flags.Local)
+        {
+            var requestId = NewRequestId();
+            var request = new AckRequest(clientCount, ack);
+            _ackRequests[requestId] = request;
+            // The ack map entry lives as long as the emit's timeout (cluster-adapter.ts broadcastWithAck).
+            request.Expiry = Namespace.TimeProvider.CreateTimer(
+                static s => ((ClusterAdapter)((object[])s!)[0])._ackRequests.TryRemove((string)((object[])s!)[1], out _),
+                new object[] { this, requestId },
+                options.Flags.Timeout ?? Options.RequestsTimeout,
+                Timeout.InfiniteTimeSpan);
+            await SafePublishAsync(Message(ClusterMessageType.Broadcast, new JObject
+            {
+                ["packet"] = ClusterFormats.PacketToJson(packet with { Id = null }, includeNamespace: false),
+                ["requestId"] = requestId,
+                ["opts"] = ClusterFormats.OptionsToJson(options),
+            })).ConfigureAwait(false);
+        }
+
+        await base.BroadcastWithAckAsync(packet, options, clientCount, ack).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Flags.Local)
+        {
+            await SafePublishAsync(Message(ClusterMessageType.SocketsJoin, new JObject
+            {
+                ["opts"] = ClusterFormats.OptionsToJson(options),
+                ["rooms"] = new JArray(rooms),
+            })).ConfigureAwait(false);
+        }
+
+        await base.AddSocketsAsync(options, rooms).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Flags.Local)
+        {
+            await SafePublishAsync(Message(ClusterMessageType.SocketsLeave, new JObject
+            {
+                ["opts"] = ClusterFormats.OptionsToJson(options),
+                ["rooms"] = new JArray(rooms),
+            })).ConfigureAwait(false);
+        }
+
+        await base.DelSocketsAsync(options, rooms).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask DisconnectSocketsAsync(BroadcastOptions options, bool close)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Flags.Local)
+        {
+            await SafePublishAsync(Message(ClusterMessageType.DisconnectSockets, new JObject
+            {
+                ["opts"] = ClusterFormats.OptionsToJson(options),
+                ["close"] = close,
+            })).ConfigureAwait(false);
+        }
+
+        await base.DisconnectSocketsAsync(options, close).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask<IReadOnlyList<SocketDetails>> FetchSocketsAsync(BroadcastOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var local = await base.FetchSocketsAsync(options, cancellationToken).ConfigureAwait(false);
+        if (options.Flags.Local)
+        {
+            return local;
+        }
+
+        var expected = await ServerCountAsync(cancellationToken).ConfigureAwait(false) - 1;
+        if (expected <= 0)
+        {
+            return local;
+        }
+
+        var requestId = NewRequestId();
+        var request = new PendingRequest(ClusterMessageType.FetchSockets, expected);
+        request.Sockets.AddRange(local);
+        var result = Track(requestId, request, options.Flags.Timeout ?? Options.RequestsTimeout, cancellationToken);
+        await SafePublishAsync(Message(ClusterMessageType.FetchSockets, new JObject
+        {
+            ["opts"] = ClusterFormats.OptionsToJson(options),
+            ["requestId"] = requestId,
+        })).ConfigureAwait(false);
+        await result.ConfigureAwait(false);
+        lock (request)
+        {
+            return request.Sockets.ToArray();
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task<IReadOnlyList<JToken?>> ServerSideEmitAsync(JArray args, bool withAck, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (!withAck)
+        {
+            await SafePublishAsync(Message(ClusterMessageType.ServerSideEmit, new JObject { ["packet"] = args })).ConfigureAwait(false);
+            return Array.Empty<JToken?>();
+        }
+
+        var expected = await ServerCountAsync(cancellationToken).ConfigureAwait(false) - 1;
+        if (expected <= 0)
+        {
+            return Array.Empty<JToken?>();
+        }
+
+        var requestId = NewRequestId();
+        var request = new PendingRequest(ClusterMessageType.ServerSideEmit, expected);
+        var result = Track(requestId, request, Options.RequestsTimeout, cancellationToken);
+        await SafePublishAsync(Message(ClusterMessageType.ServerSideEmit, new JObject
+        {
+            ["requestId"] = requestId,
+            ["packet"] = args,
+        })).ConfigureAwait(false);
+        await result.ConfigureAwait(false);
+        lock (request)
+        {
+            return request.Responses.ToArray();
+        }
+    }
+
+    private Task Track(string requestId, PendingRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        _requests[requestId] = request;
+        request.Timer = Namespace.TimeProvider.CreateTimer(
+            static s =>
+            {
+                var (adapter, id) = ((ClusterAdapter, string))s!;
+                if (adapter._requests.TryRemove(id, out var pending))
+                {
+                    pending.TimeOut();
+                }
+            },
+            (this, requestId),
+            timeout,
+            Timeout.InfiniteTimeSpan);
+        if (cancellationToken.CanBeCanceled)
+        {
+            request.Registration = cancellationToken.Register(() =>
+            {
+                if (_requests.TryRemove(requestId, out var pending))
+                {
+                    pending.Cancel(cancellationToken);
+                }
+            });
+        }
+
+        return request.Completion.Task;
+    }
+
+    /// <summary>
+    /// Handles a message from another node (Node: <c>ClusterAdapter.onMessage</c>). Own messages and other
+    /// namespaces are ignored; responses go to <see cref="OnResponse"/>. Malformed data is logged, never thrown.
+    /// </summary>
+    protected void OnMessage(ClusterMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Uid == Uid || message.Nsp != Namespace.Name)
+        {
+            return;
+        }
+
+        try
+        {
+            Dispatch(message);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            ClusterAdapterLog.BadMessage(Logger, (int)message.Type, Namespace.Name, ex);
+        }
+    }
+
+    private void Dispatch(ClusterMessage message)
+    {
+        var data = message.Data;
+        switch (message.Type)
+        {
+            case ClusterMessageType.Broadcast when data is not null:
+                OnRemoteBroadcast(message, data);
+                break;
+            case ClusterMessageType.SocketsJoin when data is not null:
+                _ = RunLocalAsync(base.AddSocketsAsync(ClusterFormats.OptionsFromJson(data["opts"]), ClusterFormats.RoomSet(data["rooms"])));
+                break;
+            case ClusterMessageType.SocketsLeave when data is not null:
+                _ = RunLocalAsync(base.DelSocketsAsync(ClusterFormats.OptionsFromJson(data["opts"]), ClusterFormats.RoomSet(data["rooms"])));
+                break;
+            case ClusterMessageType.DisconnectSockets when data is not null:
+                _ = RunLocalAsync(base.DisconnectSocketsAsync(ClusterFormats.OptionsFromJson(data["opts"]), data["close"] is { Type: JTokenType.Boolean } c && (bool)c));
+                break;
+            case ClusterMessageType.FetchSockets when data is not null && message.RequestId is { } fetchId && message.Uid is { } fetcher:
+                _ = AnswerFetchAsync(fetcher, fetchId, ClusterFormats.OptionsFromJson(data["opts"]));
+                break;
+            case ClusterMessageType.ServerSideEmit when (data?["packet"] is JArray packet):
+                OnRemoteServerSideEmit(message, packet);
+                break;
+            case ClusterMessageType.FetchSocketsResponse:
+            case ClusterMessageType.ServerSideEmitResponse:
+            case ClusterMessageType.BroadcastClientCount:
+            case ClusterMessageType.BroadcastAck:
+                OnResponse(message);
+                break;
+            default:
+                // Heartbeats, ADAPTER_CLOSE, unknown types and malformed messages are ignored.
+                break;
+        }
+    }
+
+    private void OnRemoteBroadcast(ClusterMessage message, JObject data)
+    {
+        if (ClusterFormats.PacketFromJson(data["packet"], Namespace.Name) is not { } packet)
+        {
+            ClusterAdapterLog.BadMessage(Logger, (int)message.Type, Namespace.Name, null);
+            return;
+        }
+
+        packet = packet with { Namespace = Namespace.Name };
+        var options = ClusterFormats.OptionsFromJson(data["opts"]);
+        if (message.RequestId is { } requestId && message.Uid is { } requester)
+        {
+            _ = RunLocalAsync(base.BroadcastWithAckAsync(
+                packet,
+                options,
+                count => _ = SafePublishResponseAsync(requester, Message(ClusterMessageType.BroadcastClientCount, new JObject
+                {
+                    ["requestId"] = requestId,
+                    ["clientCount"] = count,
+                })),
+                arg => _ = SafePublishResponseAsync(requester, Message(ClusterMessageType.BroadcastAck, new JObject
+                {
+                    ["requestId"] = requestId,
+                    ["packet"] = arg,
+                }))));
+        }
+        else
+        {
+            _ = RunLocalAsync(base.BroadcastAsync(packet, options));
+        }
+    }
+
+    private void OnRemoteServerSideEmit(ClusterMessage message, JArray packet)
+    {
+        if (message.RequestId is not { } requestId || message.Uid is not { } requester)
+        {
+            Namespace.OnServerSideEmit(packet, null);
+            return;
+        }
+
+        Namespace.OnServerSideEmit(packet, arg => _ = SafePublishResponseAsync(requester, Message(ClusterMessageType.ServerSideEmitResponse, new JObject
+        {
+            ["requestId"] = requestId,
+            ["packet"] = arg,
+        })));
+    }
+
+    private async Task AnswerFetchAsync(string requester, string requestId, BroadcastOptions options)
+    {
+        try
+        {
+            var local = await base.FetchSocketsAsync(options).ConfigureAwait(false);
+            await SafePublishResponseAsync(requester, Message(ClusterMessageType.FetchSocketsResponse, new JObject
+            {
+                ["requestId"] = requestId,
+                ["sockets"] = new JArray(local.Select(ClusterFormats.SocketToJson)),
+            })).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ClusterAdapterLog.BadMessage(Logger, (int)ClusterMessageType.FetchSockets, Namespace.Name, ex);
+        }
+    }
+
+    private async Task RunLocalAsync(ValueTask work)
+    {
+        try
+        {
+            await work.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ClusterAdapterLog.BadMessage(Logger, 0, Namespace.Name, ex);
+        }
+    }
+
+    /// <summary>Handles a response to one of this node's requests (Node: <c>ClusterAdapter.onResponse</c>).</summary>
+    protected void OnResponse(ClusterMessage response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (response.RequestId is not { } requestId || response.Data is not { } data)
+        {
+            return;
+        }
+
+        switch (response.Type)
+        {
+            case ClusterMessageType.BroadcastClientCount when _ackRequests.TryGetValue(requestId, out var countRequest):
+                countRequest.ClientCount(data["clientCount"] is { Type: JTokenType.Integer or JTokenType.Float } n ? (int)(double)n : 0);
+                break;
+            case ClusterMessageType.BroadcastAck when _ackRequests.TryGetValue(requestId, out var ackRequest):
+                ackRequest.Ack(data["packet"]);
+                break;
+            case ClusterMessageType.FetchSocketsResponse when _requests.TryGetValue(requestId, out var fetch) && fetch.Type == ClusterMessageType.FetchSockets:
+                var sockets = new List<SocketDetails>();
+                if (data["sockets"] is JArray list)
+                {
+                    foreach (var item in list)
+                    {
+                        if (ClusterFormats.SocketFromJson(item) is { } details)
+                        {
+                            sockets.Add(details);
+                        }
+                    }
+                }
+
+                Complete(requestId, fetch, r => r.Sockets.AddRange(sockets));
+                break;
+            case ClusterMessageType.ServerSideEmitResponse when _requests.TryGetValue(requestId, out var sse) && sse.Type == ClusterMessageType.ServerSideEmit:
+                Complete(requestId, sse, r => r.Responses.Add(data["packet"]));
+                break;
+        }
+    }
+
+    private void Complete(string requestId, PendingRequest request, Action<PendingRequest> add)
+    {
+        bool done;
+        lock (request)
+        {
+            add(request);
+            request.Current++;
+            done = request.Current == request.Expected;
+        }
+
+        if (done && _requests.TryRemove(requestId, out _))
+        {
+            request.Finish();
+        }
+    }
+
+    /// <inheritdoc />
+    public override ValueTask CloseAsync()
+    {
+        foreach (var id in _requests.Keys)
+        {
+            if (_requests.TryRemove(id, out var pending))
+            {
+                pending.TimeOut();
+            }
+        }
+
+        foreach (var id in _ackRequests.Keys)
+        {
+            if (_ackRequests.TryRemove(id, out var ack))
+            {
+                ack.Expiry?.Dispose();
+            }
+        }
+
+        return base.CloseAsync();
+    }
+
+    private sealed class AckRequest(Action<int> clientCount, Action<JToken?> ack)
+    {
+        public Action<int> ClientCount { get; } = clientCount;
+        public Action<JToken?> Ack { get; } = ack;
+        public ITimer? Expiry { get; set; }
+    }
+
+    private sealed class PendingRequest(ClusterMessageType type, int expected)
+    {
+        public ClusterMessageType Type { get; } = type;
+        public int Expected { get; } = expected;
+        public int Current { get; set; }
+        public List<SocketDetails> Sockets { get; } = new();
+        public List<JToken?> Responses { get; } = new();
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public ITimer? Timer { get; set; }
+        public CancellationTokenRegistration Registration { get; set; }
+
+        public void Finish()
+        {
+            Timer?.Dispose();
+            Registration.Dispose();
+            Completion.TrySetResult();
+        }
+
+        public void TimeOut()
+        {
+            Timer?.Dispose();
+            Registration.Dispose();
+            JToken?[] partial;
+            lock (this)
+            {
+                partial = Responses.ToArray();
+            }
+
+            // Node: "timeout reached: only X responses received out of Y" (cluster-adapter.ts).
+            Completion.TrySetException(new SocketIoTimeoutException($"timeout reached: only {Current} responses received out of {Expected}", partial));
+        }
+
+        public void Cancel(CancellationToken token)
+        {
+            Timer?.Dispose();
+            Completion.TrySetCanceled(token);
+        }
+    }
+}
