@@ -12,4 +12,4 @@ echo "==> JS interop tests against the Node twin (keeps the tests honest)"
 SERVER_IMPL=node node --test --test-concurrency=1 interop-tests/
 
 echo "==> JS interop tests against the .NET server"
-SERVER_IMPL=dotnet node --test --test-concurrency=1 interop-tests/engine.test.mjs interop-tests/socketio-contract.test.mjs
+SERVER_IMPL=dotnet node --test --test-concurrency=1 interop-tests/engine.test.mjs interop-tests/socketio-contract.test.mjs interop-tests/socketio-robustness.test.mjs
