@@ -64,12 +64,7 @@ public sealed class ParentNamespace
 
     internal SocketIoNamespace CreateChild(string name)
     {
-        var child = _server.GetOrCreateNamespace(name, out var created);
-        if (created)
-        {
-            child.CopyHandlersFrom(Middlewares, ConnectionHandlers);
-        }
-
+        var child = _server.GetOrCreateNamespace(name, out _, c => c.CopyHandlersFrom(Middlewares, ConnectionHandlers));
         _children[name] = child;
         return child;
     }

@@ -108,7 +108,11 @@ public sealed partial class SocketIoServer : IAsyncDisposable
         }
     }
 
-    internal SocketIoNamespace GetOrCreateNamespace(string name, out bool created)
+    /// <summary>
+    /// Gets or creates a namespace. A new one is fully set up by <paramref name="initialize"/> before any other
+    /// thread can see it: two clients connecting at once to a new dynamic namespace must both find its handlers.
+    /// </summary>
+    internal SocketIoNamespace GetOrCreateNamespace(string name, out bool created, Action<SocketIoNamespace>? initialize = null)
     {
         if (_namespaces.TryGetValue(name, out var existing))
         {
@@ -117,6 +121,7 @@ public sealed partial class SocketIoServer : IAsyncDisposable
         }
 
         var candidate = new SocketIoNamespace(this, name);
+        initialize?.Invoke(candidate);
         var nsp = _namespaces.GetOrAdd(name, candidate);
         created = ReferenceEquals(nsp, candidate);
         if (created)

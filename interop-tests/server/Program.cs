@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using SocketIo.InteropServer;
+using SocketIo.Redis;
 using SocketIo.Server;
 using SocketIo.Server.EngineIo;
 using SocketIo.Server.Hosting;
@@ -33,11 +34,28 @@ void ConfigureEngine(EngineIoOptions options)
     }
 }
 
-builder.Services.AddSocketIo(options =>
+var socketIo = builder.Services.AddSocketIo(options =>
 {
     options.ConnectTimeout = TimeSpan.FromMilliseconds(settings.ConnectTimeout);
     ConfigureEngine(options.Engine);
 });
+if (settings.RedisUrl is { } redisUrl)
+{
+    var requestsTimeout = TimeSpan.FromMilliseconds(settings.RequestsTimeout);
+    if (settings.RedisAdapter == "sharded")
+    {
+        // Node's sharded adapter has no requestsTimeout option: 5000 ms (redis-wire §7.1).
+        socketIo.AddShardedRedisAdapter(redisUrl, o => o.ChannelPrefix = settings.RedisKey);
+    }
+    else
+    {
+        socketIo.AddRedisAdapter(redisUrl, o =>
+        {
+            o.Key = settings.RedisKey;
+            o.RequestsTimeout = requestsTimeout;
+        });
+    }
+}
 
 var app = builder.Build();
 var io = app.Services.GetRequiredService<SocketIoServer>();

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using SocketIo.Server;
+using SocketIo.Server.Hosting;
+
+namespace SocketIo.Redis;
+
+/// <summary>Puts a SocketIoNet server into a Redis cluster (Node: <c>io.adapter(createAdapter(pub, sub, opts))</c>).</summary>
+public static class RedisSocketIoBuilderExtensions
+{
+    /// <summary>
+    /// Uses the classic Redis adapter (Node: <c>createAdapter</c>). <paramref name="configuration"/> is a
+    /// <c>redis://host:port</c> URL or a StackExchange.Redis configuration string. The connection closes with the host.
+    /// </summary>
+    public static ISocketIoBuilder AddRedisAdapter(this ISocketIoBuilder builder, string configuration, Action<RedisAdapterOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = new RedisAdapterOptions();
+        configure?.Invoke(options);
+        AddConnection(builder, configuration);
+        builder.Services.AddOptions<SocketIoOptions>().Configure<RedisConnection, ILoggerFactory>((o, connection, loggers) =>
+            o.AdapterFactory = nsp => new RedisAdapter(nsp, connection, options, loggers.CreateLogger<RedisAdapter>()));
+        return builder;
+    }
+
+    /// <summary>Uses the sharded Redis adapter (Node: <c>createShardedAdapter</c>; Redis 7 or newer).</summary>
+    public static ISocketIoBuilder AddShardedRedisAdapter(this ISocketIoBuilder builder, string configuration, Action<ShardedRedisAdapterOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = new ShardedRedisAdapterOptions();
+        configure?.Invoke(options);
+        AddConnection(builder, configuration);
+        builder.Services.AddOptions<SocketIoOptions>().Configure<RedisConnection, ILoggerFactory>((o, connection, loggers) =>
+            o.AdapterFactory = nsp => new ShardedRedisAdapter(nsp, connection, options, loggers.CreateLogger<ShardedRedisAdapter>()));
+        return builder;
+    }
+
+    private static void AddConnection(ISocketIoBuilder builder, string configuration)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(configuration);
+        // A singleton: the container disposes it when the host stops, after the server has closed its adapters.
+        builder.Services.TryAddSingleton(_ => new RedisConnection(configuration));
+    }
+}
