@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Newtonsoft.Json.Linq;
@@ -40,6 +42,56 @@ internal static class JsonTokenReader
         }
     }
 
+    /// <summary>
+    /// The string value of the current String or PropertyName token, as JSON.parse gives it. Fix: escaped lone
+    /// surrogates (<c>"\ud800"</c>) are valid JSON and JSON.stringify writes them for any string holding a lone
+    /// surrogate, but <see cref="Utf8JsonReader.GetString"/> throws <see cref="InvalidOperationException"/> on them,
+    /// which escaped TryParse; escaped text is therefore unescaped here, keeping lone surrogates as JS does.
+    /// </summary>
+    private static string GetJsString(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return reader.GetString()!;
+        }
+
+        ReadOnlySpan<byte> raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;
+        var builder = new StringBuilder(raw.Length);
+        var start = 0;
+        for (var i = 0; i < raw.Length; i++)
+        {
+            if (raw[i] != (byte)'\\')
+            {
+                continue;
+            }
+
+            builder.Append(Encoding.UTF8.GetString(raw[start..i]));
+            var escape = raw[++i]; // the reader has already validated every escape sequence
+            if (escape == (byte)'u')
+            {
+                builder.Append((char)int.Parse(raw.Slice(i + 1, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
+                i += 4;
+            }
+            else
+            {
+                builder.Append(escape switch
+                {
+                    (byte)'b' => '\b',
+                    (byte)'f' => '\f',
+                    (byte)'n' => '\n',
+                    (byte)'r' => '\r',
+                    (byte)'t' => '\t',
+                    _ => (char)escape, // \" \\ \/
+                });
+            }
+
+            start = i + 1;
+        }
+
+        builder.Append(Encoding.UTF8.GetString(raw[start..]));
+        return builder.ToString();
+    }
+
     private static JToken ReadValue(ref Utf8JsonReader reader)
     {
         switch (reader.TokenType)
@@ -48,7 +100,7 @@ internal static class JsonTokenReader
                 var obj = new JObject();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var name = reader.GetString()!;
+                    var name = GetJsString(ref reader);
                     reader.Read();
                     obj[name] = ReadValue(ref reader); // duplicate keys: the last one wins, as in JSON.parse
                 }
@@ -63,7 +115,7 @@ internal static class JsonTokenReader
 
                 return array;
             case JsonTokenType.String:
-                return new JValue(reader.GetString());
+                return new JValue(GetJsString(ref reader));
             case JsonTokenType.Number:
                 if (reader.TryGetInt64(out var l))
                 {
