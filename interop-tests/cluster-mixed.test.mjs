@@ -1,0 +1,384 @@
+// Three servers on one Redis — .NET, the Node twin, .NET (CLUSTER3_IMPLS overrides) — for the classic and the
+// sharded wire format of @socket.io/redis-adapter 8.3.0: broadcasts, fetch in every direction, socketsJoin/Leave,
+// disconnectSockets, serverSideEmit with and without acks, broadcast acks, @socket.io/redis-emitter, and a server
+// leaving the cluster. Plus, .NET only (Node crashes on these, redis-wire §13): garbage on the channels and a
+// Redis restart must not stop delivery.
+
+import { describe, it, before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { io as ioc } from "socket.io-client";
+import { createClient } from "redis";
+import { Emitter } from "@socket.io/redis-emitter";
+import { startServer, startRedis, waitFor, withTimeout } from "./support/servers.mjs";
+
+const IMPLS = (process.env.CLUSTER3_IMPLS || "dotnet,node,dotnet").split(",").map((s) => s.trim());
+// The garbage and restart suites test .NET resilience that Node does not have (it crashes, redis-wire §13):
+// a run against the Node twin alone (SERVER_IMPL=node) leaves them out.
+const DOTNET_ONLY_SKIP = process.env.SERVER_IMPL === "node" ? "a .NET-only resilience check (SERVER_IMPL=node)" : null;
+const ACK_TIMEOUT = 6000;
+
+let redis;
+let skipReason;
+let pub;
+
+before(async () => {
+  redis = await startRedis();
+  if (redis.skip) {
+    if (process.env.CI === "true") throw new Error(`cluster tests need Redis: ${redis.skip}`);
+    skipReason = redis.skip;
+    return;
+  }
+  pub = createClient({ url: redis.url });
+  pub.on("error", () => {});
+  await pub.connect();
+});
+
+after(async () => {
+  await pub?.quit().catch(() => {});
+  await redis?.stop?.();
+});
+
+const clients = new Set();
+afterEach(() => {
+  for (const c of clients) c.disconnect();
+  clients.clear();
+});
+
+function call(socket, event, ...args) {
+  return new Promise((resolve, reject) => {
+    socket.timeout(ACK_TIMEOUT).emit(event, ...args, (err, ...res) => {
+      if (err) reject(new Error(`no ack for "${event}" within ${ACK_TIMEOUT} ms`));
+      else resolve(res);
+    });
+  });
+}
+
+async function connect(srv, nsp, opts = {}) {
+  const socket = ioc(`${srv.url}${nsp}`, { forceNew: true, reconnection: false, transports: ["websocket"], ...opts });
+  clients.add(socket);
+  await waitFor(socket, "connect", 10_000, { rejectOn: ["connect_error"] });
+  return socket;
+}
+
+function byString(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Records every `event` a socket gets; `until(pred)` waits (bounded) for a matching one. */
+function recorder(socket, event) {
+  const list = [];
+  const waiters = new Set();
+  socket.on(event, (...args) => {
+    list.push(args);
+    for (const w of waiters) w();
+  });
+  return {
+    list,
+    until(pred, timeoutMs = 6000, label = event) {
+      return withTimeout(
+        new Promise((resolve) => {
+          const check = () => {
+            const found = list.find(pred);
+            if (found) {
+              waiters.delete(check);
+              resolve(found);
+            }
+          };
+          waiters.add(check);
+          check();
+        }),
+        timeoutMs,
+        `${label}; got ${JSON.stringify(list)}`,
+      );
+    },
+  };
+}
+
+/** Polls fetch(room) until pred(list) holds (bounded). */
+async function pollFetch(socket, room, pred, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [list] = await call(socket, "fetch", room);
+    if (Array.isArray(list) && pred(list)) return list;
+    if (Date.now() > deadline) throw new Error(`fetch(${JSON.stringify(room)}) never matched; last: ${JSON.stringify(list)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const idsOf = (list) => list.map((e) => e.id);
+const sortedIds = (...sockets) => sockets.map((s) => s.id).sort(byString);
+
+let fenceCounter = 0;
+/** A marker broadcast from every sender to everyone: afterwards, earlier broadcasts have arrived everywhere. */
+async function fenceAll(senders, recorders) {
+  for (const sender of senders) {
+    const marker = `fence-${++fenceCounter}`;
+    await call(sender, "bcast-all", "fence", marker);
+    await Promise.all(recorders.map((r) => r.until((args) => args[0] === marker, 6000, marker)));
+  }
+}
+
+function msgs(rec) {
+  return rec.list
+    .filter((args) => !(typeof args[0] === "string" && args[0].startsWith("fence-")))
+    .map((args) => JSON.stringify(args))
+    .sort(byString);
+}
+
+const sorted = (lists) => lists.map((l) => JSON.stringify(l)).sort(byString);
+
+for (const adapter of ["classic", "sharded"]) {
+  describe(`three servers ${IMPLS.join("+")} on Redis (${adapter})`, () => {
+    let servers = [];
+    let key;
+    let nspCounter = 0;
+    const freshNsp = () => `/dyn-${++nspCounter}`;
+
+    before(async () => {
+      if (skipReason) return;
+      key = `mixed-${adapter}-${process.pid}`;
+      servers = await Promise.all(
+        IMPLS.map((impl, i) =>
+          startServer({
+            impl,
+            env: { REDIS_URL: redis.url, REDIS_ADAPTER: adapter, REDIS_KEY: key, REQUESTS_TIMEOUT: 3000, SERVER_NAME: `srv-${"abc"[i]}` },
+          }),
+        ),
+      );
+    });
+
+    after(async () => {
+      await Promise.all(servers.map((s) => s.stop()));
+    });
+
+    /** One client per server in a fresh namespace, all in room "fence", visible from every server. */
+    async function setup(nsp = freshNsp()) {
+      const socks = await Promise.all(servers.map((s, i) => connect(s, nsp, { auth: { n: i } })));
+      for (const s of socks) await call(s, "join", "fence");
+      const want = sortedIds(...socks);
+      for (const s of socks) await pollFetch(s, null, (l) => JSON.stringify(idsOf(l).sort(byString)) === JSON.stringify(want));
+      const recs = socks.map((s) => recorder(s, "msg"));
+      // Sharded, dynamic mode: room subscriptions are asynchronous; one fence from each server settles them.
+      await fenceAll(socks, recs);
+      return { socks, recs };
+    }
+
+    it("broadcasts from each server reach the right clients on all three (rooms, except, binary)", async (t) => {
+      if (skipReason) return t.skip(skipReason);
+      const { socks, recs } = await setup();
+      const [a, b, c] = socks;
+      await call(a, "join", "r");
+      await call(c, "join", "r");
+      await call(b, "join", "x");
+      await fenceAll(socks, recs);
+
+      await call(b, "bcast-all", "r", "r-from-b");
+      await call(a, "bcast", "r", "r-but-a");
+      await call(c, "bcast", null, "all-but-c");
+      await call(a, "bcast-except", "fence", "r", "not-r-from-a");
+      await call(c, "bcast-all", null, { deep: [Buffer.from([9, 8, 7])] });
+      await call(b, "bcast-except", "fence", "x", "not-x-from-b");
+      await fenceAll(socks, recs);
+
+      const bin = { deep: [Buffer.from([9, 8, 7])] };
+      assert.deepEqual(msgs(recs[0]), sorted([["r-from-b"], ["all-but-c"], [bin], ["not-x-from-b"]]));
+      assert.deepEqual(msgs(recs[1]), sorted([["all-but-c"], ["not-r-from-a"], [bin]]));
+      assert.deepEqual(msgs(recs[2]), sorted([["r-from-b"], ["r-but-a"], [bin], ["not-x-from-b"]]));
+      for (const r of recs) {
+        const got = r.list.find((args) => typeof args[0] === "object" && args[0] !== null && "deep" in args[0]);
+        assert.ok(Buffer.isBuffer(got[0].deep[0]), "binary stays binary through Redis");
+      }
+    });
+
+    it("fetch from every server lists every server's sockets with rooms, data and auth", async (t) => {
+      if (skipReason) return t.skip(skipReason);
+      const { socks } = await setup();
+      for (const [i, s] of socks.entries()) await call(s, "set-data", { server: i, list: [1, "two", null] });
+      await call(socks[1], "join", "beta");
+      const expected = socks
+        .map((s, i) => ({
+          id: s.id,
+          rooms: [s.id, "fence", ...(i === 1 ? ["beta"] : [])].sort(byString),
+          data: { server: i, list: [1, "two", null] },
+          auth: { n: i },
+        }))
+        .sort((x, y) => byString(x.id, y.id));
+      for (const s of socks) assert.deepEqual(await call(s, "fetch", null), [expected]);
+      for (const s of socks) assert.deepEqual(await call(s, "fetch", "beta"), [expected.filter((e) => e.id === socks[1].id)]);
+    });
+
+    it("sockets-join, sockets-leave and kick work from any server on any server", async (t) => {
+      if (skipReason) return t.skip(skipReason);
+      const { socks } = await setup();
+      const [a, b, c] = socks;
+      await call(b, "sockets-join", a.id, "ja");
+      await call(a, "sockets-join", "fence", "all");
+      assert.deepEqual(idsOf(await pollFetch(c, "ja", (l) => l.length === 1)), [a.id]);
+      assert.deepEqual(idsOf(await pollFetch(b, "all", (l) => l.length === 3)), sortedIds(a, b, c));
+      await call(c, "sockets-leave", "all", "all");
+      await pollFetch(a, "all", (l) => l.length === 0);
+
+      const gone = [waitFor(b, "disconnect", 6000), waitFor(c, "disconnect", 6000)];
+      await call(a, "kick", b.id);
+      await call(b.connected ? a : a, "kick", c.id);
+      for (const g of gone) assert.equal((await g)[0], "io server disconnect");
+      assert.deepEqual(idsOf(await pollFetch(a, null, (l) => l.length === 1)), [a.id]);
+    });
+
+    it("serverSideEmit reaches the other servers; with ack it gets their names", async (t) => {
+      if (skipReason) return t.skip(skipReason);
+      const socks = await Promise.all(servers.map((s) => connect(s, "/")));
+      await pollFetch(socks[0], null, (l) => socks.every((s) => idsOf(l).includes(s.id)));
+      const hellos = socks.map((s) => recorder(s, "hello-from"));
+      for (const [i, s] of socks.entries()) await call(s, "sse", "hello", { from: i });
+      for (const [i, r] of hellos.entries()) {
+        // Every server hears the two others, never itself.
+        const others = [0, 1, 2].filter((j) => j !== i);
+        for (const j of others) await r.until((args) => args[0].x.from === j, 6000, `hello from ${j} on ${i}`);
+        assert.equal(r.list.filter((args) => args[0].x.from === i).length, 0);
+      }
+      for (const [i, s] of socks.entries()) {
+        const [res] = await call(s, "sse-ack", "who", 5000);
+        assert.equal(res.err, null);
+        assert.deepEqual([...res.responses].sort(), ["srv-a", "srv-b", "srv-c"].filter((_, j) => j !== i));
+      }
+    });
+
+    it("broadcast acks are collected from clients of all three servers", async (t) => {
+      if (skipReason) return t.skip(skipReason);
+      const { socks } = await setup();
+      socks.forEach((s, i) => s.on("ask", (p, cb) => cb({ i, p, bin: Buffer.from([i]) })));
+      for (const s of socks) {
+        const [res] = await call(s, "bcast-ack", "fence", "q", 4000);
+        assert.equal(res.err, null);
+        assert.deepEqual(res.responses.map((r) => r.i).sort(), [0, 1, 2]);
+        for (const r of res.responses) assert.ok(Buffer.isBuffer(r.bin), "binary ack stays binary");
+      }
+    });
+
+    if (adapter === "classic") {
+      it("@socket.io/redis-emitter reaches clients of .NET and Node servers", async (t) => {
+        if (skipReason) return t.skip(skipReason);
+        const socks = await Promise.all(servers.map((s) => connect(s, "/")));
+        const room = `em-${Date.now()}`;
+        for (const s of socks) await call(s, "join", room);
+        const emitter = new Emitter(pub, { key });
+        const got = socks.map((s) => recorder(s, "from-emitter"));
+        emitter.to(room).emit("from-emitter", "hi", { bin: Buffer.from([1, 2]) });
+        for (const r of got) {
+          const [args] = [await r.until(() => true, 6000, "from-emitter")];
+          assert.equal(args[0], "hi");
+          assert.deepEqual([...args[1].bin], [1, 2]);
+        }
+        const hellos = socks.map((s) => recorder(s, "hello-from"));
+        emitter.serverSideEmit("hello", "emitted");
+        for (const r of hellos) await r.until((args) => args[0].x === "emitted", 6000, "hello-from emitter");
+
+        emitter.in(room).socketsJoin(`${room}-2`);
+        assert.deepEqual(idsOf(await pollFetch(socks[0], `${room}-2`, (l) => l.length === 3)), sortedIds(...socks));
+        const gone = socks.map((s) => waitFor(s, "disconnect", 6000));
+        emitter.in(room).disconnectSockets(true);
+        for (const g of gone) assert.equal((await g)[0], "io server disconnect");
+      });
+    }
+
+    it("a server leaving: the others stop waiting for it and keep working", async (t) => {
+      if (skipReason) return t.skip(skipReason);
+      const socks = await Promise.all(servers.map((s) => connect(s, "/")));
+      await pollFetch(socks[0], null, (l) => socks.every((s) => idsOf(l).includes(s.id)));
+      const leaving = servers[1];
+      await leaving.stop();
+      // Server counts come from Redis subscriptions: once the leaver's are gone, requests stop waiting for it.
+      const [a, , c] = socks;
+      const list = await pollFetch(a, null, (l) => !idsOf(l).includes(socks[1].id) && idsOf(l).includes(c.id));
+      assert.ok(idsOf(list).includes(a.id));
+      const [res] = await call(c, "sse-ack", "who", 5000);
+      assert.deepEqual(res, { err: null, responses: ["srv-a"] });
+      const received = waitFor(c, "msg", 6000);
+      await call(a, "bcast-all", null, "after-leave");
+      assert.deepEqual(await received, ["after-leave"]);
+    });
+  });
+}
+
+describe(".NET servers survive garbage on the Redis channels (redis-wire §13)", () => {
+  for (const adapter of ["classic", "sharded"]) {
+    it(`${adapter}: malformed messages are dropped, delivery goes on`, async (t) => {
+      if (skipReason || DOTNET_ONLY_SKIP) return t.skip(skipReason ?? DOTNET_ONLY_SKIP);
+      const key = `garbage-${adapter}-${process.pid}`;
+      const env = { REDIS_URL: redis.url, REDIS_ADAPTER: adapter, REDIS_KEY: key, REQUESTS_TIMEOUT: 2000 };
+      const [A, B] = await Promise.all([startServer({ impl: "dotnet", env }), startServer({ impl: "dotnet", env })]);
+      try {
+        const [a, b] = await Promise.all([connect(A, "/"), connect(B, "/")]);
+        await call(a, "join", "room1");
+        await call(b, "join", "room1");
+        await pollFetch(a, null, (l) => l.length >= 2);
+        const base = `${key}#/#`;
+        // A msgpack map instead of the [uid, packet, opts] array, JSON text, a 2-element array, truncated bytes…
+        const garbage = [
+          Buffer.from("82a474797065029b", "hex"),
+          Buffer.from('{"not":"msgpack"}'),
+          Buffer.from("92a3756964" + "83a474797065" + "02a464617461" + "91a178" + "a36e7370a12f", "hex"),
+          Buffer.from("93a6", "hex"),
+          Buffer.from("ffffffff", "hex"),
+          Buffer.alloc(0),
+        ];
+        if (adapter === "classic") {
+          for (const g of garbage) {
+            await pub.publish(base, g);
+            await pub.publish(`${base}room1#`, g);
+          }
+          for (const q of ['{"type":5,"uid":"x","requestId":"q5"}', '{"type":"5"}', " {}", '{"type":7,"requestId":"r7"}', "\x7b"]) {
+            await pub.publish(`${key}-request#/#`, q);
+            await pub.publish(`${key}-response#/#`, q);
+          }
+        } else {
+          for (const g of [...garbage, Buffer.from('{"type":3,"uid":"x","nsp":"/"}'), Buffer.from('{"type":3,"nsp":"/","data":{"packet":5}}')]) {
+            await pub.sPublish(base, g);
+          }
+        }
+        const ra = recorder(a, "msg");
+        const rb = recorder(b, "msg");
+        await call(a, "bcast-all", "room1", "still-alive");
+        await Promise.all([ra.until((x) => x[0] === "still-alive"), rb.until((x) => x[0] === "still-alive")]);
+        assert.deepEqual(idsOf(await call(a, "fetch", null).then((r) => r[0])).length, 2);
+        for (const s of [A, B]) assert.doesNotMatch(s.output(), /unhandled|crit:|fail:/i);
+      } finally {
+        await Promise.all([A.stop(), B.stop()]);
+      }
+    });
+  }
+});
+
+describe(".NET servers ride out a Redis restart", () => {
+  it("both reconnect, resubscribe and broadcasts resume", { timeout: 90_000 }, async (t) => {
+    if (skipReason || DOTNET_ONLY_SKIP || process.env.REDIS_URL) return t.skip(skipReason ?? DOTNET_ONLY_SKIP ?? "needs a private redis-server");
+    // A second private redis-server that this test may stop and start again on the same port.
+    const own = await startRedis();
+    const port = own.port;
+    const env = { REDIS_URL: own.url, REDIS_ADAPTER: "classic", REDIS_KEY: `restart-${process.pid}`, REQUESTS_TIMEOUT: 2000 };
+    const [A, B] = await Promise.all([startServer({ impl: "dotnet", env }), startServer({ impl: "dotnet", env })]);
+    let restarted;
+    try {
+      const [a, b] = await Promise.all([connect(A, "/"), connect(B, "/")]);
+      await pollFetch(a, null, (l) => l.length === 2);
+      await own.stop();
+      restarted = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+      const rb = recorder(b, "msg");
+      // Keep broadcasting until B's client hears A again (bounded): reconnect and resubscribe are automatic.
+      const deadline = Date.now() + 45_000;
+      let n = 0;
+      while (!rb.list.length) {
+        if (Date.now() > deadline) throw new Error("broadcasts did not resume after the Redis restart");
+        await call(a, "bcast-all", null, `after-restart-${++n}`).catch(() => {});
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.match(rb.list[0][0], /^after-restart-/);
+      for (const s of [A, B]) assert.doesNotMatch(s.output(), /unhandled|crit:/i);
+    } finally {
+      await Promise.all([A.stop(), B.stop()]);
+      restarted?.kill("SIGKILL");
+    }
+  });
+});
