@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Newtonsoft.Json.Linq;
-using SocketIo.Redis.Codec;
 using SocketIo.Server.Adapters;
 using SocketIo.Server.Protocol;
 using StackExchange.Redis;
@@ -108,125 +107,19 @@ public sealed partial class RedisAdapter : ClusterAdapter
     protected override Task PublishAsync(ClusterMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var data = message.Data ?? new JObject();
-        switch (message.Type)
-        {
-            case ClusterMessageType.Broadcast when message.RequestId is null:
-            {
-                // [uid, packet (with nsp), opts] in msgpack, on the room channel when there is exactly one room (§4).
-                var options = ClusterFormats.OptionsFromJson(data["opts"]);
-                var payload = new JArray(Uid, WithNamespace(data["packet"]), data["opts"] ?? new JObject());
-                var channel = options.Rooms.Count == 1 ? _channels.Room(options.Rooms.First()) : _channels.BroadcastBase;
-                return PublishRawAsync(channel, NotepackWriter.Encode(payload));
-            }
-
-            case ClusterMessageType.Broadcast:
-                // BROADCAST (7), msgpack, always on the request channel (§5.2).
-                return PublishRawAsync(_channels.Request, NotepackWriter.Encode(new JObject
-                {
-                    ["uid"] = Uid,
-                    ["requestId"] = message.RequestId,
-                    ["type"] = ClassicRequestType.Broadcast,
-                    ["packet"] = WithNamespace(data["packet"]),
-                    ["opts"] = data["opts"],
-                }));
-            case ClusterMessageType.SocketsJoin:
-            case ClusterMessageType.SocketsLeave:
-                return PublishJsonAsync(_channels.Request, new JObject
-                {
-                    ["uid"] = Uid,
-                    ["type"] = message.Type == ClusterMessageType.SocketsJoin ? ClassicRequestType.RemoteJoin : ClassicRequestType.RemoteLeave,
-                    ["opts"] = RoomsAndExcept(data["opts"]),
-                    ["rooms"] = data["rooms"],
-                });
-            case ClusterMessageType.DisconnectSockets:
-                return PublishJsonAsync(_channels.Request, new JObject
-                {
-                    ["uid"] = Uid,
-                    ["type"] = ClassicRequestType.RemoteDisconnect,
-                    ["opts"] = RoomsAndExcept(data["opts"]),
-                    ["close"] = data["close"],
-                });
-            case ClusterMessageType.FetchSockets:
-                return PublishJsonAsync(_channels.Request, new JObject
-                {
-                    ["uid"] = Uid,
-                    ["requestId"] = message.RequestId,
-                    ["type"] = ClassicRequestType.RemoteFetch,
-                    ["opts"] = RoomsAndExcept(data["opts"]),
-                });
-            case ClusterMessageType.ServerSideEmit:
-            {
-                var request = new JObject { ["uid"] = Uid };
-                if (message.RequestId is { } id)
-                {
-                    request["requestId"] = id;
-                }
-
-                request["type"] = ClassicRequestType.ServerSideEmit;
-                request["data"] = data["packet"];
-                return PublishJsonAsync(_channels.Request, request);
-            }
-
-            default:
-                return Task.CompletedTask;
-        }
+        return ClassicWireFormat.Encode(_channels, Uid, message) is { } wire ? PublishRawAsync(wire.Channel, wire.Payload) : Task.CompletedTask;
     }
 
     /// <inheritdoc />
     protected override Task PublishResponseAsync(string requesterUid, ClusterMessage response, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(response);
-        var data = response.Data ?? new JObject();
-        var channel = _options.PublishOnSpecificResponseChannel && !string.IsNullOrEmpty(requesterUid)
-            ? _channels.SpecificResponse(requesterUid)
-            : _channels.Response;
-        switch (response.Type)
-        {
-            case ClusterMessageType.FetchSocketsResponse:
-                return PublishJsonAsync(channel, new JObject { ["requestId"] = data["requestId"], ["sockets"] = data["sockets"] });
-            case ClusterMessageType.ServerSideEmitResponse:
-                // Always the shared channel, whatever publishOnSpecificResponseChannel says (redis-wire §11 item 2).
-                return PublishJsonAsync(_channels.Response, new JObject
-                {
-                    ["type"] = ClassicRequestType.ServerSideEmit,
-                    ["requestId"] = data["requestId"],
-                    ["data"] = data["packet"],
-                });
-            case ClusterMessageType.BroadcastClientCount:
-                return PublishJsonAsync(channel, new JObject
-                {
-                    ["type"] = ClassicRequestType.BroadcastClientCount,
-                    ["requestId"] = data["requestId"],
-                    ["clientCount"] = data["clientCount"],
-                });
-            case ClusterMessageType.BroadcastAck:
-                return PublishRawAsync(channel, NotepackWriter.Encode(new JObject
-                {
-                    ["type"] = ClassicRequestType.BroadcastAck,
-                    ["requestId"] = data["requestId"],
-                    ["packet"] = data["packet"],
-                }));
-            default:
-                return Task.CompletedTask;
-        }
+        return ClassicWireFormat.EncodeResponse(_channels, _options.PublishOnSpecificResponseChannel, requesterUid, response) is { } wire
+            ? PublishRawAsync(wire.Channel, wire.Payload)
+            : Task.CompletedTask;
     }
 
     private Task PublishJsonAsync(string channel, JObject message) => PublishRawAsync(channel, JsJson.Serialize(message));
-
-    private JObject WithNamespace(JToken? packet)
-    {
-        var result = packet is JObject obj ? (JObject)obj.DeepClone() : new JObject();
-        result["nsp"] = Namespace.Name;
-        return result;
-    }
-
-    /// <summary>Classic requests carry <c>{rooms, except}</c> only (redis-wire §5.2).</summary>
-    private static JObject RoomsAndExcept(JToken? opts) => new()
-    {
-        ["rooms"] = opts?["rooms"] ?? new JArray(),
-        ["except"] = opts?["except"] ?? new JArray(),
-    };
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Ignored a malformed Redis message on channel {Channel}: {Reason}")]
     private static partial void LogBadMessage(ILogger logger, string channel, string reason);

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using Newtonsoft.Json.Linq;
-using SocketIo.Redis.Codec;
 using SocketIo.Server.Adapters;
-using SocketIo.Server.Protocol;
 using StackExchange.Redis;
 
 namespace SocketIo.Redis;
@@ -126,7 +123,7 @@ public sealed partial class ShardedRedisAdapter : ClusterAdapter
     protected override Task PublishAsync(ClusterMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return PublishEnvelopeAsync(ChannelFor(message), message);
+        return PublishEnvelopeAsync(ShardedWireFormat.ChannelFor(_channels, _options.SubscriptionMode, message), message);
     }
 
     /// <inheritdoc />
@@ -136,62 +133,22 @@ public sealed partial class ShardedRedisAdapter : ClusterAdapter
         return PublishEnvelopeAsync(_channels.OwnChannel(requesterUid), response);
     }
 
-    /// <summary>Where a message goes (sharded-adapter.ts computeChannel, redis-wire §7.3).</summary>
-    private string ChannelFor(ClusterMessage message)
-    {
-        if (message.Type != ClusterMessageType.Broadcast || message.RequestId is not null || _options.SubscriptionMode == ShardedSubscriptionMode.Static)
-        {
-            return _channels.BroadcastBase;
-        }
-
-        var rooms = ClusterFormats.RoomSet(message.Data?["opts"]?["rooms"]);
-        if (rooms.Count != 1)
-        {
-            return _channels.BroadcastBase;
-        }
-
-        var room = rooms.First();
-        // Dynamic mode: a room that looks like a socket id (20 characters) goes to the main channel.
-        var looksLikeSocketId = room.Length == 20;
-        return _options.SubscriptionMode == ShardedSubscriptionMode.Dynamic && looksLikeSocketId ? _channels.BroadcastBase : _channels.Room(room);
-    }
-
     private async Task PublishEnvelopeAsync(string channel, ClusterMessage message)
     {
-        var envelope = new JObject { ["type"] = (int)message.Type };
-        if (message.Data is not null)
-        {
-            envelope["data"] = message.Data;
-        }
-
-        envelope["uid"] = message.Uid;
-        envelope["nsp"] = message.Nsp;
-        // msgpack only for the types that may carry binary, and only when they do (sharded-adapter.ts encode).
-        var binaryCapable = message.Type is ClusterMessageType.Broadcast or ClusterMessageType.BroadcastAck
-            or ClusterMessageType.FetchSocketsResponse or ClusterMessageType.ServerSideEmit or ClusterMessageType.ServerSideEmitResponse;
-        var payload = binaryCapable && message.Data is not null && ClusterPayload.ContainsBinary(message.Data)
-            ? NotepackWriter.Encode(envelope)
-            : JsJson.Serialize(envelope);
+        var payload = ShardedWireFormat.Encode(message);
         var subscriber = (await _connection.GetAsync().ConfigureAwait(false)).GetSubscriber();
         await subscriber.PublishAsync(RedisChannel.Sharded(channel), payload).ConfigureAwait(false);
     }
 
     private void OnShardedMessage(string channel, bool isOwnChannel, byte[] payload)
     {
-        if (!ClusterPayload.TryDecode(payload, out var value) || value is not JObject envelope
-            || envelope["type"] is not { Type: JTokenType.Integer } type
-            || envelope["nsp"] is not { Type: JTokenType.String } nsp)
+        if (ShardedWireFormat.Decode(payload) is not { } message)
         {
             // No type, a string type, no nsp (8.2.x peers), garbage: ignored (captures S03, S06–S08).
             LogBadMessage(Logger, channel, "not a cluster message");
             return;
         }
 
-        var message = new ClusterMessage(
-            (ClusterMessageType)(int)(long)type,
-            envelope["data"] as JObject,
-            envelope["uid"] is { Type: JTokenType.String } uid ? (string)uid! : null,
-            (string)nsp!);
         if (message.Type == ClusterMessageType.Broadcast && message.Data is null)
         {
             // Node crashes on this one (capture S05); here it is only logged.

@@ -54,8 +54,6 @@ public abstract class ClusterAdapter : InMemoryAdapter
     /// <summary>Sends a response to the node that asked (Node: <c>doPublishResponse</c>).</summary>
     protected abstract Task PublishResponseAsync(string requesterUid, ClusterMessage response, CancellationToken cancellationToken = default);
 
-    private ClusterMessage Message(ClusterMessageType type, JObject? data) => new(type, data, Uid, Namespace.Name);
-
     private async Task SafePublishAsync(ClusterMessage message)
     {
         try
@@ -88,11 +86,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         ArgumentNullException.ThrowIfNull(options);
         if (!options.Flags.Local)
         {
-            await SafePublishAsync(Message(ClusterMessageType.Broadcast, new JObject
-            {
-                ["packet"] = ClusterFormats.PacketToJson(packet, includeNamespace: false),
-                ["opts"] = ClusterFormats.OptionsToJson(options),
-            })).ConfigureAwait(false);
+            await SafePublishAsync(ClusterMessages.Broadcast(Uid, Namespace.Name, packet, options)).ConfigureAwait(false);
         }
 
         await base.BroadcastAsync(packet, options).ConfigureAwait(false);
@@ -114,12 +108,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
                 new object[] { this, requestId },
                 options.Flags.Timeout ?? Options.RequestsTimeout,
                 Timeout.InfiniteTimeSpan);
-            await SafePublishAsync(Message(ClusterMessageType.Broadcast, new JObject
-            {
-                ["packet"] = ClusterFormats.PacketToJson(packet with { Id = null }, includeNamespace: false),
-                ["requestId"] = requestId,
-                ["opts"] = ClusterFormats.OptionsToJson(options),
-            })).ConfigureAwait(false);
+            await SafePublishAsync(ClusterMessages.Broadcast(Uid, Namespace.Name, packet, options, requestId)).ConfigureAwait(false);
         }
 
         await base.BroadcastWithAckAsync(packet, options, clientCount, ack).ConfigureAwait(false);
@@ -131,11 +120,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         ArgumentNullException.ThrowIfNull(options);
         if (!options.Flags.Local)
         {
-            await SafePublishAsync(Message(ClusterMessageType.SocketsJoin, new JObject
-            {
-                ["opts"] = ClusterFormats.OptionsToJson(options),
-                ["rooms"] = new JArray(rooms),
-            })).ConfigureAwait(false);
+            await SafePublishAsync(ClusterMessages.SocketsJoinOrLeave(Uid, Namespace.Name, join: true, options, rooms)).ConfigureAwait(false);
         }
 
         await base.AddSocketsAsync(options, rooms).ConfigureAwait(false);
@@ -147,11 +132,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         ArgumentNullException.ThrowIfNull(options);
         if (!options.Flags.Local)
         {
-            await SafePublishAsync(Message(ClusterMessageType.SocketsLeave, new JObject
-            {
-                ["opts"] = ClusterFormats.OptionsToJson(options),
-                ["rooms"] = new JArray(rooms),
-            })).ConfigureAwait(false);
+            await SafePublishAsync(ClusterMessages.SocketsJoinOrLeave(Uid, Namespace.Name, join: false, options, rooms)).ConfigureAwait(false);
         }
 
         await base.DelSocketsAsync(options, rooms).ConfigureAwait(false);
@@ -163,11 +144,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         ArgumentNullException.ThrowIfNull(options);
         if (!options.Flags.Local)
         {
-            await SafePublishAsync(Message(ClusterMessageType.DisconnectSockets, new JObject
-            {
-                ["opts"] = ClusterFormats.OptionsToJson(options),
-                ["close"] = close,
-            })).ConfigureAwait(false);
+            await SafePublishAsync(ClusterMessages.DisconnectSockets(Uid, Namespace.Name, options, close)).ConfigureAwait(false);
         }
 
         await base.DisconnectSocketsAsync(options, close).ConfigureAwait(false);
@@ -193,11 +170,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         var request = new PendingRequest(ClusterMessageType.FetchSockets, expected);
         request.Sockets.AddRange(local);
         var result = Track(requestId, request, options.Flags.Timeout ?? Options.RequestsTimeout, cancellationToken);
-        await SafePublishAsync(Message(ClusterMessageType.FetchSockets, new JObject
-        {
-            ["opts"] = ClusterFormats.OptionsToJson(options),
-            ["requestId"] = requestId,
-        })).ConfigureAwait(false);
+        await SafePublishAsync(ClusterMessages.FetchSockets(Uid, Namespace.Name, options, requestId)).ConfigureAwait(false);
         await result.ConfigureAwait(false);
         lock (request)
         {
@@ -211,7 +184,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         ArgumentNullException.ThrowIfNull(args);
         if (!withAck)
         {
-            await SafePublishAsync(Message(ClusterMessageType.ServerSideEmit, new JObject { ["packet"] = args })).ConfigureAwait(false);
+            await SafePublishAsync(ClusterMessages.ServerSideEmit(Uid, Namespace.Name, args)).ConfigureAwait(false);
             return Array.Empty<JToken?>();
         }
 
@@ -224,11 +197,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         var requestId = NewRequestId();
         var request = new PendingRequest(ClusterMessageType.ServerSideEmit, expected);
         var result = Track(requestId, request, Options.RequestsTimeout, cancellationToken);
-        await SafePublishAsync(Message(ClusterMessageType.ServerSideEmit, new JObject
-        {
-            ["requestId"] = requestId,
-            ["packet"] = args,
-        })).ConfigureAwait(false);
+        await SafePublishAsync(ClusterMessages.ServerSideEmit(Uid, Namespace.Name, args, requestId)).ConfigureAwait(false);
         await result.ConfigureAwait(false);
         lock (request)
         {
@@ -337,16 +306,8 @@ public abstract class ClusterAdapter : InMemoryAdapter
             _ = RunLocalAsync(base.BroadcastWithAckAsync(
                 packet,
                 options,
-                count => _ = SafePublishResponseAsync(requester, Message(ClusterMessageType.BroadcastClientCount, new JObject
-                {
-                    ["requestId"] = requestId,
-                    ["clientCount"] = count,
-                })),
-                arg => _ = SafePublishResponseAsync(requester, Message(ClusterMessageType.BroadcastAck, new JObject
-                {
-                    ["requestId"] = requestId,
-                    ["packet"] = arg,
-                }))));
+                count => _ = SafePublishResponseAsync(requester, ClusterMessages.BroadcastClientCount(Uid, Namespace.Name, requestId, count)),
+                arg => _ = SafePublishResponseAsync(requester, ClusterMessages.BroadcastAck(Uid, Namespace.Name, requestId, arg))));
         }
         else
         {
@@ -362,11 +323,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
             return;
         }
 
-        Namespace.OnServerSideEmit(packet, arg => _ = SafePublishResponseAsync(requester, Message(ClusterMessageType.ServerSideEmitResponse, new JObject
-        {
-            ["requestId"] = requestId,
-            ["packet"] = arg,
-        })));
+        Namespace.OnServerSideEmit(packet, arg => _ = SafePublishResponseAsync(requester, ClusterMessages.ServerSideEmitResponse(Uid, Namespace.Name, requestId, arg)));
     }
 
     private async Task AnswerFetchAsync(string requester, string requestId, BroadcastOptions options)
@@ -374,11 +331,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         try
         {
             var local = await base.FetchSocketsAsync(options).ConfigureAwait(false);
-            await SafePublishResponseAsync(requester, Message(ClusterMessageType.FetchSocketsResponse, new JObject
-            {
-                ["requestId"] = requestId,
-                ["sockets"] = new JArray(local.Select(ClusterFormats.SocketToJson)),
-            })).ConfigureAwait(false);
+            await SafePublishResponseAsync(requester, ClusterMessages.FetchSocketsResponse(Uid, Namespace.Name, requestId, local)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

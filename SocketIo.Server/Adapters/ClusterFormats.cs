@@ -62,11 +62,19 @@ public static class ClusterFormats
         return json;
     }
 
-    /// <summary>Flags as Node's BroadcastFlags object; only the flags that are set, <c>local</c> never (it is never published).</summary>
+    /// <summary>
+    /// Flags as Node's BroadcastFlags object; only the flags that are set, <c>local</c> never (it is never published).
+    /// Key order: a RemoteSocket's operator starts with <c>expectSingleResponse</c>, then the chained modifiers.
+    /// </summary>
     public static JObject FlagsToJson(BroadcastFlags flags)
     {
         ArgumentNullException.ThrowIfNull(flags);
         var json = new JObject();
+        if (flags.ExpectSingleResponse)
+        {
+            json["expectSingleResponse"] = true;
+        }
+
         if (flags.Volatile)
         {
             json["volatile"] = true;
@@ -80,11 +88,6 @@ public static class ClusterFormats
         if (flags.Timeout is { } timeout)
         {
             json["timeout"] = (long)timeout.TotalMilliseconds;
-        }
-
-        if (flags.ExpectSingleResponse)
-        {
-            json["expectSingleResponse"] = true;
         }
 
         return json;
