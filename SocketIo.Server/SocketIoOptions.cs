@@ -15,6 +15,12 @@ public sealed class SocketIoOptions
     /// <summary>The Engine.IO options (ping interval and timeout, max buffer size, transports, CORS…).</summary>
     public EngineIoOptions Engine { get; } = new();
 
+    /// <summary>
+    /// Serves the browser client at <c>&lt;Path&gt;/socket.io.js</c> (and <c>.min.js</c>, <c>.esm.min.js</c>, maps) from
+    /// this folder, normally <c>node_modules/socket.io-client/dist</c> (Node: <c>serveClient</c>). Null serves nothing.
+    /// </summary>
+    public string? ClientFilesDirectory { get; set; }
+
     /// <summary>Creates each namespace's adapter (Node: <c>adapter</c>); null means <see cref="InMemoryAdapter"/>.</summary>
     public Func<IAdapterNamespace, SocketIoAdapter>? AdapterFactory { get; set; }
 

@@ -219,7 +219,16 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
             _transport.Discard();
         }
 
-        _transport.Close(() => OnCloseLocked(EngineIoCloseReasons.ForcedClose, null));
+        // The transport may finish closing later, from its close timer or the next GET: take the lock then too.
+        _transport.Close(() =>
+        {
+            lock (_gate)
+            {
+                OnCloseLocked(EngineIoCloseReasons.ForcedClose, null);
+            }
+
+            NotifyIfClosed();
+        });
     }
 
     private void OnPingIntervalElapsed()
@@ -390,6 +399,14 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     /// <summary>Tells the server and the handler once, outside the lock, that the session has closed.</summary>
     private void NotifyIfClosed()
     {
+        // A transport may report its close synchronously from inside Close (polling does when a GET is pending),
+        // which re-enters this method while the outer caller still holds the lock. Leave the notification to that
+        // caller: every method that takes the lock calls NotifyIfClosed after releasing it.
+        if (Monitor.IsEntered(_gate))
+        {
+            return;
+        }
+
         if (Volatile.Read(ref _closeReason) is not { } reason || Interlocked.Exchange(ref _closeNotified, 1) != 0)
         {
             return;

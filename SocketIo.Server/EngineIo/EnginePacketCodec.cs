@@ -63,7 +63,9 @@ internal static class EnginePacketCodec
         {
             // Binary in a polling payload is "b" + base64, with no type digit (EP "Payload").
             var base64 = record[1..];
-            var bytes = new byte[Base64.GetMaxDecodedFromUtf8Length(base64.Length)];
+            // Sized for unpadded input too: GetMaxDecodedFromUtf8Length rounds down to whole 4-char groups (0 for
+            // "AQ"), which left the lenient path below no room for the tail Node does decode ("bAQ" → [1]).
+            var bytes = new byte[(base64.Length + 3) / 4 * 3];
             var status = Base64.DecodeFromUtf8(base64, bytes, out _, out var written);
             if (status != OperationStatus.Done)
             {
@@ -79,37 +81,52 @@ internal static class EnginePacketCodec
 
     private static int LenientBase64Decode(ReadOnlySpan<byte> base64, byte[] destination)
     {
-        // Keep only base64 alphabet characters (standard and URL-safe), then decode what is complete.
-        Span<byte> clean = base64.Length <= 1024 ? stackalloc byte[base64.Length] : new byte[base64.Length];
-        var n = 0;
+        // Node's base64 decoder: skip characters outside the alphabet (standard and URL-safe), stop at the first
+        // '=', decode the whole 4-char groups, and keep the whole bytes of a partial group while ignoring its
+        // leftover bits ("AQD" → [1, 0]), which Base64.DecodeFromUtf8 would reject as non-canonical.
+        var written = 0;
+        var group = 0;
+        var count = 0;
         foreach (var c in base64)
         {
-            var mapped = c switch
+            if (c == (byte)'=')
             {
-                (byte)'-' => (byte)'+',
-                (byte)'_' => (byte)'/',
-                _ => c,
+                break;
+            }
+
+            int sextet = c switch
+            {
+                >= (byte)'A' and <= (byte)'Z' => c - 'A',
+                >= (byte)'a' and <= (byte)'z' => c - 'a' + 26,
+                >= (byte)'0' and <= (byte)'9' => c - '0' + 52,
+                (byte)'+' or (byte)'-' => 62,
+                (byte)'/' or (byte)'_' => 63,
+                _ => -1,
             };
-            if (mapped is >= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z' or >= (byte)'0' and <= (byte)'9' or (byte)'+' or (byte)'/')
+            if (sextet < 0)
             {
-                clean[n++] = mapped;
+                continue;
+            }
+
+            group = (group << 6) | sextet;
+            if (++count == 4)
+            {
+                destination[written++] = (byte)(group >> 16);
+                destination[written++] = (byte)(group >> 8);
+                destination[written++] = (byte)group;
+                group = 0;
+                count = 0;
             }
         }
 
-        var full = n - (n % 4);
-        var rem = n % 4;
-        Base64.DecodeFromUtf8(clean[..full], destination, out _, out var written, isFinalBlock: true);
-        if (rem >= 2)
+        if (count == 2)
         {
-            Span<byte> tail = stackalloc byte[4];
-            clean.Slice(full, rem).CopyTo(tail);
-            for (var i = rem; i < 4; i++)
-            {
-                tail[i] = (byte)'=';
-            }
-
-            Base64.DecodeFromUtf8(tail, destination.AsSpan(written), out _, out var tailWritten);
-            written += tailWritten;
+            destination[written++] = (byte)(group >> 4);
+        }
+        else if (count == 3)
+        {
+            destination[written++] = (byte)(group >> 10);
+            destination[written++] = (byte)(group >> 2);
         }
 
         return written;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -23,6 +24,39 @@ public static class SocketIoEndpointRouteBuilderExtensions
     public static IEndpointConventionBuilder MapSocketIo(this IEndpointRouteBuilder endpoints, SocketIoServer server, string? path = null)
     {
         ArgumentNullException.ThrowIfNull(server);
-        return endpoints.MapEngineIo(path ?? server.Options.Path, server.Engine).WithDisplayName("Socket.IO");
+        var prefix = path ?? server.Options.Path;
+        var engine = endpoints.MapEngineIo(prefix, server.Engine).WithDisplayName("Socket.IO");
+        if (server.Options.ClientFilesDirectory is not { } directory)
+        {
+            return engine;
+        }
+
+        // A single-segment route outranks the engine's catch-all; only the client's own file names match it.
+        var files = new SocketIoClientFiles(directory);
+        var client = endpoints.MapGet(
+                EngineIoEndpointRouteBuilderExtensions.NormalizePath(prefix) + "{file}",
+                (HttpContext context, string file) => SocketIoClientFiles.Names.Contains(file) ? files.ServeAsync(context, file) : server.Engine.HandleRequestAsync(context))
+            .WithDisplayName("Socket.IO client files");
+        return new CompositeConventionBuilder(engine, client);
+    }
+
+    /// <summary>Applies conventions (CORS, authorization…) to the engine endpoint and the client-file endpoint alike.</summary>
+    private sealed class CompositeConventionBuilder(params IEndpointConventionBuilder[] builders) : IEndpointConventionBuilder
+    {
+        public void Add(Action<EndpointBuilder> convention)
+        {
+            foreach (var builder in builders)
+            {
+                builder.Add(convention);
+            }
+        }
+
+        public void Finally(Action<EndpointBuilder> finallyConvention)
+        {
+            foreach (var builder in builders)
+            {
+                builder.Finally(finallyConvention);
+            }
+        }
     }
 }

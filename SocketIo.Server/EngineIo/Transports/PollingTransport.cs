@@ -56,7 +56,11 @@ internal sealed class PollingTransport : EngineTransport
         bool overlap;
         lock (_sync)
         {
-            overlap = _pendingPoll is not null || !IsOpen;
+            // Only a finished transport refuses polls. A closing one must accept the next GET: that GET is how
+            // the close packet reaches the client (polling.ts onPollRequest has no readyState check; the
+            // pendingClose branch below answers it). Counting "closing" as overlap turned a server-side close
+            // without a pending GET into a 400 and a "transport error".
+            overlap = _pendingPoll is not null || IsClosed;
             if (!overlap)
             {
                 _pendingPoll = poll;
@@ -218,11 +222,15 @@ internal sealed class PollingTransport : EngineTransport
 
     private async Task HandleDataAsync(HttpContext context)
     {
+        var isBinary = string.Equals(context.Request.ContentType, "application/octet-stream", StringComparison.OrdinalIgnoreCase);
         bool overlap;
         lock (_sync)
         {
             overlap = _dataRequestActive;
-            if (!overlap)
+            // A binary POST is refused before it becomes the data request (polling.ts onDataRequest sets dataReq
+            // only after that check): otherwise closing the session would abort it and the client would see a
+            // reset instead of the 400.
+            if (!overlap && !isBinary)
             {
                 _dataRequestActive = true;
                 _abortDataRequest = context.Abort;
@@ -236,16 +244,16 @@ internal sealed class PollingTransport : EngineTransport
             return;
         }
 
+        if (isBinary)
+        {
+            // v3 binary POSTs are not part of v4: the reference closes the session (polling.ts onDataRequest).
+            RaiseError("invalid content");
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
         try
         {
-            if (string.Equals(context.Request.ContentType, "application/octet-stream", StringComparison.OrdinalIgnoreCase))
-            {
-                // v3 binary POSTs are not part of v4: the reference closes the session (polling.ts onDataRequest).
-                RaiseError("invalid content");
-                context.Response.StatusCode = StatusCodes.Status400BadRequest;
-                return;
-            }
-
             byte[]? body;
             try
             {

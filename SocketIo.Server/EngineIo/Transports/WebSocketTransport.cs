@@ -96,8 +96,10 @@ internal sealed class WebSocketTransport : EngineTransport
                 if (length > max)
                 {
                     // ws closes with 1009 and reports an error: the session ends with "transport error".
-                    RaiseError("Max payload size exceeded");
+                    // The 1009 frame goes out before the error is reported: the session's close queues a normal
+                    // close frame on the writer loop, which would otherwise race it and often win.
                     await CloseSocketAsync(WebSocketCloseStatus.MessageTooBig, "Max payload size exceeded").ConfigureAwait(false);
+                    RaiseError("Max payload size exceeded");
                     return;
                 }
 

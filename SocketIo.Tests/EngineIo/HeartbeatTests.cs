@@ -1,0 +1,190 @@
+using System.Net.WebSockets;
+using NUnit.Framework;
+using SocketIo.Server.EngineIo;
+using SocketIo.Tests.Support;
+
+namespace SocketIo.Tests.EngineIo;
+
+/// <summary>
+/// The v4 heartbeat, server → client ping and client → server pong, on the engine's FakeTimeProvider
+/// (protocol.md "Heartbeat").
+/// </summary>
+[TestFixture]
+public sealed class HeartbeatTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(25000);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(20000);
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(1);
+
+    [Test]
+    public async Task ServerSendsPingAfterPingInterval_NotBefore()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, socket) = await host.ConnectPollingAsync();
+
+        host.Time.Advance(Interval - Tick);
+        socket.Send("marker");
+        Assert.That(await host.PollAsync(handshake.Sid), Is.EqualTo("4marker"), "no ping before pingInterval");
+
+        host.Time.Advance(Tick);
+        Assert.That(await host.PollAsync(handshake.Sid), Is.EqualTo("2"));
+    }
+
+    [Test]
+    public async Task NoPongWithinPingTimeoutOfTheQueuedPing_ClosesWithPingTimeout_EvenIfNoPollDeliveredIt()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, socket) = await host.ConnectPollingAsync();
+
+        // The client never polls: the ping stays in the write buffer, yet the timeout runs from when it was queued.
+        host.Time.Advance(Interval);
+        host.Time.Advance(Timeout - Tick);
+        Assert.That(host.Handler.CloseOf(handshake.Sid), Is.Null, "still open 1 ms before the timeout");
+        Assert.That(socket.ReadyState, Is.EqualTo(EngineIoReadyState.Open));
+
+        host.Time.Advance(Tick);
+        var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
+
+        Assert.That(closed.Reason, Is.EqualTo(EngineIoCloseReasons.PingTimeout));
+        Assert.That(host.Server.ClientsCount, Is.Zero);
+        Assert.That(socket.ReadyState, Is.EqualTo(EngineIoReadyState.Closed));
+    }
+
+    [Test]
+    public async Task PingTimeout_UnknownSidAfterwards()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, _) = await host.ConnectPollingAsync();
+
+        host.Time.Advance(Interval);
+        host.Time.Advance(Timeout);
+        await host.Handler.WaitForCloseAsync(handshake.Sid);
+        using var response = await host.GetAsync(KestrelEngineHost.PollingQuery(handshake.Sid));
+
+        Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("""{"code":1,"message":"Session ID unknown"}"""));
+    }
+
+    [Test]
+    public async Task Pong_ClearsTheTimeoutAndReArmsTheInterval()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, socket) = await host.ConnectPollingAsync();
+
+        host.Time.Advance(Interval);
+        Assert.That(await host.PollAsync(handshake.Sid), Is.EqualTo("2"));
+        await host.PostOkAsync(handshake.Sid, "3");
+
+        host.Time.Advance(Timeout);
+        Assert.That(host.Handler.CloseOf(handshake.Sid), Is.Null, "the pong cleared the timeout");
+
+        // The next ping comes pingInterval after the pong, not earlier.
+        host.Time.Advance(Interval - Timeout - Tick);
+        socket.Send("marker");
+        Assert.That(await host.PollAsync(handshake.Sid), Is.EqualTo("4marker"));
+        host.Time.Advance(Tick);
+        Assert.That(await host.PollAsync(handshake.Sid), Is.EqualTo("2"));
+
+        // And that second ping has its own timeout.
+        host.Time.Advance(Timeout);
+        Assert.That((await host.Handler.WaitForCloseAsync(handshake.Sid)).Reason, Is.EqualTo(EngineIoCloseReasons.PingTimeout));
+    }
+
+    [Test]
+    public async Task NonPongPacketWhileAPongIsAwaited_ExtendsTheTimeoutOnce()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, _) = await host.ConnectPollingAsync();
+        host.Time.Advance(Interval); // ping queued at T; timeout due at T+20 s
+
+        host.Time.Advance(TimeSpan.FromSeconds(15));
+        await host.PostOkAsync(handshake.Sid, "4first"); // T+15 s: timeout moves to T+35 s
+        host.Time.Advance(TimeSpan.FromSeconds(10));
+        Assert.That(host.Handler.CloseOf(handshake.Sid), Is.Null, "T+25 s: extended past the original T+20 s");
+
+        await host.PostOkAsync(handshake.Sid, "4second"); // only once: no further extension
+        host.Time.Advance(TimeSpan.FromSeconds(10) - Tick);
+        Assert.That(host.Handler.CloseOf(handshake.Sid), Is.Null, "T+35 s - 1 ms");
+        host.Time.Advance(Tick);
+
+        Assert.That((await host.Handler.WaitForCloseAsync(handshake.Sid)).Reason, Is.EqualTo(EngineIoCloseReasons.PingTimeout));
+        Assert.That(host.Handler.MessagesOf(handshake.Sid).Select(m => m.Text), Is.EqualTo<string[]>(["first", "second"]));
+    }
+
+    [Test]
+    public async Task ClientPingOverPost_ClosesWithTransportError()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, _) = await host.ConnectPollingAsync();
+
+        // The POST itself may be cut off when the session closes (the reference destroys the data request too).
+        try
+        {
+            using var response = await host.PostAsync(handshake.Sid, "2");
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
+
+        Assert.That(closed.Reason, Is.EqualTo(EngineIoCloseReasons.TransportError));
+        Assert.That(closed.Description, Is.EqualTo("invalid heartbeat direction"));
+        Assert.That(host.Server.ClientsCount, Is.Zero);
+    }
+
+    [Test]
+    public async Task ClientPingOverWebSocket_ClosesWithTransportError()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (client, handshake, _) = await host.ConnectDirectWebSocketAsync();
+
+        await client.SendTextAsync("2");
+        var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
+
+        Assert.That(closed.Reason, Is.EqualTo(EngineIoCloseReasons.TransportError));
+        Assert.That(closed.Description, Is.EqualTo("invalid heartbeat direction"));
+        Assert.That((await client.ReceiveAsync()).Type, Is.EqualTo(WebSocketMessageType.Close));
+    }
+
+    [Test]
+    public async Task WebSocket_PingFrameAfterInterval_PongKeepsTheSession_MissingPongTimesOut()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (client, handshake, socket) = await host.ConnectDirectWebSocketAsync();
+
+        host.Time.Advance(Interval);
+        Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("2"));
+        await client.SendTextAsync("3");
+        // Frames are handled in order: once "sync" has arrived, so has the pong.
+        await client.SendTextAsync("4sync");
+        await host.Handler.WaitForMessageAsync(handshake.Sid, "sync");
+
+        host.Time.Advance(Timeout);
+        Assert.That(host.Handler.CloseOf(handshake.Sid), Is.Null);
+        host.Time.Advance(Interval - Timeout);
+        Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("2"));
+
+        host.Time.Advance(Timeout);
+        var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
+        Assert.That(closed.Reason, Is.EqualTo(EngineIoCloseReasons.PingTimeout));
+        Assert.That((await client.ReceiveAsync()).Type, Is.EqualTo(WebSocketMessageType.Close), "the server closes the WebSocket");
+        Assert.That(socket.ReadyState, Is.EqualTo(EngineIoReadyState.Closed));
+    }
+
+    [Test]
+    public async Task CustomPingIntervalAndTimeout_AreHonoured()
+    {
+        await using var host = await KestrelEngineHost.StartAsync(o =>
+        {
+            o.PingInterval = TimeSpan.FromMilliseconds(300);
+            o.PingTimeout = TimeSpan.FromMilliseconds(200);
+        });
+        var (handshake, _) = await host.ConnectPollingAsync();
+
+        host.Time.Advance(TimeSpan.FromMilliseconds(300));
+        Assert.That(await host.PollAsync(handshake.Sid), Is.EqualTo("2"));
+        host.Time.Advance(TimeSpan.FromMilliseconds(200));
+
+        Assert.That((await host.Handler.WaitForCloseAsync(handshake.Sid)).Reason, Is.EqualTo(EngineIoCloseReasons.PingTimeout));
+    }
+}

@@ -1,0 +1,289 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+using NUnit.Framework;
+using SocketIo.Server.EngineIo;
+using SocketIo.Tests.Support;
+
+namespace SocketIo.Tests.EngineIo;
+
+/// <summary>HTTP long-polling: payloads, POST rules, overlaps, sizes and compression (protocol.md "Polling payloads").</summary>
+[TestFixture]
+public sealed class PollingTransportTests
+{
+    [Test]
+    public async Task Poll_ReturnsBufferedPacketsJoinedByRecordSeparator()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, socket) = await host.ConnectPollingAsync();
+
+        socket.Send("hello");
+        socket.Send("€");
+        socket.Send(new byte[] { 1, 2, 3 });
+        using var response = await host.GetAsync(KestrelEngineHost.PollingQuery(handshake.Sid));
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(body, Is.EqualTo("4hello\u001e4€\u001ebAQID"u8.ToArray()));
+        Assert.That(response.Content.Headers.NonValidated["Content-Type"].ToString(), Is.EqualTo("text/plain; charset=UTF-8"));
+    }
+
+    [Test]
+    public async Task PendingPoll_IsAnsweredWhenTheServerSends()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (_, socket) = await host.ConnectPollingAsync();
+
+        var poll = await host.StartPendingPollAsync(socket);
+        Assert.That(poll.IsCompleted, Is.False, "nothing to send yet");
+        socket.Send("late");
+
+        Assert.That(await poll.WithTimeout("the pending poll"), Is.EqualTo("4late"));
+    }
+
+    [Test]
+    public async Task Post_DeliversEveryPacketInOrder_AndAnswers200OkTextHtml()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, _) = await host.ConnectPollingAsync();
+
+        using var response = await host.PostAsync(handshake.Sid, "4hello\u001e4€\u001ebAQID\u001e4");
+        var messages = await host.Handler.WaitForMessagesAsync(handshake.Sid, 4);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("ok"));
+            Assert.That(response.Content.Headers.NonValidated["Content-Type"].ToString(), Is.EqualTo("text/html"));
+            Assert.That(messages.Select(m => m.IsBinary), Is.EqualTo<bool[]>([false, false, true, false]));
+            Assert.That(messages[0].Text, Is.EqualTo("hello"));
+            Assert.That(messages[1].Text, Is.EqualTo("€"));
+            Assert.That(messages[2].Data, Is.EqualTo(new byte[] { 1, 2, 3 }));
+            Assert.That(messages[3].Data, Is.Empty);
+        }
+    }
+
+    [Test]
+    public async Task Post_OctetStream_Is400AndClosesTheSession()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, _) = await host.ConnectPollingAsync();
+
+        using var response = await host.PostBytesAsync(handshake.Sid, "4hello"u8.ToArray(), "application/octet-stream");
+        var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(closed.Reason, Is.EqualTo(EngineIoCloseReasons.TransportError));
+        Assert.That(host.Handler.MessagesOf(handshake.Sid), Is.Empty);
+        Assert.That(host.Server.ClientsCount, Is.Zero);
+    }
+
+    [Test]
+    public async Task Post_BodyOverMaxHttpBufferSize_Is413Empty_AndTheSessionSurvives()
+    {
+        await using var host = await KestrelEngineHost.StartAsync(o => o.MaxHttpBufferSize = 100);
+        var (handshake, socket) = await host.ConnectPollingAsync();
+
+        using var tooBig = await host.PostAsync(handshake.Sid, "4" + new string('x', 100));
+
+        Assert.That(tooBig.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(await tooBig.Content.ReadAsByteArrayAsync(), Is.Empty);
+
+        // Exactly maxHttpBufferSize is fine, and the session is still there.
+        await host.PostOkAsync(handshake.Sid, "4" + new string('y', 99));
+        var message = await host.Handler.WaitForMessagesAsync(handshake.Sid, 1);
+        Assert.That(message.Single().Text, Is.EqualTo(new string('y', 99)));
+        Assert.That(host.Handler.CloseOf(handshake.Sid), Is.Null);
+        Assert.That(socket.ReadyState, Is.EqualTo(EngineIoReadyState.Open));
+        socket.Send("still here");
+        Assert.That(await host.PollAsync(handshake.Sid), Is.EqualTo("4still here"));
+    }
+
+    [Test]
+    public async Task Post_ChunkedBodyOverMaxHttpBufferSize_Is413_AndTheSessionSurvives()
+    {
+        await using var host = await KestrelEngineHost.StartAsync(o => o.MaxHttpBufferSize = 100);
+        var (handshake, socket) = await host.ConnectPollingAsync();
+
+        // A stream of unknown length goes out chunked: the server cannot rely on Content-Length.
+        using var content = new StreamContent(new NonSeekableStream(Encoding.UTF8.GetBytes("4" + new string('x', 500))));
+        content.Headers.TryAddWithoutValidation("Content-Type", "text/plain;charset=UTF-8");
+        using var response = await host.SendAsync(HttpMethod.Post, KestrelEngineHost.PollingQuery(handshake.Sid), content);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(host.Handler.MessagesOf(handshake.Sid), Is.Empty);
+        await host.PostOkAsync(handshake.Sid, "4ok");
+        await host.Handler.WaitForMessageAsync(handshake.Sid, "ok");
+        Assert.That(socket.ReadyState, Is.EqualTo(EngineIoReadyState.Open));
+    }
+
+    [Test]
+    public async Task GetWhileAGetIsPending_Is400_PendingGetReceivesClose_SessionCloses()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, socket) = await host.ConnectPollingAsync();
+        var pending = await host.StartPendingPollAsync(socket);
+
+        using var second = await host.GetAsync(KestrelEngineHost.PollingQuery(handshake.Sid));
+        var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
+
+        Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await second.Content.ReadAsByteArrayAsync(), Is.Empty);
+        Assert.That(await pending.WithTimeout("the first GET"), Is.EqualTo("1"));
+        Assert.That(closed.Reason, Is.EqualTo(EngineIoCloseReasons.TransportError));
+        Assert.That(host.Server.ClientsCount, Is.Zero);
+    }
+
+    [Test]
+    public async Task OverlappingPosts_Is400AndClosesTheSession()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, _) = await host.ConnectPollingAsync();
+
+        // The first POST announces a body and asks to continue; Kestrel answers "100 Continue" only when the engine
+        // starts reading the body, so after it the first POST is certainly in flight on the server.
+        var first = await host.ConnectRawAsync();
+        await first.SendAsync(
+            $"POST {KestrelEngineHost.EnginePath}?{KestrelEngineHost.PollingQuery(handshake.Sid)} HTTP/1.1\r\n" +
+            $"Host: 127.0.0.1:{host.Port}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 6\r\nExpect: 100-continue\r\n\r\n");
+        var interim = await first.ReadResponseAsync();
+        Assert.That(interim.StatusCode, Is.EqualTo(100));
+
+        using var second = await host.PostAsync(handshake.Sid, "4second");
+        var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
+
+        Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(closed.Reason, Is.EqualTo(EngineIoCloseReasons.TransportError));
+        Assert.That(host.Handler.MessagesOf(handshake.Sid), Is.Empty);
+        Assert.That(host.Server.ClientsCount, Is.Zero);
+    }
+
+    [TestCase("PUT")]
+    [TestCase("DELETE")]
+    [TestCase("PATCH")]
+    public async Task OtherMethodWithValidSid_Is500Empty(string method)
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, socket) = await host.ConnectPollingAsync();
+
+        using var content = new StringContent("4hello");
+        using var response = await host.SendAsync(new HttpMethod(method), KestrelEngineHost.PollingQuery(handshake.Sid), method == "DELETE" ? null : content);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.InternalServerError));
+        Assert.That(await response.Content.ReadAsByteArrayAsync(), Is.Empty);
+        Assert.That(host.Handler.MessagesOf(handshake.Sid), Is.Empty);
+        Assert.That(socket.ReadyState, Is.EqualTo(EngineIoReadyState.Open));
+    }
+
+    [Test]
+    public async Task Compression_ResponseAtThresholdIsGzippedWhenAccepted()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, socket) = await host.ConnectPollingAsync();
+        var text = new string('a', 1023); // "4" + 1023 = 1024 bytes, exactly the default threshold
+
+        socket.Send(text);
+        using var response = await host.GetAsync(KestrelEngineHost.PollingQuery(handshake.Sid), "gzip, deflate");
+        var raw = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.That(response.Content.Headers.ContentEncoding, Is.EqualTo<string[]>(["gzip"]));
+        Assert.That(raw, Has.Length.LessThan(1024));
+        await using var gunzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
+        using var reader = new StreamReader(gunzip, Encoding.UTF8);
+        Assert.That(await reader.ReadToEndAsync(), Is.EqualTo("4" + text));
+    }
+
+    [Test]
+    public async Task Compression_ResponseBelowThresholdIsNotCompressed()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, socket) = await host.ConnectPollingAsync();
+        var text = new string('a', 1022); // 1023 bytes on the wire
+
+        socket.Send(text);
+        using var response = await host.GetAsync(KestrelEngineHost.PollingQuery(handshake.Sid), "gzip");
+
+        Assert.That(response.Content.Headers.ContentEncoding, Is.Empty);
+        Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("4" + text));
+    }
+
+    [Test]
+    public async Task Compression_NotWithoutAcceptEncoding()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, socket) = await host.ConnectPollingAsync();
+        var text = new string('a', 5000);
+
+        socket.Send(text);
+        using var response = await host.GetAsync(KestrelEngineHost.PollingQuery(handshake.Sid));
+
+        Assert.That(response.Content.Headers.ContentEncoding, Is.Empty);
+        Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("4" + text));
+    }
+
+    [Test]
+    public async Task Compression_NotWhenNoPacketAllowsIt()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, socket) = await host.ConnectPollingAsync();
+        var text = new string('a', 5000);
+
+        socket.Send(text, compress: false);
+        using var response = await host.GetAsync(KestrelEngineHost.PollingQuery(handshake.Sid), "gzip");
+
+        Assert.That(response.Content.Headers.ContentEncoding, Is.Empty);
+        Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("4" + text));
+    }
+
+    [Test]
+    public async Task Compression_DeflateIsZlibWhenOnlyDeflateIsAccepted()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, socket) = await host.ConnectPollingAsync();
+        var text = new string('b', 3000);
+
+        socket.Send(text);
+        using var response = await host.GetAsync(KestrelEngineHost.PollingQuery(handshake.Sid), "deflate");
+        var raw = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.That(response.Content.Headers.ContentEncoding, Is.EqualTo<string[]>(["deflate"]));
+        await using var inflate = new ZLibStream(new MemoryStream(raw), CompressionMode.Decompress);
+        using var reader = new StreamReader(inflate, Encoding.UTF8);
+        Assert.That(await reader.ReadToEndAsync(), Is.EqualTo("4" + text));
+    }
+
+    [Test]
+    public async Task Compression_DisabledByOption()
+    {
+        await using var host = await KestrelEngineHost.StartAsync(o => o.HttpCompressionThreshold = null);
+        var (handshake, socket) = await host.ConnectPollingAsync();
+
+        socket.Send(new string('a', 5000));
+        using var response = await host.GetAsync(KestrelEngineHost.PollingQuery(handshake.Sid), "gzip");
+
+        Assert.That(response.Content.Headers.ContentEncoding, Is.Empty);
+    }
+
+    [Test]
+    public async Task AbortedPendingPoll_ClosesTheSessionWithTransportError()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, socket) = await host.ConnectPollingAsync();
+        using var cancel = new CancellationTokenSource();
+
+        var poll = host.SendAsync(HttpMethod.Get, KestrelEngineHost.PollingQuery(handshake.Sid), cancellationToken: cancel.Token);
+        await Signals.UntilAsync(() => socket.IsWritable, "the GET is pending on the server");
+        await cancel.CancelAsync();
+        var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
+
+        Assert.That(closed.Reason, Is.EqualTo(EngineIoCloseReasons.TransportError));
+        Assert.That(closed.Description, Is.EqualTo("poll connection closed prematurely"));
+        Assert.That(async () => await poll, Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    /// <summary>A read-only stream without a length, so HttpClient sends it chunked.</summary>
+    private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+    }
+}

@@ -1,0 +1,131 @@
+// The chat sample in a real browser: Debian's Chromium driven by playwright-core (no downloaded browser).
+// Two pages sign in, join a channel, see presence and typing, exchange acked messages; a bad token is refused.
+// A screenshot is kept in interop-tests/artifacts/ as a test artifact.
+
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync } from "node:fs";
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import { REPO_ROOT, withTimeout } from "../support/servers.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const CHAT_DLL = path.join(REPO_ROOT, "samples/Chat/bin/Release/net10.0/SocketIo.Samples.Chat.dll");
+const ARTIFACTS = path.join(REPO_ROOT, "interop-tests/artifacts");
+// The chat sample is .NET only: a run against the Node twin alone (SERVER_IMPL=node) leaves it out.
+const skipReason = process.env.SERVER_IMPL === "node"
+  ? "the chat sample is .NET only (SERVER_IMPL=node)"
+  : existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
+
+let chat;
+let url;
+let browser;
+
+/** Starts the chat sample on a free port and waits for its "Chat running at …" line. */
+async function startChat() {
+  const proc = spawn("dotnet", [CHAT_DLL], { env: { ...process.env, PORT: "0", HOST: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout.on("data", (d) => (out += d));
+  proc.stderr.on("data", (d) => (out += d));
+  const address = await withTimeout(
+    new Promise((resolve, reject) => {
+      proc.stdout.on("data", () => {
+        const m = /Chat running at (http:\/\/\S+?)\/?\s/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      proc.once("exit", (code) => reject(new Error(`chat exited (${code}): ${out}`)));
+    }),
+    30_000,
+    "the chat sample to start",
+  );
+  return { proc, address, output: () => out };
+}
+
+before(async () => {
+  if (skipReason) {
+    if (process.env.CI === "true" && process.env.SERVER_IMPL !== "node") throw new Error(`browser test needs Chromium: ${skipReason}`);
+    return;
+  }
+  chat = await startChat();
+  url = chat.address;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  chat?.proc.kill("SIGTERM");
+});
+
+async function signIn(name) {
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.fill("#name", name);
+  await page.click("#login-form button");
+  await page.waitForSelector("#chat:not([hidden])", { timeout: 10_000 });
+  return page;
+}
+
+describe("chat sample in Chromium", () => {
+  it("two users chat in a channel: presence, typing, acked messages", async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const alice = await signIn("alice");
+    const bob = await signIn("bob");
+    // The page loaded the official client from our server (Node's serveClient).
+    assert.equal(await alice.evaluate(() => typeof io), "function");
+
+    await alice.click('#channels button[data-channel="general"]');
+    await alice.waitForSelector("#message:not([disabled])");
+    await bob.click('#channels button[data-channel="general"]');
+    await alice.waitForFunction(() => document.querySelector("#users").textContent.includes("bob"), null, { timeout: 10_000 });
+    assert.match(await alice.textContent("#users"), /alice[\s\S]*bob/);
+    await alice.waitForFunction(() => document.querySelector("#messages").textContent.includes("bob joined #general"), null, { timeout: 10_000 });
+
+    await bob.type("#message", "hel");
+    await alice.waitForFunction(() => document.querySelector("#typing").textContent === "bob is typing…", null, { timeout: 10_000 });
+
+    await alice.fill("#message", "hello bob");
+    await alice.click("#send");
+    await bob.waitForFunction(() => document.querySelector("#messages").textContent.includes("alice: hello bob"), null, { timeout: 10_000 });
+    await alice.waitForSelector("#messages li.mine.confirmed", { timeout: 10_000 });
+
+    await bob.fill("#message", "hi alice");
+    await bob.click("#send");
+    await alice.waitForFunction(() => document.querySelector("#messages").textContent.includes("bob: hi alice"), null, { timeout: 10_000 });
+    // Bob sent, so his typing indicator is gone on Alice's page.
+    await alice.waitForFunction(() => document.querySelector("#typing").textContent === "", null, { timeout: 10_000 });
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await alice.screenshot({ path: path.join(ARTIFACTS, "chat.png"), fullPage: true });
+
+    await bob.close();
+    await alice.waitForFunction(() => document.querySelector("#messages").textContent.includes("bob left #general"), null, { timeout: 10_000 });
+    assert.doesNotMatch(await alice.textContent("#users"), /bob/);
+    await alice.close();
+  });
+
+  it("a bad token is refused with the server's connect_error message", async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.click("details summary");
+    await page.fill("#token", "not-a-jwt");
+    await page.click("#token-form button");
+    await page.waitForSelector("#error:not([hidden])", { timeout: 10_000 });
+    assert.equal(await page.textContent("#error"), "Connection refused: invalid token (sign in again)");
+    assert.equal(await page.isHidden("#chat"), true);
+    await page.close();
+  });
+});

@@ -1,0 +1,96 @@
+using Newtonsoft.Json.Linq;
+using SocketIo.Server;
+
+namespace SocketIo.Samples.Chat;
+
+/// <summary>The chat's Socket.IO handlers: sign-in check, channels as rooms, acked messages, volatile typing, presence.</summary>
+public sealed class ChatHub(SocketIoServer io, ChatTokens tokens)
+{
+    public static readonly string[] Channels = ["general", "random", "dotnet"];
+
+    public void Register()
+    {
+        // Every connection must carry a valid token (Node: io.use((socket, next) => …)).
+        io.Use((socket, next) =>
+        {
+            var name = tokens.Validate(socket.Handshake.Auth.Value<string>("token"));
+            if (name is null)
+            {
+                throw new ConnectionRejectedException("invalid token", new { reason = "sign in again" });
+            }
+
+            socket.Data = new JObject { ["name"] = name };
+            return next();
+        });
+
+        io.OnConnection((socket, _) =>
+        {
+            socket.On("join", e => JoinAsync(socket, e));
+            socket.On("message", e => MessageAsync(socket, e));
+            socket.On("typing", e => TypingAsync(socket, e));
+            socket.OnDisconnecting(_ => LeaveAllAsync(socket));
+            return ValueTask.CompletedTask;
+        });
+    }
+
+    private static string NameOf(SocketIoSocket socket) => socket.Data.Value<string>("name") ?? "?";
+
+    private static string? ChannelOf(SocketIoSocket socket) => socket.Rooms.FirstOrDefault(r => Channels.Contains(r));
+
+    private async ValueTask JoinAsync(SocketIoSocket socket, SocketIoEvent e)
+    {
+        var channel = e.GetValue<string>(0);
+        if (channel is null || !Channels.Contains(channel))
+        {
+            await e.AckAsync(new { error = "no such channel" });
+            return;
+        }
+
+        await LeaveAllAsync(socket);
+        await socket.JoinAsync(channel);
+        await socket.To(channel).EmitAsync("notice", new { text = $"{NameOf(socket)} joined #{channel}" });
+        var users = await UsersAsync(channel);
+        await io.To(channel).EmitAsync("presence", new { channel, users });
+        await e.AckAsync(new { channel, users });
+    }
+
+    private async ValueTask LeaveAllAsync(SocketIoSocket socket)
+    {
+        if (ChannelOf(socket) is not { } channel)
+        {
+            return;
+        }
+
+        await socket.LeaveAsync(channel);
+        await io.To(channel).EmitAsync("notice", new { text = $"{NameOf(socket)} left #{channel}" });
+        await io.To(channel).EmitAsync("presence", new { channel, users = await UsersAsync(channel) });
+    }
+
+    /// <summary>Who is in a channel, cluster-wide (Node: <c>io.in(room).fetchSockets()</c>).</summary>
+    private async Task<string[]> UsersAsync(string channel)
+    {
+        var sockets = await io.In(channel).FetchSocketsAsync();
+        return sockets.Select(s => s.Data?.Value<string>("name") ?? "?").Distinct().Order(StringComparer.Ordinal).ToArray();
+    }
+
+    private static async ValueTask MessageAsync(SocketIoSocket socket, SocketIoEvent e)
+    {
+        var text = e.GetValue<string>(0)?.Trim();
+        if (ChannelOf(socket) is not { } channel || string.IsNullOrEmpty(text))
+        {
+            await e.AckAsync(new { error = "join a channel first" });
+            return;
+        }
+
+        var message = new { id = Guid.NewGuid().ToString("N"), from = NameOf(socket), text, at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+        await socket.To(channel).EmitAsync("message", message);
+        // The ack confirms delivery to the server; the sender shows its message as confirmed.
+        await e.AckAsync(new { message.id, message.at });
+    }
+
+    private static ValueTask TypingAsync(SocketIoSocket socket, SocketIoEvent e) =>
+        ChannelOf(socket) is { } channel
+            // Typing indicators are volatile: losing one is better than queueing stale ones.
+            ? socket.To(channel).Volatile.EmitAsync("typing", new { name = NameOf(socket), typing = e.GetValue<bool>(0) })
+            : ValueTask.CompletedTask;
+}

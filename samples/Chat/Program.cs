@@ -1,0 +1,63 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using SocketIo.Redis;
+using SocketIo.Samples.Chat;
+using SocketIo.Server;
+using SocketIo.Server.Hosting;
+
+// A browser chat on SocketIoNet: JWT sign-in checked in io.Use, channels as rooms, acked messages, volatile typing
+// indicators, presence from fetchSockets, and a Redis cluster when REDIS_URL is set (two instances share one chat).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var host = Environment.GetEnvironmentVariable("HOST") ?? "127.0.0.1";
+var port = int.Parse(Environment.GetEnvironmentVariable("PORT") ?? "3000", System.Globalization.CultureInfo.InvariantCulture);
+builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(host), port));
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+
+// Instances of one cluster must share the secret; a random one is fine for a single instance.
+var secret = Environment.GetEnvironmentVariable("CHAT_SECRET") ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+builder.Services.AddSingleton(new ChatTokens(secret, TimeProvider.System));
+builder.Services.AddSingleton<ChatHub>();
+
+var socketIo = builder.Services.AddSocketIo(options =>
+{
+    // The browser client from the npm package socket.io-client that `npm ci` installs (Node: serveClient).
+    options.ClientFilesDirectory = FindClientFiles();
+});
+if (Environment.GetEnvironmentVariable("REDIS_URL") is { Length: > 0 } redisUrl)
+{
+    socketIo.AddRedisAdapter(redisUrl);
+}
+
+var app = builder.Build();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.MapPost("/api/login", (LoginRequest login, ChatTokens tokens) =>
+    string.IsNullOrWhiteSpace(login.Name) || login.Name.Length > 32
+        ? Results.BadRequest(new { error = "a name of 1 to 32 characters" })
+        : Results.Ok(new { token = tokens.Issue(login.Name.Trim()) }));
+app.MapGet("/api/channels", () => ChatHub.Channels);
+app.MapSocketIo("/socket.io");
+app.Services.GetRequiredService<ChatHub>().Register();
+
+await app.StartAsync();
+var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+Console.WriteLine($"Chat running at http://{host}:{bound.Port}/");
+await app.WaitForShutdownAsync();
+
+static string FindClientFiles()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        var candidate = Path.Combine(dir.FullName, "node_modules", "socket.io-client", "dist");
+        if (File.Exists(Path.Combine(candidate, "socket.io.js")))
+        {
+            return candidate;
+        }
+    }
+
+    throw new DirectoryNotFoundException("node_modules/socket.io-client/dist not found: run `npm ci` in the repository root.");
+}
+
+internal sealed record LoginRequest(string? Name);
