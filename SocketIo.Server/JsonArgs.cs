@@ -9,6 +9,10 @@ internal static class JsonArgs
     private static readonly JsonSerializer Serializer = JsonSerializer.CreateDefault(new JsonSerializerSettings
     {
         DateParseHandling = DateParseHandling.None,
+        // Fix: nested binary values must become attachments, as Buffers at any depth do in Node (socket.io-parser
+        // hasBinary). Without this converter Newtonsoft wrote a nested ReadOnlyMemory<byte> as {"Length":…,"IsEmpty":…}
+        // and a nested ArraySegment<byte> as an array of numbers; only byte[] became bytes.
+        Converters = { new BinaryConverter() },
     });
 
     public static JToken ToToken(object? value) => value switch
@@ -51,5 +55,25 @@ internal static class JsonArgs
         }
 
         return array;
+    }
+
+    /// <summary>Writes the .NET binary types other than <c>byte[]</c> as bytes, so that they become attachments.</summary>
+    private sealed class BinaryConverter : JsonConverter
+    {
+        public override bool CanRead => false;
+
+        public override bool CanConvert(Type objectType) =>
+            objectType == typeof(ReadOnlyMemory<byte>) || objectType == typeof(Memory<byte>) || objectType == typeof(ArraySegment<byte>);
+
+        public override void WriteJson(JsonWriter writer, object? value, JsonSerializer serializer) => writer.WriteValue(value switch
+        {
+            ReadOnlyMemory<byte> memory => memory.ToArray(),
+            Memory<byte> memory => memory.ToArray(),
+            ArraySegment<byte> segment => segment.ToArray(),
+            _ => null,
+        });
+
+        public override object ReadJson(JsonReader reader, Type objectType, object? existingValue, JsonSerializer serializer) =>
+            throw new NotSupportedException();
     }
 }

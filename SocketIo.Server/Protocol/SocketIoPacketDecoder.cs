@@ -79,7 +79,8 @@ public sealed class SocketIoPacketDecoder
         var typeValue = str.IsEmpty ? 0 : str[0] - '0';
         if (typeValue is < 0 or > 6)
         {
-            throw new SocketIoProtocolException("unknown packet type " + (str.IsEmpty ? "0" : ((char)str[0]).ToString()));
+            // Fix: the reference reports Number(str.charAt(0)), so a non-digit type reads "unknown packet type NaN".
+            throw new SocketIoProtocolException("unknown packet type " + (IsDigit(str[0]) ? ((char)str[0]).ToString() : "NaN"));
         }
 
         var type = (SocketIoPacketType)typeValue;
