@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -19,8 +20,11 @@ public static class RedisSocketIoBuilderExtensions
         var options = new RedisAdapterOptions();
         configure?.Invoke(options);
         AddConnection(builder, configuration);
-        builder.Services.AddOptions<SocketIoOptions>().Configure<RedisConnection, ILoggerFactory>((o, connection, loggers) =>
-            o.AdapterFactory = nsp => new RedisAdapter(nsp, connection, options, loggers.CreateLogger<RedisAdapter>()));
+        builder.Services.AddOptions<SocketIoOptions>().Configure<RedisConnection, ILoggerFactory, IServiceProvider>((o, connection, loggers, services) =>
+        {
+            options.MeterFactory ??= services.GetService<IMeterFactory>();
+            o.AdapterFactory = nsp => new RedisAdapter(nsp, connection, options, loggers.CreateLogger<RedisAdapter>());
+        });
         return builder;
     }
 
@@ -31,8 +35,11 @@ public static class RedisSocketIoBuilderExtensions
         var options = new ShardedRedisAdapterOptions();
         configure?.Invoke(options);
         AddConnection(builder, configuration);
-        builder.Services.AddOptions<SocketIoOptions>().Configure<RedisConnection, ILoggerFactory>((o, connection, loggers) =>
-            o.AdapterFactory = nsp => new ShardedRedisAdapter(nsp, connection, options, loggers.CreateLogger<ShardedRedisAdapter>()));
+        builder.Services.AddOptions<SocketIoOptions>().Configure<RedisConnection, ILoggerFactory, IServiceProvider>((o, connection, loggers, services) =>
+        {
+            options.MeterFactory ??= services.GetService<IMeterFactory>();
+            o.AdapterFactory = nsp => new ShardedRedisAdapter(nsp, connection, options, loggers.CreateLogger<ShardedRedisAdapter>());
+        });
         return builder;
     }
 

@@ -92,6 +92,7 @@ public sealed class BroadcastOperator
                     socket.RemoveAck(id);
                 }
 
+                (nsp as SocketIoNamespace)?.Server.Metrics.AckTimedOut(nsp.Name);
                 collector.TimeOut();
             },
             null,

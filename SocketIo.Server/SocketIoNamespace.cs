@@ -233,6 +233,7 @@ public sealed class SocketIoNamespace : IAdapterNamespace
         _preConnect.TryRemove(socket.Id, out _);
         _sockets[socket.Id] = socket;
         await socket.OnConnectAsync().ConfigureAwait(false);
+        Server.Metrics.SocketConnected(Name);
         // Register with the client before CONNECT goes out, so the client's first event finds the socket.
         client.OnSocketConnected(this, socket);
         socket.SendConnect();

@@ -19,13 +19,14 @@ public sealed partial class SocketIoServer : IAsyncDisposable
     private int _closed;
 
     /// <summary>Creates a server. Serve it with <c>app.MapSocketIo()</c> or <c>SocketIoHost.ListenAsync</c>.</summary>
-    public SocketIoServer(SocketIoOptions? options = null, ILoggerFactory? loggerFactory = null)
+    public SocketIoServer(SocketIoOptions? options = null, ILoggerFactory? loggerFactory = null, System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
     {
         Options = options ?? new SocketIoOptions();
         Options.Validate();
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
         Logger = factory.CreateLogger<SocketIoServer>();
-        Engine = new EngineIoServer(Options.Engine, new EngineBridge(this), factory.CreateLogger<EngineIoServer>());
+        Metrics = new SocketIoMetrics(meterFactory);
+        Engine = new EngineIoServer(Options.Engine, new EngineBridge(this), factory.CreateLogger<EngineIoServer>(), meterFactory);
         Sockets = GetOrCreateNamespace("/", out _);
     }
 
@@ -39,6 +40,8 @@ public sealed partial class SocketIoServer : IAsyncDisposable
     public SocketIoNamespace Sockets { get; }
 
     internal ILogger Logger { get; }
+
+    internal SocketIoMetrics Metrics { get; }
 
     internal TimeProvider TimeProvider => Options.TimeProvider;
 

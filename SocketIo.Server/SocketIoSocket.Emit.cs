@@ -37,6 +37,7 @@ public sealed partial class SocketIoSocket
         var packet = new SocketIoPacket(SocketIoPacketType.Event, Namespace.Name, JsonArgs.EventArray(eventName, args));
         NotifyOutgoingListeners(packet);
         WritePacket(packet, flags);
+        Server.Metrics.EventsSent(Namespace.Name, 1);
         return ValueTask.CompletedTask;
     }
 
@@ -54,6 +55,7 @@ public sealed partial class SocketIoSocket
                 {
                     if (_acks.TryRemove(id, out PendingAck? _))
                     {
+                        Server.Metrics.AckTimedOut(Namespace.Name);
                         answer.TrySetException(new SocketIoTimeoutException());
                     }
                 },
@@ -72,6 +74,7 @@ public sealed partial class SocketIoSocket
             var packet = new SocketIoPacket(SocketIoPacketType.Event, Namespace.Name, JsonArgs.EventArray(eventName, args), id);
             NotifyOutgoingListeners(packet);
             WritePacket(packet, flags);
+            Server.Metrics.EventsSent(Namespace.Name, 1);
             var result = await answer.Task.ConfigureAwait(false);
             return result.Count > 0 ? result[0] : null;
         }

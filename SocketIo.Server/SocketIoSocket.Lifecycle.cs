@@ -58,6 +58,8 @@ public sealed partial class SocketIoSocket
             return;
         }
 
+        Server.Metrics.SocketDisconnected(Namespace.Name);
+
         // Handlers start here with rooms still joined; what they do after their first await sees the socket gone.
         foreach (var handler in _disconnecting.Snapshot)
         {

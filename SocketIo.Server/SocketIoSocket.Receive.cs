@@ -32,6 +32,7 @@ public sealed partial class SocketIoSocket
             return;
         }
 
+        Server.Metrics.EventReceived(Namespace.Name);
         var name = EventNameOf(data[0]);
         data.RemoveAt(0);
         var e = new SocketIoEvent(this, name, data, packet.Id);

@@ -26,7 +26,10 @@ public abstract class ClusterAdapter : InMemoryAdapter
         Uid = uid;
         Options = options ?? new ClusterAdapterOptions();
         Logger = logger ?? NullLogger.Instance;
+        _metrics = new ClusterAdapterMetrics(Options.MeterFactory, GetType().Name);
     }
+
+    private readonly ClusterAdapterMetrics _metrics;
 
     /// <summary>This adapter's id in the cluster (one per namespace per server).</summary>
     public string Uid { get; }
@@ -59,6 +62,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         try
         {
             await PublishAsync(message).ConfigureAwait(false);
+            _metrics.Published();
         }
         catch (Exception ex)
         {
@@ -72,6 +76,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         try
         {
             await PublishResponseAsync(requesterUid, response).ConfigureAwait(false);
+            _metrics.Published();
         }
         catch (Exception ex)
         {
@@ -214,6 +219,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
                 var (adapter, id) = ((ClusterAdapter, string))s!;
                 if (adapter._requests.TryRemove(id, out var pending))
                 {
+                    adapter._metrics.RequestTimedOut();
                     pending.TimeOut();
                 }
             },
@@ -244,6 +250,13 @@ public abstract class ClusterAdapter : InMemoryAdapter
         if (message.Uid == Uid || message.Nsp != Namespace.Name)
         {
             return;
+        }
+
+        if (message.Type is not (ClusterMessageType.FetchSocketsResponse or ClusterMessageType.ServerSideEmitResponse
+            or ClusterMessageType.BroadcastClientCount or ClusterMessageType.BroadcastAck))
+        {
+            // Responses are counted by OnResponse, wherever they arrive.
+            _metrics.Received();
         }
 
         try
@@ -355,6 +368,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
     protected void OnResponse(ClusterMessage response)
     {
         ArgumentNullException.ThrowIfNull(response);
+        _metrics.Received();
         if (response.RequestId is not { } requestId || response.Data is not { } data)
         {
             return;

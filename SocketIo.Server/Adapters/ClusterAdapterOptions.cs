@@ -8,4 +8,7 @@ public class ClusterAdapterOptions
     /// <c>requestsTimeout</c>, socket.io-adapter's 5000 ms default).
     /// </summary>
     public TimeSpan RequestsTimeout { get; set; } = TimeSpan.FromMilliseconds(5000);
+
+    /// <summary>Where the adapter's metrics go (the host's <see cref="System.Diagnostics.Metrics.IMeterFactory"/>); null uses a private meter.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
 }

@@ -173,12 +173,14 @@ public class InMemoryAdapter : SocketIoAdapter
         packet = packet with { Namespace = Namespace.Name };
         var wire = SocketIoWire.Encode(packet, options.Flags.Compress != false);
         var isVolatile = options.Flags.Volatile;
-        foreach (var socket in Recipients(options))
+        var recipients = Recipients(options);
+        foreach (var socket in recipients)
         {
             socket.NotifyOutgoingListeners(packet);
             socket.Client.WriteToEngine(wire, isVolatile);
         }
 
+        (Namespace as SocketIoNamespace)?.Server.Metrics.Broadcast(Namespace.Name, recipients.Count);
         return ValueTask.CompletedTask;
     }
 
@@ -202,6 +204,7 @@ public class InMemoryAdapter : SocketIoAdapter
         }
 
         clientCount(count);
+        (Namespace as SocketIoNamespace)?.Server.Metrics.Broadcast(Namespace.Name, count);
         return ValueTask.CompletedTask;
     }
 

@@ -19,7 +19,7 @@ public sealed partial class EngineIoServer
     private int _clientsCount;
 
     /// <summary>Creates a server with the given options and handler.</summary>
-    public EngineIoServer(EngineIoOptions options, EngineIoHandler handler, ILogger<EngineIoServer>? logger = null)
+    public EngineIoServer(EngineIoOptions options, EngineIoHandler handler, ILogger<EngineIoServer>? logger = null, System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(handler);
@@ -27,7 +27,10 @@ public sealed partial class EngineIoServer
         Options = options;
         Handler = handler;
         _logger = logger ?? NullLogger<EngineIoServer>.Instance;
+        Metrics = new EngineIoMetrics(meterFactory);
     }
+
+    internal EngineIoMetrics Metrics { get; }
 
     /// <summary>The options in force.</summary>
     public EngineIoOptions Options { get; }
@@ -63,6 +66,7 @@ public sealed partial class EngineIoServer
         if (_clients.TryRemove(new KeyValuePair<string, EngineIoSocket>(socket.Id, socket)))
         {
             Interlocked.Decrement(ref _clientsCount);
+            Metrics.ConnectionClosed(socket.TransportName);
         }
 
         LogSessionClosed(_logger, socket.Id);
@@ -271,6 +275,7 @@ public sealed partial class EngineIoServer
         var socket = new EngineIoSocket(id, this, transport, request);
         _clients[id] = socket;
         Interlocked.Increment(ref _clientsCount);
+        Metrics.ConnectionOpened(transport.Name);
         socket.Open();
         return socket;
     }

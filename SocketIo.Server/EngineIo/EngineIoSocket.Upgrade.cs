@@ -56,6 +56,7 @@ public sealed partial class EngineIoSocket
             previous.Listener = null;
             previous.Close();
             Volatile.Write(ref _transport, upgrade.Transport);
+            _server.Metrics.Upgraded(previous.Name, upgrade.Transport.Name);
             FlushLocked();
             if (_state == EngineIoReadyState.Closing && !_closeAfterFlush)
             {

@@ -101,6 +101,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
             FlushLocked();
         }
 
+        _server.Metrics.Sent(packet.Type == EnginePacketType.Message ? packet.Data.Length : 0);
         NotifyIfClosed();
     }
 
@@ -123,6 +124,13 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
             FlushLocked();
         }
 
+        long bytes = 0;
+        for (var i = 0; i < packets.Count; i++)
+        {
+            bytes += packets[i].Data.Length;
+        }
+
+        _server.Metrics.Sent(bytes);
         NotifyIfClosed();
     }
 
@@ -319,6 +327,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
                 _pingIntervalTimer.Change(_options.PingInterval, Timeout.InfiniteTimeSpan);
                 return null;
             case EnginePacketType.Message:
+                _server.Metrics.Received(packet.Data.Length);
                 return new EngineMessage(packet.Data, packet.IsBinary);
             default:
                 // open, close (over WebSocket), upgrade and noop from the client are ignored, as in the reference.

@@ -24,7 +24,8 @@ public static class SocketIoServiceCollectionExtensions
 
         services.TryAddSingleton(sp => new SocketIoServer(
             sp.GetRequiredService<IOptions<SocketIoOptions>>().Value,
-            sp.GetService<ILoggerFactory>()));
+            sp.GetService<ILoggerFactory>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddHostedService<SocketIoLifetimeService>();
         return new SocketIoBuilder(services);
     }

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace SocketIo.Server.EngineIo;
+
+/// <summary>
+/// Engine.IO instruments on the <c>SocketIoNet</c> meter: open sessions by transport, message bytes in and out.
+/// </summary>
+internal sealed class EngineIoMetrics
+{
+    /// <summary>The meter name shared by every SocketIoNet instrument.</summary>
+    public const string MeterName = "SocketIoNet";
+
+    private readonly UpDownCounter<long> _connections;
+    private readonly Counter<long> _bytesReceived;
+    private readonly Counter<long> _bytesSent;
+
+    public EngineIoMetrics(IMeterFactory? meterFactory)
+    {
+        var meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _connections = meter.CreateUpDownCounter<long>("engineio.connections.active", "{connection}", "Open Engine.IO sessions, by transport");
+        _bytesReceived = meter.CreateCounter<long>("engineio.bytes.received", "By", "Message payload bytes received");
+        _bytesSent = meter.CreateCounter<long>("engineio.bytes.sent", "By", "Message payload bytes queued for sending");
+    }
+
+    public void ConnectionOpened(string transport) => _connections.Add(1, new KeyValuePair<string, object?>("transport", transport));
+
+    public void ConnectionClosed(string transport) => _connections.Add(-1, new KeyValuePair<string, object?>("transport", transport));
+
+    public void Upgraded(string from, string to)
+    {
+        ConnectionClosed(from);
+        ConnectionOpened(to);
+    }
+
+    public void Received(int bytes) => _bytesReceived.Add(bytes);
+
+    public void Sent(long bytes)
+    {
+        if (bytes > 0)
+        {
+            _bytesSent.Add(bytes);
+        }
+    }
+}
