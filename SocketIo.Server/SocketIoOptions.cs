@@ -31,13 +31,34 @@ public sealed class SocketIoOptions
         set => Engine.TimeProvider = value;
     }
 
-    internal void Validate()
+    /// <summary>What is wrong with these options, if anything.</summary>
+    internal List<string> GetErrors()
     {
+        var errors = Engine.GetErrors();
         if (ConnectTimeout <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), "ConnectTimeout must be positive.");
+            errors.Add($"ConnectTimeout must be positive (was {ConnectTimeout}).");
         }
 
-        Engine.Validate();
+        if (string.IsNullOrEmpty(Path) || !Path.StartsWith('/'))
+        {
+            errors.Add($"Path must start with '/' (was '{Path}').");
+        }
+
+        if (ClientFilesDirectory is { } dir && !File.Exists(System.IO.Path.Combine(dir, "socket.io.js")))
+        {
+            errors.Add($"ClientFilesDirectory '{dir}' has no socket.io.js (use node_modules/socket.io-client/dist).");
+        }
+
+        return errors;
+    }
+
+    internal void Validate()
+    {
+        var errors = GetErrors();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid Socket.IO options: " + string.Join(" ", errors));
+        }
     }
 }

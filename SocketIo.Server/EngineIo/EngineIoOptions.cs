@@ -54,24 +54,50 @@ public sealed class EngineIoOptions
     /// <summary>Clock for heartbeats and timeouts; tests substitute a fake.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    internal void Validate()
+    /// <summary>What is wrong with these options, if anything.</summary>
+    internal List<string> GetErrors()
     {
-        if (PingInterval <= TimeSpan.Zero || PingTimeout <= TimeSpan.Zero || UpgradeTimeout <= TimeSpan.Zero)
+        var errors = new List<string>();
+        foreach (var (name, value) in new[] { (nameof(PingInterval), PingInterval), (nameof(PingTimeout), PingTimeout), (nameof(UpgradeTimeout), UpgradeTimeout), (nameof(PollingCloseTimeout), PollingCloseTimeout) })
         {
-            throw new ArgumentOutOfRangeException(nameof(PingInterval), "Engine.IO timings must be positive.");
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add($"{name} must be positive (was {value}).");
+            }
         }
 
         if (MaxHttpBufferSize <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxHttpBufferSize), "MaxHttpBufferSize must be positive.");
+            errors.Add($"MaxHttpBufferSize must be positive (was {MaxHttpBufferSize}).");
+        }
+
+        if (Transports.Count == 0)
+        {
+            errors.Add("Transports must name at least one transport.");
         }
 
         foreach (var t in Transports)
         {
             if (t is not (Polling or WebSocket))
             {
-                throw new ArgumentException($"Unknown transport '{t}'.", nameof(Transports));
+                errors.Add($"Unknown transport '{t}' (use \"{Polling}\" or \"{WebSocket}\").");
             }
+        }
+
+        if (HttpCompressionThreshold is < 0)
+        {
+            errors.Add("HttpCompressionThreshold must not be negative.");
+        }
+
+        return errors;
+    }
+
+    internal void Validate()
+    {
+        var errors = GetErrors();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid Engine.IO options: " + string.Join(" ", errors));
         }
     }
 }

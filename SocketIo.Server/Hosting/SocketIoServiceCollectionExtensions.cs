@@ -22,6 +22,10 @@ public static class SocketIoServiceCollectionExtensions
             options.Configure(configure);
         }
 
+        // Bad settings stop the host at start-up with every problem named, not at the first connection.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SocketIoOptions>, SocketIoOptionsValidator>());
+        options.ValidateOnStart();
+
         services.TryAddSingleton(sp => new SocketIoServer(
             sp.GetRequiredService<IOptions<SocketIoOptions>>().Value,
             sp.GetService<ILoggerFactory>(),
