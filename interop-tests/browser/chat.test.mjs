@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { REPO_ROOT, withTimeout } from "../support/servers.mjs";
+import { REPO_ROOT, startRedis, withTimeout } from "../support/servers.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const CHAT_DLL = path.join(REPO_ROOT, "samples/Chat/bin/Release/net10.0/SocketIo.Samples.Chat.dll");
@@ -23,8 +23,8 @@ let url;
 let browser;
 
 /** Starts the chat sample on a free port and waits for its "Chat running at …" line. */
-async function startChat() {
-  const proc = spawn("dotnet", [CHAT_DLL], { env: { ...process.env, PORT: "0", HOST: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"] });
+async function startChat(env = {}) {
+  const proc = spawn("dotnet", [CHAT_DLL], { env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout.on("data", (d) => (out += d));
   proc.stderr.on("data", (d) => (out += d));
@@ -69,9 +69,9 @@ after(async () => {
   chat?.proc.kill("SIGTERM");
 });
 
-async function signIn(name) {
+async function signIn(name, at = url) {
   const page = await browser.newPage();
-  await page.goto(url);
+  await page.goto(at);
   await page.fill("#name", name);
   await page.click("#login-form button");
   await page.waitForSelector("#chat:not([hidden])", { timeout: 10_000 });
@@ -127,5 +127,35 @@ describe("chat sample in Chromium", () => {
     assert.equal(await page.textContent("#error"), "Connection refused: invalid token (sign in again)");
     assert.equal(await page.isHidden("#chat"), true);
     await page.close();
+  });
+
+  it("two instances on one Redis share one chat", async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const redis = await startRedis();
+    if (redis.skip) {
+      if (process.env.CI === "true") throw new Error(`needs Redis: ${redis.skip}`);
+      return t.skip(redis.skip);
+    }
+    const env = { REDIS_URL: redis.url, CHAT_SECRET: "test-secret-shared-by-both-instances" };
+    const [one, two] = await Promise.all([startChat(env), startChat(env)]);
+    try {
+      const carol = await signIn("carol", one.address);
+      const dave = await signIn("dave", two.address);
+      await carol.click('#channels button[data-channel="random"]');
+      await carol.waitForSelector("#message:not([disabled])");
+      await dave.click('#channels button[data-channel="random"]');
+      // Presence comes from fetchSockets across both instances.
+      await carol.waitForFunction(() => document.querySelector("#users").textContent.includes("dave"), null, { timeout: 10_000 });
+      await dave.fill("#message", "across the cluster");
+      await dave.click("#send");
+      await carol.waitForFunction(() => document.querySelector("#messages").textContent.includes("dave: across the cluster"), null, { timeout: 10_000 });
+      await dave.waitForSelector("#messages li.mine.confirmed", { timeout: 10_000 });
+      await carol.close();
+      await dave.close();
+    } finally {
+      one.proc.kill("SIGTERM");
+      two.proc.kill("SIGTERM");
+      await redis.stop();
+    }
   });
 });
