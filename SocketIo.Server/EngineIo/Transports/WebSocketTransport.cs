@@ -62,12 +62,43 @@ internal sealed class WebSocketTransport : EngineTransport
     private async Task ReadLoopAsync()
     {
         var max = _options.MaxHttpBufferSize;
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        byte[]? buffer = null;
         try
         {
             var length = 0;
             while (true)
             {
+                if (buffer is null)
+                {
+                    // Idle connections hold no receive buffer: a zero-byte read waits for the next frame, and only
+                    // then is a buffer rented (the largest per-connection cost of an idle WebSocket otherwise).
+                    ValueWebSocketReceiveResult peek;
+                    try
+                    {
+                        peek = await _socket.ReceiveAsync(Memory<byte>.Empty, _abort.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+                    {
+                        return;
+                    }
+
+                    if (peek.MessageType == WebSocketMessageType.Close)
+                    {
+                        await CompleteCloseHandshakeAsync().ConfigureAwait(false);
+                        return;
+                    }
+
+                    if (peek.EndOfMessage)
+                    {
+                        // The peek consumed a whole empty message: an empty text frame is a parse error, an empty binary
+                        // frame an empty binary message.
+                        RaisePacket(peek.MessageType == WebSocketMessageType.Binary ? EnginePacket.Binary(Array.Empty<byte>()) : null);
+                        continue;
+                    }
+
+                    buffer = ArrayPool<byte>.Shared.Rent(4096);
+                }
+
                 if (length == buffer.Length)
                 {
                     var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
@@ -110,19 +141,20 @@ internal sealed class WebSocketTransport : EngineTransport
 
                 var frame = buffer.AsSpan(0, length);
                 length = 0;
-                if (result.MessageType == WebSocketMessageType.Binary)
-                {
-                    RaisePacket(EnginePacket.Binary(frame.ToArray()));
-                }
-                else
-                {
-                    RaisePacket(EnginePacketCodec.TryDecodeText(frame, out var packet) ? packet : null);
-                }
+                var packet = result.MessageType == WebSocketMessageType.Binary
+                    ? EnginePacket.Binary(frame.ToArray())
+                    : EnginePacketCodec.TryDecodeText(frame, out var text) ? text : null;
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
+                RaisePacket(packet);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
