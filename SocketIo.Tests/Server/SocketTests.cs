@@ -1,0 +1,295 @@
+using Newtonsoft.Json.Linq;
+using NUnit.Framework;
+using SocketIo.Server;
+using SocketIo.Tests.Support;
+
+namespace SocketIo.Tests.Server;
+
+/// <summary>
+/// The socket API (socket.io test/socket.ts): handlers, catch-all listeners, emit payloads, reserved names, and
+/// handler failures that are logged and never reach the host.
+/// </summary>
+[TestFixture]
+public sealed class SocketTests
+{
+    private static async Task<(SioTestHost Host, SioRawClient Client, SocketIoSocket Socket)> StartAsync(Action<SocketIoSocket>? setup = null)
+    {
+        var host = await SioTestHost.StartAsync();
+        host.Io.OnConnection((socket, _) =>
+        {
+            setup?.Invoke(socket);
+            return ValueTask.CompletedTask;
+        });
+        var client = await host.OpenAsync();
+        var sid = await client.ConnectNamespaceAsync();
+        return (host, client, host.Socket(sid));
+    }
+
+    [Test]
+    public async Task OnAny_SeesEveryEvent_BeforeItsHandlers_AndPrependAnyGoesFirst()
+    {
+        var order = new SioRecorder<string>();
+        var (host, client, _) = await StartAsync(s =>
+        {
+            s.On("ev", e => order.AddAsync("handler"));
+            s.OnAny(e => order.AddAsync($"any:{e.Name}:{e.Args.ToString(Newtonsoft.Json.Formatting.None)}"));
+            s.PrependAny(e => order.AddAsync("prepended"));
+        });
+        await using var owner = host;
+
+        await client.SendAsync("""2["ev",1,{"a":"b"}]""");
+        await client.SendAsync("""2["unhandled"]""");
+
+        Assert.That(await order.WaitForAsync(5, "listeners"), Is.EqualTo<string[]>(["prepended", "any:ev:[1,{\"a\":\"b\"}]", "handler", "prepended", "any:unhandled:[]"]));
+    }
+
+    [Test]
+    public async Task OffAny_RemovesOneListener_OrAllOfThem()
+    {
+        var seen = new SioRecorder<string>();
+        Func<SocketIoEvent, ValueTask> first = e => seen.AddAsync("first:" + e.Name);
+        Func<SocketIoEvent, ValueTask> second = e => seen.AddAsync("second:" + e.Name);
+        var (host, client, socket) = await StartAsync(s =>
+        {
+            s.OnAny(first).OnAny(second);
+            s.On("marker", e => seen.AddAsync("marker:" + e.GetValue<int>(0)));
+        });
+        await using var owner = host;
+
+        socket.OffAny(first);
+        await client.SendAsync("""2["a"]""");
+        await client.SendAsync("""2["marker",1]""");
+        await seen.WaitForAsync(3, "the events before OffAny()");
+        socket.OffAny();
+        await client.SendAsync("""2["b"]""");
+        await client.SendAsync("""2["marker",2]""");
+
+        Assert.That(await seen.WaitForAsync(4, "the second marker"), Is.EqualTo<string[]>(["second:a", "second:marker", "marker:1", "marker:2"]));
+    }
+
+    [Test]
+    public async Task Off_RemovesOneHandler_OrEveryHandlerOfTheEvent()
+    {
+        var seen = new SioRecorder<string>();
+        Func<SocketIoEvent, ValueTask> one = _ => seen.AddAsync("one");
+        Func<SocketIoEvent, ValueTask> two = _ => seen.AddAsync("two");
+        var (host, client, socket) = await StartAsync(s =>
+        {
+            s.On("ev", one).On("ev", two);
+            s.On("marker", _ => seen.AddAsync("marker"));
+        });
+        await using var owner = host;
+
+        socket.Off("ev", one);
+        await client.SendAsync("""2["ev"]""");
+        await client.SendAsync("""2["marker"]""");
+        await seen.WaitForAsync(2, "the first marker");
+        socket.Off("ev");
+        await client.SendAsync("""2["ev"]""");
+        await client.SendAsync("""2["marker"]""");
+
+        Assert.That(await seen.WaitForAsync(3, "the second marker"), Is.EqualTo<string[]>(["two", "marker", "marker"]));
+    }
+
+    [Test]
+    public async Task OnAnyOutgoing_SeesEveryPacketTheSocketSends_EmitsAndBroadcasts()
+    {
+        var outgoing = new SioRecorder<string>();
+        Func<string, JArray, ValueTask> removed = (name, _) => outgoing.AddAsync("removed:" + name);
+        var (host, client, socket) = await StartAsync(s =>
+        {
+            s.OnAnyOutgoing((name, args) => outgoing.AddAsync($"{name}:{args.ToString(Newtonsoft.Json.Formatting.None)}"));
+            s.PrependAnyOutgoing((name, _) => outgoing.AddAsync("first:" + name));
+            s.OnAnyOutgoing(removed);
+        });
+        await using var owner = host;
+        socket.OffAnyOutgoing(removed);
+
+        await socket.EmitAsync("direct", 1);
+        await host.Io.EmitAsync("broadcast", "x");
+        _ = socket.EmitWithAckAsync("with-ack");
+
+        Assert.That(await outgoing.WaitForAsync(6, "outgoing listeners"), Is.EqualTo<string[]>([
+            "first:direct", "direct:[1]", "first:broadcast", "broadcast:[\"x\"]", "first:with-ack", "with-ack:[]"]));
+        Assert.That(await client.ReceiveTextsAsync(3), Is.EqualTo<string[]>(["""2["direct",1]""", """2["broadcast","x"]""", """20["with-ack"]"""]));
+
+        socket.OffAnyOutgoing();
+        await socket.EmitAsync("unseen");
+        Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("""2["unseen"]"""));
+        Assert.That(outgoing.Count, Is.EqualTo(6));
+    }
+
+    [TestCase("connect")]
+    [TestCase("connect_error")]
+    [TestCase("disconnect")]
+    [TestCase("disconnecting")]
+    [TestCase("newListener")]
+    [TestCase("removeListener")]
+    public async Task ReservedEventNames_ThrowOnEmit(string name)
+    {
+        var (host, client, socket) = await StartAsync();
+        await using var owner = host;
+
+        Assert.That(() => socket.EmitAsync(name), Throws.ArgumentException.With.Message.Contains($"\"{name}\" is a reserved event name"));
+        Assert.That(() => socket.EmitWithAckAsync(name), Throws.ArgumentException);
+        Assert.That(() => socket.Volatile.EmitAsync(name), Throws.ArgumentException);
+        Assert.That(() => host.Io.EmitAsync(name), Throws.ArgumentException);
+        Assert.That(() => host.Io.To("room").EmitAsync(name), Throws.ArgumentException);
+        Assert.That(() => socket.Broadcast.EmitAsync(name), Throws.ArgumentException);
+        Assert.That(() => host.Io.Timeout(TimeSpan.FromSeconds(1)).EmitWithAckAsync(name), Throws.ArgumentException);
+
+        await socket.EmitAsync("connection");
+        Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("""2["connection"]"""), "only socket-types.ts RESERVED_EVENTS are refused");
+    }
+
+    [TestCase("connect")]
+    [TestCase("connection")]
+    [TestCase("new_namespace")]
+    public async Task ReservedServerSideEventNames_ThrowOnServerSideEmit(string name)
+    {
+        await using var host = await SioTestHost.StartAsync();
+
+        Assert.That(() => host.Io.ServerSideEmitAsync(name), Throws.ArgumentException);
+        Assert.That(() => host.Io.ServerSideEmitWithAckAsync(name), Throws.ArgumentException);
+    }
+
+    [Test]
+    public async Task EmitPayloads_AreWrittenAsJsonStringifyWritesThem()
+    {
+        var (host, client, socket) = await StartAsync();
+        await using var owner = host;
+
+        await socket.EmitAsync(
+            "data",
+            new { b = 1, a = 2.0, s = "é\u0001\u2028", n = (string?)null, nan = double.NaN, big = 1e21, small = 1e-7, neg = -0.0 },
+            new Dictionary<string, object> { ["z"] = true, ["y"] = new List<int> { 1, 2 } },
+            JToken.Parse("""{"kept":"as is"}"""),
+            new DateTime(2020, 1, 2, 3, 4, 5, 678, DateTimeKind.Utc),
+            null,
+            "text");
+
+        Assert.That(await client.ReceiveTextAsync(), Is.EqualTo(
+            "2[\"data\",{\"b\":1,\"a\":2,\"s\":\"é\\u0001\u2028\",\"n\":null,\"nan\":null,\"big\":1e+21,\"small\":1e-7,\"neg\":0},"
+            + "{\"z\":true,\"y\":[1,2]},{\"kept\":\"as is\"},\"2020-01-02T03:04:05.678Z\",null,\"text\"]"));
+    }
+
+    [Test]
+    public async Task SendAsync_EmitsAMessageEvent()
+    {
+        var (host, client, socket) = await StartAsync();
+        await using var owner = host;
+
+        await socket.SendAsync("hi", 1);
+        await host.Io.SendAsync("all");
+
+        Assert.That(await client.ReceiveTextsAsync(2), Is.EqualTo<string[]>(["""2["message","hi",1]""", """2["message","all"]"""]));
+    }
+
+    [Test]
+    public async Task ANumericEventName_IsAccepted_AndABareEventIsIgnored()
+    {
+        var seen = new SioRecorder<string>();
+        var (host, client, _) = await StartAsync(s =>
+        {
+            s.On("1", e => seen.AddAsync("1:" + e.Args.ToString(Newtonsoft.Json.Formatting.None)));
+            s.On("marker", e => seen.AddAsync("marker"));
+        });
+        await using var owner = host;
+
+        await client.SendAsync("2");
+        await client.SendAsync("2[1,2]");
+        await client.SendAsync("""2["marker"]""");
+
+        Assert.That(await seen.WaitForAsync(2, "the events"), Is.EqualTo<string[]>(["1:[2]", "marker"]));
+        Assert.That(client.Closed.IsCompleted, Is.False);
+    }
+
+    [Test]
+    public async Task HandlerExceptions_AreLogged_AndNeverCloseTheConnection()
+    {
+        var seen = new SioRecorder<string>();
+        var (host, client, _) = await StartAsync(s =>
+        {
+            s.OnAny(e => e.Name == "boom" ? throw new InvalidOperationException("any failed") : ValueTask.CompletedTask);
+            s.On("boom", _ => throw new InvalidOperationException("handler failed"));
+            s.On("boom", e => seen.AddAsync("second handler still runs"));
+            s.On("async-boom", async _ =>
+            {
+                await Task.Yield();
+                throw new InvalidOperationException("async handler failed");
+            });
+            s.On("ok", e => e.AckAsync("fine"));
+        });
+        await using var owner = host;
+
+        await client.SendAsync("""2["boom"]""");
+        await client.SendAsync("""2["async-boom"]""");
+        await client.SendAsync("""21["ok"]""");
+
+        Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("""31["fine"]"""));
+        Assert.That(await seen.FirstAsync("the second handler"), Is.EqualTo("second handler still runs"));
+        await Signals.UntilAsync(() => host.Logs.Errors.Count >= 3, "three errors are logged");
+        Assert.That(host.Logs.Errors.Select(e => e.Exception?.Message), Is.SupersetOf(new List<string> { "any failed", "handler failed", "async handler failed" }));
+        Assert.That(host.Logs.Errors.Select(e => e.Category), Is.All.EqualTo(typeof(SocketIoServer).FullName));
+    }
+
+    [Test]
+    public async Task ConnectionAndDisconnectHandlerExceptions_AreLogged()
+    {
+        await using var host = await SioTestHost.StartAsync();
+        host.Io.OnConnection((socket, _) =>
+        {
+            socket.OnDisconnect(_ => throw new InvalidOperationException("disconnect handler failed"));
+            throw new InvalidOperationException("connection handler failed");
+        });
+        using var client = await host.ConnectAsync();
+
+        await client.SendAsync("1");
+
+        await Signals.UntilAsync(() => host.Logs.Errors.Count >= 2, "two errors are logged");
+        Assert.That(host.Logs.Errors.Select(e => e.Exception?.Message), Is.EquivalentTo(new List<string> { "connection handler failed", "disconnect handler failed" }));
+        await client.ConnectNamespaceAsync();
+    }
+
+    [Test]
+    public async Task Data_DefaultsToAnEmptyObject_AndItemsAreLocal()
+    {
+        var (host, _, socket) = await StartAsync();
+        await using var owner = host;
+
+        Assert.That(socket.Data, Is.TypeOf<JObject>().And.Empty);
+        socket.Items["key"] = "value";
+        Assert.That(socket.Items["key"], Is.EqualTo("value"));
+        Assert.That(socket.Server, Is.SameAs(host.Io));
+        Assert.That(socket.Namespace, Is.SameAs(host.Io.Sockets));
+        Assert.That(socket.User.Identity?.IsAuthenticated, Is.Not.True);
+    }
+
+    [Test]
+    public async Task SocketIOClient_ExchangesEventsWithTheServer()
+    {
+        await using var host = await SioTestHost.StartAsync();
+        var received = new SioRecorder<string>();
+        host.Io.OnConnection(async (socket, _) =>
+        {
+            socket.On("chat", async e =>
+            {
+                received.Add($"{e.GetValue<string>(0)}:{e.GetValue<int>(1)}:{e.Args[2]!["nested"]}");
+                await e.Socket.EmitAsync("chat-back", new { text = e.GetValue<string>(0), count = 2 });
+            });
+            await socket.EmitAsync("welcome", "hello");
+        });
+        var client = host.CreateClient();
+        var welcome = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var back = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.On("welcome", r => welcome.TrySetResult(r.GetValue<string>(0)));
+        client.On("chat-back", r => back.TrySetResult(r.GetValue(0).GetRawText()));
+        await client.ConnectAsync().WithTimeout("the client to connect");
+
+        Assert.That(await welcome.Task.WithTimeout("the welcome event"), Is.EqualTo("hello"));
+        await client.EmitAsync("chat", "hi", 7, new { nested = "yes" });
+
+        Assert.That(await received.FirstAsync("the chat event"), Is.EqualTo("hi:7:yes"));
+        Assert.That(await back.Task.WithTimeout("the answer"), Is.EqualTo("""{"text":"hi","count":2}"""));
+    }
+}
