@@ -182,8 +182,8 @@ public sealed class RedisCaptureCodecTests
         var serialized = JsJson.Serialize(value);
         if (JsonReserializeExceptions.TryGetValue(message.Key, out var reason))
         {
-            Assert.That(serialized, Is.Not.EqualTo(message.Payload), "listed as an exception but re-serializes identically: remove it");
-            Assert.Pass(reason);
+            Assert.That(serialized, Is.Not.EqualTo(message.Payload), $"listed as an exception ({reason}) but re-serializes identically: remove it");
+            return;
         }
 
         Assert.That(Encoding.UTF8.GetString(serialized), Is.EqualTo(Encoding.UTF8.GetString(message.Payload)), "JsJson.Serialize");
