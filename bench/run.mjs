@@ -1,0 +1,718 @@
+#!/usr/bin/env node
+// Side-by-side benchmark: the Release .NET interop server vs its Node twin (socket.io 4.8.4) vs a null server,
+// under identical load from bench/LoadGen (raw protocol, C#, epoll). See bench/README.md.
+//
+//   node bench/run.mjs [--smoke] [--runs N] [--only a,b] [--impls dotnet,node,null] [--warmup S] [--duration S] [--verbose] [--list]
+//
+// Builds nothing: run `dotnet build -c Release SocketIoNet.sln` first.
+
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, appendFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(BENCH, "..");
+const BIN = (project, name) => path.join(BENCH, project, "bin/Release/net10.0", name);
+const PATHS = {
+  dotnet: path.join(ROOT, "interop-tests/server/bin/Release/net10.0/SocketIo.InteropServer.dll"),
+  node: path.join(ROOT, "interop-tests/node-server.mjs"),
+  null: BIN("NullServer", "SocketIo.Bench.NullServer.dll"),
+  loadgen: BIN("LoadGen", "SocketIo.Bench.LoadGen.dll"),
+};
+const LABEL = { dotnet: ".NET", node: "Node", null: "null" };
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios. `lg` = load generator arguments; `smoke` overrides them for --smoke.
+// metrics: [key, label, "higher" | "lower" (which is better), scale?]
+// ---------------------------------------------------------------------------------------------
+
+const ECHO_METRICS = [
+  ["acksPerSec", "acks/s", "higher"],
+  ["latencyP50Us", "latency p50 µs", "lower"],
+  ["latencyP99Us", "latency p99 µs", "lower"],
+  ["latencyP999Us", "latency p99.9 µs", "lower"],
+  ["serverCpuUsPerAck", "server CPU µs/ack", "lower"],
+  ["serverCpuPct", "server CPU %", null],
+  ["genCpuPct", "loadgen CPU %", null],
+];
+const STORM_METRICS = [
+  ["handshakesPerSec", "handshakes/s", "higher"],
+  ["serverCpuUsPerConn", "server CPU µs/conn", "lower"],
+  ["rssPerConnKb", "RSS KB/conn", "lower"],
+  ["handshakeP99Us", "handshake p99 µs", "lower"],
+  ["rssOpenKb", "RSS open KB", "lower"],
+  ["rssAfterCloseDeltaKb", "RSS after close − baseline KB", "lower"],
+  ["genCpuPct", "loadgen CPU %", null],
+];
+const FANOUT_METRICS = [
+  ["deliveriesPerSec", "deliveries/s", "higher"],
+  ["lastDeliveryP50Ms", "burst → last delivery p50 ms", "lower"],
+  ["lastDeliveryMaxMs", "burst → last delivery max ms", "lower"],
+  ["serverCpuUsPerDelivery", "server CPU µs/delivery", "lower"],
+  ["genCpuPct", "loadgen CPU %", null],
+];
+const SMOKE_ECHO = { clients: 20, total: 200 };
+const TIMED = new Set(["echo", "binary", "poll", "fanout", "paced"]);
+
+const SCENARIOS = [
+  {
+    name: "storm5k",
+    what: "connection storm: 5000 WebSocket handshakes (EIO open + CONNECT), 200 in flight",
+    lg: { scenario: "storm", conns: 5000, concurrency: 200, "warmup-conns": 500 },
+    smoke: { conns: 20, "warmup-conns": 0, "baseline-settle": 0.2, settle: 0.5 },
+    metrics: STORM_METRICS,
+  },
+  {
+    name: "storm10k",
+    what: "connection storm: 10000 WebSocket handshakes, 200 in flight",
+    lg: { scenario: "storm", conns: 10000, concurrency: 200, "warmup-conns": 500 },
+    smoke: { conns: 20, "warmup-conns": 0, "baseline-settle": 0.2, settle: 0.5 },
+    metrics: STORM_METRICS,
+  },
+  {
+    name: "echo100",
+    what: "closed-loop echo with ack, 100 WebSocket clients, 1 in flight each, 16-char string",
+    lg: { scenario: "echo", clients: 100 },
+    smoke: SMOKE_ECHO,
+    metrics: ECHO_METRICS,
+  },
+  {
+    name: "echo1000",
+    what: "closed-loop echo with ack, 1000 WebSocket clients, 1 in flight each",
+    lg: { scenario: "echo", clients: 1000 },
+    smoke: SMOKE_ECHO,
+    metrics: ECHO_METRICS,
+  },
+  {
+    name: "echo100x16",
+    what: "echo with ack, 100 WebSocket clients × 16 in flight",
+    lg: { scenario: "echo", clients: 100, inflight: 16 },
+    smoke: { clients: 20, inflight: 4, total: 200 },
+    metrics: ECHO_METRICS,
+  },
+  {
+    name: "binary1k",
+    what: "echo with ack of a 1 KiB binary attachment (451-/461- + binary frame), 100 clients",
+    lg: { scenario: "binary", clients: 100, size: 1024 },
+    smoke: SMOKE_ECHO,
+    metrics: ECHO_METRICS,
+  },
+  {
+    name: "poll100",
+    what: "echo with ack over HTTP long-polling (keep-alive GET + POST connections), 100 clients",
+    lg: { scenario: "poll", clients: 100 },
+    smoke: SMOKE_ECHO,
+    metrics: ECHO_METRICS,
+  },
+  {
+    name: "fanout1000",
+    what: "bcast-all bursts (10 messages) to a room of 1000 WebSocket clients",
+    lg: { scenario: "fanout", room: 1000, burst: 10 },
+    smoke: { room: 20, burst: 2, bursts: 3 },
+    metrics: FANOUT_METRICS,
+  },
+  {
+    name: "fanout10000",
+    what: "bcast-all bursts (10 messages) to a room of 10000 WebSocket clients",
+    lg: { scenario: "fanout", room: 10000, burst: 10 },
+    smoke: { room: 20, burst: 2, bursts: 3 },
+    metrics: FANOUT_METRICS,
+  },
+  {
+    name: "paced1000",
+    what: "paced fan-out: 20 bcast-all/s to a room of 1000 (20k deliveries/s), latency per delivery",
+    lg: { scenario: "paced", room: 1000, rate: 20, duration: 10 },
+    smoke: { room: 20, messages: 10, rate: 100 },
+    metrics: [
+      ["latencyP50Us", "delivery latency p50 µs", "lower"],
+      ["latencyP99Us", "delivery latency p99 µs", "lower"],
+      ["latencyP999Us", "delivery latency p99.9 µs", "lower"],
+      ["serverCpuUsPerDelivery", "server CPU µs/delivery", "lower"],
+      ["serverCpuPct", "server CPU %", "lower"],
+    ],
+  },
+  {
+    name: "redis1000",
+    what: "cross-node bcast-all through Redis, room of 1000 on the receiving server; .NET = .NET→.NET, Node = Node→Node",
+    redis: { dotnet: ["dotnet", "dotnet"], node: ["node", "node"] },
+    lg: { scenario: "fanout", room: 1000, burst: 10 },
+    smoke: { room: 20, burst: 2, bursts: 3 },
+    metrics: [
+      ...FANOUT_METRICS.slice(0, 4),
+      ["server2CpuUsPerDelivery", "sender server CPU µs/delivery", "lower"],
+      ["genCpuPct", "loadgen CPU %", null],
+    ],
+  },
+  {
+    name: "redis1000-n2d",
+    what: "cross-node bcast-all through Redis, Node sender; .NET = Node→.NET, Node = Node→Node",
+    redis: { dotnet: ["node", "dotnet"], node: ["node", "node"] },
+    lg: { scenario: "fanout", room: 1000, burst: 10 },
+    smoke: { room: 20, burst: 2, bursts: 3 },
+    metrics: FANOUT_METRICS.slice(0, 4),
+  },
+  {
+    name: "idle100k",
+    what: "100k concurrent idle WebSocket connections (capped by the file limit), held 5 s, then closed",
+    lg: { scenario: "storm", conns: 100000, concurrency: 500, hold: 5, "allow-partial": true, sources: 8, "connect-deadline": 240 },
+    smoke: { conns: 50, hold: 0.5, "warmup-conns": 0, "baseline-settle": 0.2, settle: 0.5 },
+    idle: true,
+    metrics: [
+      ["connected", "connections reached", "higher"],
+      ["rssPerConnKb", "RSS KB/conn", "lower"],
+      ["rssOpenKb", "RSS with all open KB", "lower"],
+      ["rssAfterHoldKb", "RSS after hold KB", "lower"],
+      ["rssAfterCloseDeltaKb", "RSS after close − baseline KB", "lower"],
+      ["handshakesPerSec", "handshakes/s", "higher"],
+      ["serverCpuUsPerConn", "server CPU µs/conn", "lower"],
+    ],
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+// ---------------------------------------------------------------------------------------------
+
+function parseArgs(argv) {
+  const o = { smoke: false, runs: undefined, only: undefined, impls: ["dotnet", "node", "null"], verbose: false, list: false, warmup: undefined, duration: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      if (i + 1 >= argv.length) usage(`${a} needs a value`);
+      return argv[++i];
+    };
+    switch (a) {
+      case "--smoke": o.smoke = true; break;
+      case "--runs": o.runs = Number(next()); break;
+      case "--only": o.only = next().split(",").map((s) => s.trim()).filter(Boolean); break;
+      case "--impls": o.impls = next().split(",").map((s) => s.trim()).filter(Boolean); break;
+      case "--verbose": case "-v": o.verbose = true; break;
+      case "--warmup": o.warmup = Number(next()); break;
+      case "--duration": o.duration = Number(next()); break;
+      case "--list": o.list = true; break;
+      case "--help": case "-h": usage(); break;
+      default: usage(`unknown option ${a}`);
+    }
+  }
+  o.runs ??= o.smoke ? 1 : 3;
+  if (!Number.isInteger(o.runs) || o.runs < 1) usage("--runs must be a positive integer");
+  for (const k of ["warmup", "duration"]) if (o[k] !== undefined && !(o[k] >= 0)) usage(`--${k} must be a number of seconds`);
+  for (const impl of o.impls) if (!LABEL[impl]) usage(`unknown implementation ${impl}`);
+  return o;
+}
+
+function usage(error) {
+  const text = `usage: node bench/run.mjs [--smoke] [--runs N] [--only ${SCENARIOS.map((s) => s.name).join(",")}]
+                         [--impls dotnet,node,null] [--warmup S] [--duration S] [--verbose] [--list]`;
+  if (error) {
+    console.error(`${error}\n${text}`);
+    process.exit(2);
+  }
+  console.log(text);
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine facts
+// ---------------------------------------------------------------------------------------------
+
+function sh(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function machine() {
+  const cpus = os.cpus();
+  // BENCH_PIN=0 disables pinning (e.g. to check that the smoke pass works without taskset).
+  const tasksetOk = process.env.BENCH_PIN !== "0" && sh("taskset", ["-c", "0", "true"]) !== undefined && os.availableParallelism() >= 2;
+  const clkTck = Number(sh("getconf", ["CLK_TCK"]) || 100);
+  const hardNofile = Number(sh("sh", ["-c", "ulimit -Hn"])) || 1024;
+  const wantNofile = 262144;
+  const prlimitOk = sh("prlimit", [`--nofile=${wantNofile}:${wantNofile}`, "true"]) !== undefined;
+  return {
+    nproc: os.availableParallelism(),
+    cpu: cpus[0]?.model ?? "unknown",
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    node: process.version,
+    dotnet: sh("dotnet", ["--version"]) ?? "unknown",
+    taskset: tasksetOk,
+    clkTck,
+    nofile: prlimitOk ? wantNofile : hardNofile,
+    prlimit: prlimitOk,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------------------------
+
+const children = new Set();
+let watchdog;
+
+// One detached watchdog for the whole run: when this process dies (even SIGKILL), it kills every
+// server still registered, so that no benchmark server is left behind.
+function startWatchdog() {
+  const script = `
+    const pids = new Set();
+    let buf = "";
+    const killAll = () => { for (const p of pids) { try { process.kill(p, "SIGKILL"); } catch {} } process.exit(0); };
+    process.stdin.on("data", (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf("\\n")) >= 0) {
+        const line = buf.slice(0, i); buf = buf.slice(i + 1);
+        const pid = Number(line.slice(1));
+        if (line[0] === "+") pids.add(pid); else pids.delete(pid);
+      }
+    });
+    process.stdin.on("end", killAll); process.stdin.on("close", killAll); process.stdin.on("error", killAll);`;
+  try {
+    watchdog = spawn(process.execPath, ["-e", script], { stdio: ["pipe", "ignore", "ignore"], detached: true });
+    watchdog.on("error", () => {});
+    watchdog.stdin.on("error", () => {});
+    watchdog.unref();
+  } catch {
+    watchdog = undefined;
+  }
+}
+
+function track(child) {
+  children.add(child);
+  watchdog?.stdin.write(`+${child.pid}\n`);
+  child.once("exit", () => {
+    children.delete(child);
+    watchdog?.stdin.write(`-${child.pid}\n`);
+  });
+}
+
+function killChildren() {
+  for (const c of children) {
+    try {
+      c.kill("SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+}
+process.on("exit", killChildren);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(sig, () => {
+    killChildren();
+    process.exit(130);
+  });
+}
+
+/** Prefix: pin to `core` (when taskset works) and raise the file limit (when prlimit may). */
+function launcher(m, core, cmd, args) {
+  let full = [cmd, ...args];
+  if (m.taskset && core !== undefined) full = ["taskset", "-c", String(core), ...full];
+  if (m.prlimit) full = ["prlimit", `--nofile=${m.nofile}:${m.nofile}`, ...full];
+  return full;
+}
+
+const LISTENING = /^listening on http:\/\/(\S+):(\d+)\r?\n/m;
+
+function tail(text, max = 4000) {
+  return text.length > max ? `…${text.slice(-max)}` : text;
+}
+
+async function startServer(m, impl, { core = 0, env = {} } = {}) {
+  const cmdline = {
+    dotnet: ["dotnet", [PATHS.dotnet]],
+    node: [process.execPath, [PATHS.node]],
+    null: ["dotnet", [PATHS.null]],
+  }[impl];
+  const full = launcher(m, core, cmdline[0], cmdline[1]);
+  const childEnv = { ...process.env, ...env, PORT: "0", HOST: "127.0.0.1" };
+  delete childEnv.NODE_TEST_CONTEXT;
+  if (impl === "null") childEnv.DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS = "1";
+  const proc = spawn(full[0], full.slice(1), { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  track(proc);
+  let out = "";
+  let err = "";
+  proc.stdout.setEncoding("utf8");
+  proc.stderr.setEncoding("utf8");
+  proc.stdout.on("data", (d) => (out = tail(out + d, 64 * 1024)));
+  proc.stderr.on("data", (d) => (err = tail(err + d, 64 * 1024)));
+  const exited = new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`${impl} server: no "listening on" line within 30 s`)), 30_000);
+    const onData = () => {
+      const mm = LISTENING.exec(out);
+      if (mm) done(null, Number(mm[2]));
+    };
+    const onExit = (code, signal) => done(new Error(`${impl} server exited before it was ready (code ${code}, signal ${signal})`));
+    function done(e, p) {
+      clearTimeout(timer);
+      proc.stdout.off("data", onData);
+      proc.off("exit", onExit);
+      if (e) {
+        proc.kill("SIGKILL");
+        e.message += `\n${tail(err)}`;
+        reject(e);
+      } else resolve(p);
+    }
+    proc.stdout.on("data", onData);
+    proc.once("exit", onExit);
+  });
+  let stopping;
+  return {
+    impl,
+    port,
+    pid: proc.pid,
+    alive: () => proc.exitCode === null && proc.signalCode === null,
+    output: () => `--- ${impl} stdout ---\n${tail(out)}\n--- ${impl} stderr ---\n${tail(err)}`,
+    stop: () =>
+      (stopping ??= (async () => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return exited;
+        proc.kill("SIGTERM");
+        const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
+        const r = await exited;
+        clearTimeout(t);
+        return r;
+      })()),
+  };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A private redis-server (no persistence) on a free port, pinned with the load generator. */
+async function startRedis(m) {
+  if (!sh("sh", ["-c", "command -v redis-server"])) return { skip: "redis-server not found on PATH" };
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const port = await freePort();
+    const full = launcher(m, 1, "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+    const proc = spawn(full[0], full.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    track(proc);
+    let out = "";
+    for (const s of [proc.stdout, proc.stderr]) {
+      s.setEncoding("utf8");
+      s.on("data", (d) => (out = tail(out + d, 16 * 1024)));
+    }
+    const ready = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), 15_000);
+      const check = () => {
+        if (/Ready to accept connections/.test(out)) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      };
+      proc.stdout.on("data", check);
+      proc.stderr.on("data", check);
+      proc.once("exit", () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+    if (ready) {
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        stop: async () => {
+          if (proc.exitCode !== null) return;
+          proc.kill("SIGTERM");
+          await new Promise((r) => proc.once("exit", r));
+        },
+      };
+    }
+    proc.kill("SIGKILL");
+    if (attempt === 3) throw new Error(`redis-server did not start:\n${out}`);
+  }
+}
+
+/** Runs the load generator pinned to core 1; resolves with its JSON result (or a failure record). */
+function runLoadGen(m, args, timeoutS, verbose) {
+  const full = launcher(m, 1, "dotnet", [PATHS.loadgen, ...args, "--clk-tck", String(m.clkTck), "--timeout", String(timeoutS)]);
+  return new Promise((resolve) => {
+    const proc = spawn(full[0], full.slice(1), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    track(proc);
+    let out = "";
+    let err = "";
+    proc.stdout.setEncoding("utf8");
+    proc.stderr.setEncoding("utf8");
+    proc.stdout.on("data", (d) => (out += d));
+    proc.stderr.on("data", (d) => {
+      err = tail(err + d, 32 * 1024);
+      if (verbose) process.stderr.write(d);
+    });
+    const killer = setTimeout(() => proc.kill("SIGKILL"), (timeoutS + 30) * 1000);
+    proc.once("exit", (code, signal) => {
+      clearTimeout(killer);
+      const line = out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+      let result;
+      try {
+        result = line ? JSON.parse(line) : undefined;
+      } catch {
+        result = undefined;
+      }
+      if (!result) {
+        result = { ok: false, errors: 1, firstError: `load generator failed (code ${code}, signal ${signal}) without a result`, metrics: {} };
+      }
+      if (code !== 0 && result.ok) {
+        result.ok = false;
+        result.firstError = `load generator exit code ${code}`;
+      }
+      result.stderr = result.ok ? undefined : tail(err, 3000);
+      resolve(result);
+    });
+  });
+}
+
+function toArgs(obj) {
+  const out = [];
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === false || v === undefined) continue;
+    out.push(`--${k}`);
+    if (v !== true) out.push(String(v));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One measurement: fresh server(s), one load generator run, servers stopped.
+// ---------------------------------------------------------------------------------------------
+
+async function measure(m, opts, scenario, impl, run, redis) {
+  const lg = { ...scenario.lg, ...(opts.smoke ? scenario.smoke : {}) };
+  // Time-based windows (echo, binary, poll, fan-out, paced) take the --warmup / --duration overrides.
+  if (!opts.smoke && TIMED.has(lg.scenario)) {
+    if (opts.warmup !== undefined) lg.warmup = opts.warmup;
+    if (opts.duration !== undefined) lg.duration = opts.duration;
+  }
+  const record = { type: "run", scenario: scenario.name, impl, run, smoke: opts.smoke, started: new Date().toISOString() };
+  const servers = [];
+  try {
+    if (scenario.idle) {
+      // Both the server and the generator hold one descriptor per connection.
+      const cap = Math.max(0, m.nofile - 1000);
+      if (lg.conns > cap) {
+        record.requestedConns = lg.conns;
+        record.capReason = `RLIMIT_NOFILE ${m.nofile}${m.prlimit ? "" : " (prlimit not permitted here)"}`;
+        lg.conns = cap;
+      }
+    }
+    let args;
+    if (scenario.redis) {
+      const [senderImpl, receiverImpl] = scenario.redis[impl];
+      record.servers = `${LABEL[senderImpl]}→${LABEL[receiverImpl]}`;
+      const env = { REDIS_URL: redis.url, REDIS_KEY: `bench-${process.pid}-${scenario.name}-${impl}-${run}` };
+      const receiver = await startServer(m, receiverImpl, { core: 0, env });
+      servers.push(receiver);
+      const sender = await startServer(m, senderImpl, { core: 1, env });
+      servers.push(sender);
+      args = toArgs({ ...lg, port: receiver.port, pid: receiver.pid, "sender-port": sender.port, pid2: sender.pid });
+    } else {
+      const server = await startServer(m, impl, { core: 0 });
+      servers.push(server);
+      args = toArgs({ ...lg, port: server.port, pid: server.pid });
+    }
+    const timeoutS = scenario.idle ? 420 : 180;
+    const result = await runLoadGen(m, args, timeoutS, opts.verbose);
+    Object.assign(record, { ok: result.ok, errors: result.errors, firstError: result.firstError, metrics: result.metrics });
+    if (result.stderr) record.loadgenStderr = result.stderr;
+    for (const s of servers) {
+      if (!s.alive()) {
+        record.ok = false;
+        record.firstError ??= `${s.impl} server died during the run`;
+        record.serverOutput = s.output();
+      }
+    }
+  } catch (e) {
+    record.ok = false;
+    record.firstError = e.message;
+  } finally {
+    for (const s of servers) await s.stop();
+  }
+  record.args = opts.smoke ? undefined : lg;
+  return record;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table
+// ---------------------------------------------------------------------------------------------
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function fmt(v) {
+  if (v === undefined || v === null || Number.isNaN(v)) return "–";
+  const a = Math.abs(v);
+  if (a >= 1000) return Math.round(v).toLocaleString("en-US");
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+function summarize(scenario, records, impls) {
+  const rows = [];
+  for (const [key, label, better] of scenario.metrics) {
+    const byImpl = {};
+    for (const impl of impls) {
+      byImpl[impl] = records.filter((r) => r.impl === impl && r.ok && typeof r.metrics?.[key] === "number").map((r) => ({ run: r.run, v: r.metrics[key] }));
+    }
+    const ratios = [];
+    for (const d of byImpl.dotnet ?? []) {
+      const n = (byImpl.node ?? []).find((x) => x.run === d.run);
+      if (n && n.v !== 0) ratios.push(d.v / n.v);
+    }
+    rows.push({
+      scenario: scenario.name,
+      key,
+      label,
+      better,
+      median: Object.fromEntries(impls.map((i) => [i, byImpl[i].length ? median(byImpl[i].map((x) => x.v)) : undefined])),
+      ratio: ratios.length ? { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), n: ratios.length } : undefined,
+    });
+  }
+  return rows;
+}
+
+function printTable(rows, impls) {
+  const header = ["scenario", "metric", ...impls.map((i) => LABEL[i]), ".NET/Node median [min–max] (n)", "better"];
+  const lines = rows.map((r) => [
+    r.scenario,
+    r.label,
+    ...impls.map((i) => fmt(r.median[i])),
+    r.ratio ? `${r.ratio.median.toFixed(2)} [${r.ratio.min.toFixed(2)}–${r.ratio.max.toFixed(2)}] (${r.ratio.n})` : "–",
+    r.better === "higher" ? "↑" : r.better === "lower" ? "↓" : "",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmtLine = (l) => l.map((c, i) => (i >= 2 && i < l.length - 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
+  console.log(fmtLine(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  let last;
+  for (const l of lines) {
+    if (last !== undefined && l[0] !== last) console.log("");
+    console.log(fmtLine(l[0] === last ? ["", ...l.slice(1)] : l));
+    last = l[0];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.list) {
+    for (const s of SCENARIOS) console.log(`${s.name.padEnd(15)} ${s.what}`);
+    return 0;
+  }
+  const selected = opts.only ? SCENARIOS.filter((s) => opts.only.includes(s.name)) : SCENARIOS;
+  if (opts.only) {
+    const unknown = opts.only.filter((n) => !SCENARIOS.some((s) => s.name === n));
+    if (unknown.length) usage(`unknown scenario(s): ${unknown.join(", ")}`);
+  }
+
+  const missing = [];
+  if (opts.impls.includes("dotnet") && !existsSync(PATHS.dotnet)) missing.push(PATHS.dotnet);
+  if (opts.impls.includes("null") && !existsSync(PATHS.null)) missing.push(PATHS.null);
+  if (!existsSync(PATHS.loadgen)) missing.push(PATHS.loadgen);
+  if (missing.length) {
+    console.error(`missing build output:\n  ${missing.join("\n  ")}\nbuild first: dotnet build -c Release SocketIoNet.sln`);
+    return 2;
+  }
+
+  const m = machine();
+  startWatchdog();
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const resultsDir = path.join(BENCH, "results");
+  mkdirSync(resultsDir, { recursive: true });
+  const outFile = path.join(resultsDir, `${stamp}${opts.smoke ? "-smoke" : ""}.jsonl`);
+  const write = (obj) => appendFileSync(outFile, `${JSON.stringify(obj)}\n`);
+  write({ type: "meta", started: new Date().toISOString(), machine: m, options: opts, argv: process.argv.slice(2) });
+
+  console.log(
+    `bench: ${selected.length} scenario(s) × ${opts.runs} run(s) × [${opts.impls.map((i) => LABEL[i]).join(", ")}]` +
+      `${opts.smoke ? " (smoke)" : ""}; ${m.nproc} cores, ${m.cpu}; ` +
+      `${m.taskset ? "server on core 0, load generator on core 1" : "taskset unavailable: not pinned"}; nofile ${m.nofile}`,
+  );
+  if (!m.taskset && !opts.smoke) console.log("warning: without pinning the figures are not comparable with pinned runs");
+
+  const started = Date.now();
+  let redis;
+  const records = [];
+  const allRows = [];
+  let failures = 0;
+  const notes = [];
+  try {
+    for (const scenario of selected) {
+      const impls = opts.impls.filter((i) => !scenario.redis || scenario.redis[i]);
+      if (scenario.redis) {
+        redis ??= await startRedis(m);
+        if (redis.skip) {
+          notes.push(`${scenario.name}: skipped (${redis.skip})`);
+          console.log(`${scenario.name}: skipped (${redis.skip})`);
+          continue;
+        }
+      }
+      const mine = [];
+      for (let run = 0; run < opts.runs; run++) {
+        // A B A B …: alternate which of the pair goes first; the null server last.
+        const order = impls.filter((i) => i !== "null");
+        if (run % 2 === 1) order.reverse();
+        if (impls.includes("null")) order.push("null");
+        for (const impl of order) {
+          const t0 = Date.now();
+          const rec = await measure(m, opts, scenario, impl, run, redis);
+          rec.seconds = Math.round((Date.now() - t0) / 100) / 10;
+          write(rec);
+          mine.push(rec);
+          records.push(rec);
+          const key = scenario.metrics[0][0];
+          const label = `${scenario.name} ${LABEL[impl]}${rec.servers ? ` (${rec.servers})` : ""} run ${run + 1}/${opts.runs}`;
+          if (rec.ok) {
+            console.log(`  ${label}: ${scenario.metrics[0][1]} ${fmt(rec.metrics?.[key])} (${rec.seconds} s)`);
+          } else {
+            failures++;
+            console.log(`  ${label}: FAILED: ${rec.firstError}`);
+            if (rec.loadgenStderr) console.log(rec.loadgenStderr.split("\n").slice(-15).map((l) => `    ${l}`).join("\n"));
+            if (rec.serverOutput) console.log(rec.serverOutput.split("\n").slice(-30).map((l) => `    ${l}`).join("\n"));
+          }
+          if (rec.capReason) notes.push(`${scenario.name}: ${rec.requestedConns} connections requested, capped to ${rec.metrics?.conns ?? "?"} by ${rec.capReason}`);
+        }
+      }
+      allRows.push(...summarize(scenario, mine, opts.impls));
+    }
+  } finally {
+    await redis?.stop?.();
+  }
+
+  for (const row of allRows) write({ type: "summary", ...row });
+  console.log("");
+  printTable(allRows, opts.impls);
+  console.log("");
+  for (const s of selected) console.log(`${s.name}: ${s.what}`);
+  for (const n of [...new Set(notes)]) console.log(`note: ${n}`);
+  console.log(`\n${records.length} run(s), ${failures} failed, ${Math.round((Date.now() - started) / 1000)} s; results: ${path.relative(ROOT, outFile)}`);
+  return failures > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    killChildren();
+    watchdog?.stdin.end();
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(err?.stack ?? err);
+    killChildren();
+    process.exitCode = 1;
+  },
+);
