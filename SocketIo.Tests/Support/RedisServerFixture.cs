@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using NUnit.Framework;
+
+namespace SocketIo.Tests.Support;
+
+/// <summary>
+/// A private <c>redis-server</c> on a free loopback port, without persistence, for the tests that need real Redis.
+/// Missing redis-server fails the test under <c>CI=true</c>; locally the test is ignored with the reason.
+/// </summary>
+public sealed class RedisServerFixture : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private RedisServerFixture(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    /// <summary>The port it listens on.</summary>
+    public int Port { get; }
+
+    /// <summary>The StackExchange.Redis configuration string.</summary>
+    public string Configuration => $"127.0.0.1:{Port}";
+
+    /// <summary>Starts one, or fails/ignores the test when redis-server is not installed.</summary>
+    public static async Task<RedisServerFixture> StartAsync()
+    {
+        var binary = FindOnPath("redis-server");
+        if (binary is null)
+        {
+            const string reason = "redis-server is not on PATH (apt-get install redis-server)";
+            if (Environment.GetEnvironmentVariable("CI") == "true")
+            {
+                Assert.Fail(reason);
+            }
+
+            Assert.Ignore(reason);
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = FreePort();
+            var start = new ProcessStartInfo(binary!, $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            var process = Process.Start(start)!;
+            var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data?.Contains("Ready to accept connections", StringComparison.Ordinal) == true)
+                {
+                    ready.TrySetResult();
+                }
+            };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var exited = process.WaitForExitAsync();
+            var first = await Task.WhenAny(ready.Task, exited, Task.Delay(Signals.DefaultTimeout));
+            if (first == ready.Task)
+            {
+                return new RedisServerFixture(process, port);
+            }
+
+            process.Kill();
+            if (attempt >= 2)
+            {
+                throw new InvalidOperationException("redis-server did not start.");
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
