@@ -16,7 +16,7 @@ const IMPLS = (process.env.CLUSTER3_IMPLS || "dotnet,node,dotnet").split(",").ma
 // The garbage and restart suites test .NET resilience that Node does not have (it crashes, redis-wire §13):
 // a run against the Node twin alone (SERVER_IMPL=node) leaves them out.
 const DOTNET_ONLY_SKIP = process.env.SERVER_IMPL === "node" ? "a .NET-only resilience check (SERVER_IMPL=node)" : null;
-const ACK_TIMEOUT = 6000;
+const ACK_TIMEOUT = 9000;
 
 let redis;
 let skipReason;
@@ -346,6 +346,43 @@ describe(".NET servers survive garbage on the Redis channels (redis-wire §13)",
         for (const s of [A, B]) assert.doesNotMatch(s.output(), /unhandled|crit:|fail:/i);
       } finally {
         await Promise.all([A.stop(), B.stop()]);
+      }
+    });
+  }
+});
+
+describe(".NET servers facing a member that never answers", () => {
+  for (const adapter of ["classic", "sharded"]) {
+    it(`${adapter}: requests end at the requests timeout with what arrived, never hang`, async (t) => {
+      if (skipReason || DOTNET_ONLY_SKIP) return t.skip(skipReason ?? DOTNET_ONLY_SKIP);
+      const key = `silent-${adapter}-${process.pid}`;
+      // A subscriber that counts as a server (NUMSUB / SHARDNUMSUB) but never answers: a crashed node.
+      const silent = createClient({ url: redis.url });
+      silent.on("error", () => {});
+      await silent.connect();
+      if (adapter === "classic") await silent.subscribe(`${key}-request#/#`, () => {});
+      else await silent.sSubscribe(`${key}#/#`, () => {});
+      const env = { REDIS_URL: redis.url, REDIS_ADAPTER: adapter, REDIS_KEY: key, REQUESTS_TIMEOUT: 1500 };
+      const [A, B] = await Promise.all([startServer({ impl: "dotnet", env }), startServer({ impl: "dotnet", env })]);
+      try {
+        const [a, b] = await Promise.all([connect(A, "/"), connect(B, "/")]);
+        b.on("ask", (p, cb) => cb(`b:${p}`));
+        a.on("ask", (p, cb) => cb(`a:${p}`));
+        // The sharded adapter's requests wait 5 s whatever REQUESTS_TIMEOUT says (as in Node); classic waits 1.5 s.
+        const started = Date.now();
+        const [fetched] = await call(a, "fetch", null);
+        assert.match(fetched.err, /^timeout reached: only 1 responses received out of 2$/);
+        const [sse] = await call(a, "sse-ack", "who", 7000);
+        assert.equal(sse.err, "timeout reached: only 1 responses received out of 2");
+        assert.deepEqual(sse.responses, ["dotnet"], "B's answer arrived and is reported");
+        const [acks] = await call(a, "bcast-ack", null, "q", 2000);
+        assert.equal(acks.err, "operation has timed out");
+        assert.deepEqual([...acks.responses].sort(), ["a:q", "b:q"], "the answers that arrived");
+        assert.ok(Date.now() - started < 20_000, "every request ended");
+        for (const s of [A, B]) assert.doesNotMatch(s.output(), /unhandled|crit:|fail:/i);
+      } finally {
+        await Promise.all([A.stop(), B.stop()]);
+        await silent.quit().catch(() => {});
       }
     });
   }

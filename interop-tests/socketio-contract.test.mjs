@@ -38,11 +38,16 @@ function freshNsp() {
   return `/dyn-${nspCounter}`;
 }
 
+/** "upgrade" is the client default: polling first, then the WebSocket upgrade. */
+function transportsOf(mode) {
+  return mode === "upgrade" ? ["polling", "websocket"] : [mode];
+}
+
 function client(nsp, transport, opts = {}) {
   const socket = ioc(`${server.url}${nsp}`, {
     forceNew: true,
     reconnection: false,
-    transports: [transport],
+    transports: transportsOf(transport),
     ...opts,
   });
   clients.add(socket);
@@ -124,7 +129,7 @@ function byString(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-for (const transport of ["websocket", "polling"]) {
+for (const transport of ["websocket", "polling", "upgrade"]) {
   describe(`socket.io contract over ${transport}`, () => {
     describe("namespaces", () => {
       it("/ connects; whoami acks {server: SERVER_NAME, id: socket.id}", async () => {
@@ -184,7 +189,7 @@ for (const transport of ["websocket", "polling"]) {
 
       it("after a connect_error the same connection can still join another namespace", async () => {
         // Sockets of one Manager share its Engine.IO connection; each connects on creation.
-        const manager = new Manager(server.url, { reconnection: false, transports: [transport] });
+        const manager = new Manager(server.url, { reconnection: false, transports: transportsOf(transport) });
         try {
           const bad = manager.socket("/nope");
           clients.add(bad);

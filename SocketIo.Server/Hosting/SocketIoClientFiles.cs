@@ -73,13 +73,16 @@ internal sealed class SocketIoClientFiles
         }
 
         response.Headers.ContentEncoding = encoding;
-        await using Stream compressor = encoding switch
+        Stream compressor = encoding switch
         {
             "br" => new BrotliStream(response.Body, CompressionLevel.Fastest, leaveOpen: true),
             "gzip" => new GZipStream(response.Body, CompressionLevel.Fastest, leaveOpen: true),
             _ => new ZLibStream(response.Body, CompressionLevel.Fastest, leaveOpen: true),
         };
-        await compressor.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+        await using (compressor.ConfigureAwait(false))
+        {
+            await compressor.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Node: <c>accepts(req).encodings(["br", "gzip", "deflate"])</c> — the first one the browser accepts.</summary>

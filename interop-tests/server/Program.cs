@@ -58,6 +58,9 @@ if (settings.RedisUrl is { } redisUrl)
 }
 
 var app = builder.Build();
+// A task that failed with nobody watching is a bug: make it loud in the test logs (they fail on "fail:" lines).
+var unobserved = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("UnobservedTaskException");
+TaskScheduler.UnobservedTaskException += (_, e) => InteropLog.TaskFailedUnobserved(unobserved, e.Exception);
 var io = app.Services.GetRequiredService<SocketIoServer>();
 var events = new InteropEvents(io, settings);
 
