@@ -17,7 +17,7 @@ internal sealed class SocketIoMetrics
 
     public SocketIoMetrics(IMeterFactory? meterFactory)
     {
-        var meter = meterFactory?.Create(EngineIoMetrics.MeterName) ?? new Meter(EngineIoMetrics.MeterName);
+        var meter = EngineIoMetrics.MeterFor(meterFactory);
         _sockets = meter.CreateUpDownCounter<long>("socketio.sockets.active", "{socket}", "Connected sockets, by namespace");
         _eventsReceived = meter.CreateCounter<long>("socketio.events.received", "{event}", "Events received from clients");
         _eventsSent = meter.CreateCounter<long>("socketio.events.sent", "{event}", "Events sent to clients (a broadcast counts once per recipient)");

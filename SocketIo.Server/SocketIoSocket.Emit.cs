@@ -118,9 +118,22 @@ public sealed partial class SocketIoSocket
 
         var name = EventNameOf(data[0]);
         var args = new JArray(data.Skip(1));
+        // One task runs the listeners in order, as Node calls them; synchronous listeners finish before the emit returns.
+        _ = RunOutgoingListenersAsync(listeners, name, args);
+    }
+
+    private async Task RunOutgoingListenersAsync(Func<string, JArray, ValueTask>[] listeners, string name, JArray args)
+    {
         foreach (var listener in listeners)
         {
-            _ = RunHandlerAsync(() => listener(name, args), "onAnyOutgoing");
+            try
+            {
+                await listener(name, args).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                LogHandlerError(ex, "onAnyOutgoing");
+            }
         }
     }
 

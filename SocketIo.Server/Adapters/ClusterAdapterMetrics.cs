@@ -12,7 +12,7 @@ internal sealed class ClusterAdapterMetrics
 
     public ClusterAdapterMetrics(IMeterFactory? meterFactory, string adapter)
     {
-        var meter = meterFactory?.Create(EngineIo.EngineIoMetrics.MeterName) ?? new Meter(EngineIo.EngineIoMetrics.MeterName);
+        var meter = EngineIo.EngineIoMetrics.MeterFor(meterFactory);
         _published = meter.CreateCounter<long>("socketio.cluster.messages.published", "{message}", "Cluster messages published (broadcasts, requests, responses)");
         _received = meter.CreateCounter<long>("socketio.cluster.messages.received", "{message}", "Cluster messages received from other nodes");
         _requestTimeouts = meter.CreateCounter<long>("socketio.cluster.request.timeouts", "{request}", "Cluster requests (fetchSockets, serverSideEmit acks) that timed out");

@@ -11,13 +11,19 @@ internal sealed class EngineIoMetrics
     /// <summary>The meter name shared by every SocketIoNet instrument.</summary>
     public const string MeterName = "SocketIoNet";
 
+    /// <summary>The process-wide meter used when no <see cref="IMeterFactory"/> is given: one meter, so one instrument per name.</summary>
+    private static readonly Meter SharedMeter = new(MeterName);
+
+    /// <summary>The meter of the host's factory, or the shared one.</summary>
+    public static Meter MeterFor(IMeterFactory? meterFactory) => meterFactory?.Create(MeterName) ?? SharedMeter;
+
     private readonly UpDownCounter<long> _connections;
     private readonly Counter<long> _bytesReceived;
     private readonly Counter<long> _bytesSent;
 
     public EngineIoMetrics(IMeterFactory? meterFactory)
     {
-        var meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        var meter = MeterFor(meterFactory);
         _connections = meter.CreateUpDownCounter<long>("engineio.connections.active", "{connection}", "Open Engine.IO sessions, by transport");
         _bytesReceived = meter.CreateCounter<long>("engineio.bytes.received", "By", "Message payload bytes received");
         _bytesSent = meter.CreateCounter<long>("engineio.bytes.sent", "By", "Message payload bytes queued for sending");
