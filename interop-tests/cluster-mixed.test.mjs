@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { io as ioc } from "socket.io-client";
 import { createClient } from "redis";
 import { Emitter } from "@socket.io/redis-emitter";
+import { callWithin, recorder, byString } from "./support/clients.mjs";
 import { startServer, startRedis, waitFor, withTimeout } from "./support/servers.mjs";
 
 const IMPLS = (process.env.CLUSTER3_IMPLS || "dotnet,node,dotnet").split(",").map((s) => s.trim());
@@ -39,20 +40,14 @@ after(async () => {
   await redis?.stop?.();
 });
 
+const call = (socket, event, ...args) => callWithin(socket, ACK_TIMEOUT, event, ...args);
+
 const clients = new Set();
 afterEach(() => {
   for (const c of clients) c.disconnect();
   clients.clear();
 });
 
-function call(socket, event, ...args) {
-  return new Promise((resolve, reject) => {
-    socket.timeout(ACK_TIMEOUT).emit(event, ...args, (err, ...res) => {
-      if (err) reject(new Error(`no ack for "${event}" within ${ACK_TIMEOUT} ms`));
-      else resolve(res);
-    });
-  });
-}
 
 async function connect(srv, nsp, opts = {}) {
   const socket = ioc(`${srv.url}${nsp}`, { forceNew: true, reconnection: false, transports: ["websocket"], ...opts });
@@ -61,39 +56,7 @@ async function connect(srv, nsp, opts = {}) {
   return socket;
 }
 
-function byString(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
-/** Records every `event` a socket gets; `until(pred)` waits (bounded) for a matching one. */
-function recorder(socket, event) {
-  const list = [];
-  const waiters = new Set();
-  socket.on(event, (...args) => {
-    list.push(args);
-    for (const w of waiters) w();
-  });
-  return {
-    list,
-    until(pred, timeoutMs = 6000, label = event) {
-      return withTimeout(
-        new Promise((resolve) => {
-          const check = () => {
-            const found = list.find(pred);
-            if (found) {
-              waiters.delete(check);
-              resolve(found);
-            }
-          };
-          waiters.add(check);
-          check();
-        }),
-        timeoutMs,
-        `${label}; got ${JSON.stringify(list)}`,
-      );
-    },
-  };
-}
 
 /** Polls fetch(room) until pred(list) holds (bounded). */
 async function pollFetch(socket, room, pred, timeoutMs = 10_000) {

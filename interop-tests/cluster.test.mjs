@@ -9,6 +9,7 @@
 import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { io as ioc } from "socket.io-client";
+import { callWithin, recorder, byString } from "./support/clients.mjs";
 import { startServer, startRedis, waitFor, SERVER_IMPL } from "./support/servers.mjs";
 
 const IMPLS = (process.env.CLUSTER_IMPLS || `${SERVER_IMPL},${SERVER_IMPL}`).split(",").map((s) => s.trim());
@@ -32,20 +33,14 @@ after(async () => {
   await redis?.stop?.();
 });
 
+const call = (socket, event, ...args) => callWithin(socket, ACK_TIMEOUT, event, ...args);
+
 const clients = new Set();
 afterEach(() => {
   for (const c of clients) c.disconnect();
   clients.clear();
 });
 
-function call(socket, event, ...args) {
-  return new Promise((resolve, reject) => {
-    socket.timeout(ACK_TIMEOUT).emit(event, ...args, (err, ...res) => {
-      if (err) reject(new Error(`no ack for "${event}" within ${ACK_TIMEOUT} ms`));
-      else resolve(res);
-    });
-  });
-}
 
 async function connect(srv, nsp, opts = {}) {
   const socket = ioc(`${srv.url}${nsp}`, {
@@ -59,35 +54,6 @@ async function connect(srv, nsp, opts = {}) {
   return socket;
 }
 
-function recorder(socket, event) {
-  const list = [];
-  const waiters = new Set();
-  socket.on(event, (...args) => {
-    list.push(args);
-    for (const w of waiters) w();
-  });
-  return {
-    list,
-    until(pred, timeoutMs = 5000, label = event) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = list.find(pred);
-          if (found) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(found);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${label}; got ${JSON.stringify(list)}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-  };
-}
 
 let fenceCounter = 0;
 async function fence(sender, recorders) {
@@ -117,9 +83,6 @@ function sorted(lists) {
   return [...lists].sort((x, y) => byString(JSON.stringify(x), JSON.stringify(y)));
 }
 
-function byString(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Polls fetch(room) until `pred(list)` holds (bounded); resolves with the last list. */
 async function pollFetch(socket, room, pred, timeoutMs = 10_000) {

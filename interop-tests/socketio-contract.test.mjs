@@ -6,10 +6,10 @@ import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { io as ioc, Manager } from "socket.io-client";
 import { Socket as EngineSocket } from "engine.io-client";
+import { call, recorder, byString } from "./support/clients.mjs";
 import { startServer, waitFor } from "./support/servers.mjs";
 
 const SERVER_NAME = "contract-server";
-const ACK_TIMEOUT = 5000;
 const SOCKET_ID = /^[A-Za-z0-9_-]{20}$/;
 
 let server;
@@ -66,47 +66,6 @@ async function connectError(nsp, transport, opts = {}) {
   return err;
 }
 
-/** Emits with an ack and resolves with the ack's argument list (bounded). */
-function call(socket, event, ...args) {
-  return new Promise((resolve, reject) => {
-    socket.timeout(ACK_TIMEOUT).emit(event, ...args, (err, ...res) => {
-      if (err) reject(new Error(`no ack for "${event}" within ${ACK_TIMEOUT} ms`));
-      else resolve(res);
-    });
-  });
-}
-
-/** Records every `event` received by a socket; `until(pred)` waits for a matching entry. */
-function recorder(socket, event) {
-  const list = [];
-  const waiters = new Set();
-  socket.on(event, (...args) => {
-    list.push(args);
-    for (const w of waiters) w();
-  });
-  return {
-    list,
-    until(pred, timeoutMs = 5000, label = event) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = list.find(pred);
-          if (found) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(found);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${label}; got ${JSON.stringify(list)}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-  };
-}
-
 /**
  * Per-connection ordering fence: `sender` broadcasts a unique marker to the `fence` room (that
  * every socket joined) and we wait until each socket received it. Whatever was delivered to a
@@ -125,9 +84,6 @@ function msgs(rec) {
   return rec.list.filter((args) => !(typeof args[0] === "string" && args[0].startsWith("fence-")));
 }
 
-function byString(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 for (const transport of ["websocket", "polling", "upgrade"]) {
   describe(`socket.io contract over ${transport}`, () => {
