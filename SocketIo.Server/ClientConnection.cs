@@ -14,7 +14,8 @@ internal sealed class ClientConnection
 {
     private readonly SocketIoServer _server;
     private readonly SocketIoPacketDecoder _decoder = new();
-    private readonly ConcurrentDictionary<string, SocketIoSocket> _namespaces = new(StringComparer.Ordinal);
+    // Sized for the usual one or two namespaces per connection.
+    private readonly ConcurrentDictionary<string, SocketIoSocket> _namespaces = new(concurrencyLevel: 1, capacity: 2, StringComparer.Ordinal);
     private readonly ITimer _connectTimeout;
     private int _closed;
 

@@ -10,6 +10,10 @@ namespace SocketIo.Server;
 /// </summary>
 public sealed class SocketIoHandshake
 {
+    private readonly EngineIoRequest? _request;
+    private IReadOnlyDictionary<string, string>? _headers;
+    private IReadOnlyDictionary<string, string>? _query;
+
     /// <summary>Creates a handshake from its parts (used for sockets of other cluster nodes too).</summary>
     public SocketIoHandshake(
         IReadOnlyDictionary<string, string> headers,
@@ -22,19 +26,32 @@ public sealed class SocketIoHandshake
         IReadOnlyDictionary<string, string> query,
         JObject auth)
     {
-        Headers = headers;
+        _headers = headers;
         Time = time;
         Address = address;
         XDomain = xdomain;
         Secure = secure;
         Issued = issued;
         Url = url;
-        Query = query;
+        _query = query;
+        Auth = auth;
+    }
+
+    /// <summary>A local socket's handshake: headers and query are read from the request snapshot when first asked for.</summary>
+    private SocketIoHandshake(EngineIoRequest request, JObject auth, DateTimeOffset now)
+    {
+        _request = request;
+        Time = FormatJsDate(now);
+        Address = request.RemoteAddress?.ToString();
+        XDomain = request.GetHeader("origin") is not null;
+        Secure = request.IsSecure;
+        Issued = now.ToUnixTimeMilliseconds();
+        Url = request.Url;
         Auth = auth;
     }
 
     /// <summary>Request headers, names in lower case (Node: <c>headers</c>).</summary>
-    public IReadOnlyDictionary<string, string> Headers { get; }
+    public IReadOnlyDictionary<string, string> Headers => _headers ??= HeadersOf(_request!);
 
     /// <summary>When the handshake happened, as JS <c>new Date() + ""</c> writes it (Node: <c>time</c>).</summary>
     public string Time { get; }
@@ -55,10 +72,32 @@ public sealed class SocketIoHandshake
     public string? Url { get; }
 
     /// <summary>Query parameters (Node: <c>query</c>).</summary>
-    public IReadOnlyDictionary<string, string> Query { get; }
+    public IReadOnlyDictionary<string, string> Query => _query ??= QueryOf(_request!);
 
     /// <summary>The auth payload of the CONNECT packet, <c>{}</c> when none (Node: <c>auth</c>).</summary>
     public JObject Auth { get; }
+
+    private static Dictionary<string, string> HeadersOf(EngineIoRequest request)
+    {
+        var headers = new Dictionary<string, string>(request.Headers.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var (k, v) in request.Headers)
+        {
+            headers[k.ToLowerInvariant()] = v.ToString();
+        }
+
+        return headers;
+    }
+
+    private static Dictionary<string, string> QueryOf(EngineIoRequest request)
+    {
+        var query = new Dictionary<string, string>(request.Query.Count, StringComparer.Ordinal);
+        foreach (var (k, v) in request.Query)
+        {
+            query[k] = v.Count > 0 ? v[^1] ?? string.Empty : string.Empty;
+        }
+
+        return query;
+    }
 
     /// <summary>The handshake as Node's JSON shape.</summary>
     public JObject ToJson()
@@ -119,31 +158,7 @@ public sealed class SocketIoHandshake
             obj["auth"] as JObject ?? new JObject());
     }
 
-    internal static SocketIoHandshake From(EngineIoRequest request, JObject auth, DateTimeOffset now)
-    {
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (k, v) in request.Headers)
-        {
-            headers[k.ToLowerInvariant()] = v.ToString();
-        }
-
-        var query = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (k, v) in request.Query)
-        {
-            query[k] = v.Count > 0 ? v[^1] ?? string.Empty : string.Empty;
-        }
-
-        return new SocketIoHandshake(
-            headers,
-            FormatJsDate(now),
-            request.RemoteAddress?.ToString(),
-            headers.ContainsKey("origin"),
-            request.IsSecure,
-            now.ToUnixTimeMilliseconds(),
-            request.Url,
-            query,
-            auth);
-    }
+    internal static SocketIoHandshake From(EngineIoRequest request, JObject auth, DateTimeOffset now) => new(request, auth, now);
 
     /// <summary>JS <c>Date.prototype.toString()</c> in UTC, e.g. <c>Thu Nov 26 2026 05:08:05 GMT+0000 (Coordinated Universal Time)</c>.</summary>
     internal static string FormatJsDate(DateTimeOffset now) =>

@@ -46,14 +46,14 @@ public sealed partial class SocketIoSocket
         CheckEventName(eventName);
         var id = Namespace.NextAckId();
         var answer = new TaskCompletionSource<JArray>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _acks[id] = new PendingAck(a => answer.TrySetResult(a), () => answer.TrySetCanceled());
+        Acks[id] = new PendingAck(a => answer.TrySetResult(a), () => answer.TrySetCanceled());
         ITimer? timer = null;
         if (flags.Timeout is { } timeout)
         {
             timer = Server.TimeProvider.CreateTimer(
                 _ =>
                 {
-                    if (_acks.TryRemove(id, out PendingAck? _))
+                    if (_acks?.TryRemove(id, out PendingAck? _) == true)
                     {
                         Server.Metrics.AckTimedOut(Namespace.Name);
                         answer.TrySetException(new SocketIoTimeoutException());
@@ -66,7 +66,7 @@ public sealed partial class SocketIoSocket
 
         using var registration = cancellationToken.Register(() =>
         {
-            _acks.TryRemove(id, out _);
+            _acks?.TryRemove(id, out _);
             answer.TrySetCanceled(cancellationToken);
         });
         try
@@ -97,10 +97,10 @@ public sealed partial class SocketIoSocket
     }
 
     /// <summary>Registers a callback for an ack id (used by broadcasts with ack).</summary>
-    internal void RegisterAck(long id, Action<JArray> ack) => _acks[id] = new PendingAck(ack, null);
+    internal void RegisterAck(long id, Action<JArray> ack) => Acks[id] = new PendingAck(ack, null);
 
     /// <summary>Forgets an ack id (a broadcast with ack timed out).</summary>
-    internal void RemoveAck(long id) => _acks.TryRemove(id, out _);
+    internal void RemoveAck(long id) => _acks?.TryRemove(id, out _);
 
     internal void SendAck(long id, JArray args) =>
         WritePacket(new SocketIoPacket(SocketIoPacketType.Ack, Namespace.Name, args, id), BroadcastFlags.None);

@@ -70,9 +70,9 @@ public sealed partial class SocketIoSocket
         Client.Remove(this);
         _disconnected.Cancel();
         // Node keeps waiting forever; here a pending EmitWithAckAsync ends as cancelled.
-        foreach (var id in _acks.Keys)
+        foreach (var id in _acks?.Keys ?? (ICollection<long>)Array.Empty<long>())
         {
-            if (_acks.TryRemove(id, out var pending))
+            if (_acks!.TryRemove(id, out var pending))
             {
                 pending.OnAbandon?.Invoke();
             }

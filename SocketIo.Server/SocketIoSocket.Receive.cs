@@ -79,16 +79,21 @@ public sealed partial class SocketIoSocket
             }
         }
 
-        if (!Connected || !_handlers.TryGetValue(e.Name, out var handlers))
+        if (!Connected)
         {
             return;
         }
 
-        foreach (var handler in handlers.Snapshot)
+        foreach (var entry in _handlers.Snapshot)
         {
+            if (!string.Equals(entry.EventName, e.Name, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             try
             {
-                await handler(e).ConfigureAwait(false);
+                await entry.Handler(e).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -119,7 +124,7 @@ public sealed partial class SocketIoSocket
     private void OnAck(SocketIoPacket packet)
     {
         // An ACK for an unknown id is ignored; each ack fires at most once (socket.ts onack).
-        if (packet.Id is { } id && _acks.TryRemove(id, out var ack))
+        if (packet.Id is { } id && _acks is { } acks && acks.TryRemove(id, out var ack))
         {
             var args = packet.Data as JArray ?? new JArray();
             try

@@ -22,14 +22,16 @@ public sealed partial class SocketIoSocket
         "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
     };
 
-    private readonly ConcurrentDictionary<string, HandlerList<Func<SocketIoEvent, ValueTask>>> _handlers = new(StringComparer.Ordinal);
+    private readonly EventHandlerTable _handlers = new();
     private readonly HandlerList<Func<SocketIoEvent, ValueTask>> _anyListeners = new();
     private readonly HandlerList<Func<string, JArray, ValueTask>> _anyOutgoingListeners = new();
     private readonly HandlerList<Func<SocketIoEvent, Func<ValueTask>, ValueTask>> _middlewares = new();
     private readonly HandlerList<Func<DisconnectReason, ValueTask>> _disconnecting = new();
     private readonly HandlerList<Func<DisconnectReason, ValueTask>> _disconnect = new();
     private readonly HandlerList<Func<Exception, ValueTask>> _errorHandlers = new();
-    private readonly ConcurrentDictionary<long, PendingAck> _acks = new();
+    // Created on first use: most sockets never wait for an ack.
+    private ConcurrentDictionary<long, PendingAck>? _acks;
+    private ConcurrentDictionary<object, object?>? _items;
     private readonly CancellationTokenSource _disconnected = new();
     private readonly ILogger _logger;
     private int _state; // 0 pre-connect, 1 connected, 2 disconnected
@@ -62,7 +64,9 @@ public sealed partial class SocketIoSocket
     public JToken Data { get; set; } = new JObject();
 
     /// <summary>Local per-socket state that never leaves this process.</summary>
-    public IDictionary<object, object?> Items { get; } = new ConcurrentDictionary<object, object?>();
+    public IDictionary<object, object?> Items => LazyInitializer.EnsureInitialized(ref _items, static () => new ConcurrentDictionary<object, object?>(concurrencyLevel: 1, capacity: 4));
+
+    private ConcurrentDictionary<long, PendingAck> Acks => LazyInitializer.EnsureInitialized(ref _acks, static () => new ConcurrentDictionary<long, PendingAck>(concurrencyLevel: 1, capacity: 4));
 
     /// <summary>Whether the socket is connected (Node: <c>socket.connected</c>).</summary>
     public bool Connected => System.Threading.Volatile.Read(ref _state) == 1;
@@ -85,18 +89,15 @@ public sealed partial class SocketIoSocket
     {
         ArgumentNullException.ThrowIfNull(eventName);
         ArgumentNullException.ThrowIfNull(handler);
-        _handlers.GetOrAdd(eventName, static _ => new()).Add(handler);
+        _handlers.Add(eventName, handler);
         return this;
     }
 
     /// <summary>Removes one handler, or all handlers of the event when <paramref name="handler"/> is null (Node: <c>socket.off</c>).</summary>
     public SocketIoSocket Off(string eventName, Func<SocketIoEvent, ValueTask>? handler = null)
     {
-        if (_handlers.TryGetValue(eventName, out var list))
-        {
-            list.Remove(handler);
-        }
-
+        ArgumentNullException.ThrowIfNull(eventName);
+        _handlers.Remove(eventName, handler);
         return this;
     }
 

@@ -206,13 +206,22 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
             return;
         }
 
-        var batch = _writeBuffer;
-        if (!_transport.TrySend(batch))
+        if (!_transport.Writable)
         {
             return;
         }
 
+        // Hand the buffer over before sending: a transport may finish the send inline and call back for more.
+        var batch = _writeBuffer;
         _writeBuffer = new List<EnginePacket>();
+        if (!_transport.TrySend(batch))
+        {
+            // Lost a race with the transport (a poll that just ended): keep the packets, in order.
+            batch.AddRange(_writeBuffer);
+            _writeBuffer = batch;
+            return;
+        }
+
         if (_closeAfterFlush)
         {
             _closeAfterFlush = false;

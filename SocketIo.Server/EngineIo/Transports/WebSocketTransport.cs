@@ -1,25 +1,22 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Threading.Channels;
 
 namespace SocketIo.Server.EngineIo.Transports;
 
 /// <summary>
 /// The WebSocket transport (Node: engine.io <c>transports/websocket.ts</c>): one packet per frame, text packets as
-/// text frames, binary messages as raw binary frames. One writer loop per connection sends batches in order;
-/// while a batch is being written the transport is not writable, so later packets coalesce into the next batch.
+/// text frames, binary messages as raw binary frames. At most one batch is being written at a time: while it is, the
+/// transport is not writable and later packets coalesce into the next batch. An idle connection runs no writer at all.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The abort source outlives the connection on purpose: late closes may still signal it.")]
 internal sealed class WebSocketTransport : EngineTransport
 {
-    private static readonly object CloseMarker = new();
-
     private readonly WebSocket _socket;
     private readonly EngineIoOptions _options;
-    private readonly Channel<object> _outbound = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     // Never disposed: late callers (a close racing the end of the connection) may still touch it.
     private readonly CancellationTokenSource _abort = new();
-    private int _writable = 1;
+    private int _writable = 1; // 1: idle; 0: a batch or the close frame is being written
+    private int _closeRequested;
 
     public WebSocketTransport(WebSocket socket, EngineIoOptions options)
     {
@@ -38,14 +35,14 @@ internal sealed class WebSocketTransport : EngineTransport
             return false;
         }
 
-        return _outbound.Writer.TryWrite(packets);
+        _ = SendBatchAsync(packets);
+        return true;
     }
 
     /// <summary>Runs the connection until it closes; the HTTP request lives exactly as long as this task.</summary>
     public async Task RunAsync(CancellationToken requestAborted)
     {
         using var link = requestAborted.Register(static s => ((CancellationTokenSource)s!).Cancel(), _abort);
-        var writer = WriteLoopAsync();
         try
         {
             await ReadLoopAsync().ConfigureAwait(false);
@@ -53,9 +50,8 @@ internal sealed class WebSocketTransport : EngineTransport
         finally
         {
             RaiseClose();
-            _outbound.Writer.TryComplete();
+            // Ends a batch still being written to a connection that is gone.
             await _abort.CancelAsync().ConfigureAwait(false);
-            await writer.ConfigureAwait(false);
         }
     }
 
@@ -158,34 +154,21 @@ internal sealed class WebSocketTransport : EngineTransport
         }
     }
 
-    private async Task WriteLoopAsync()
+    private async Task SendBatchAsync(IReadOnlyList<EnginePacket> packets)
     {
         try
         {
-            await foreach (var item in _outbound.Reader.ReadAllAsync(_abort.Token).ConfigureAwait(false))
+            for (var i = 0; i < packets.Count; i++)
             {
-                if (ReferenceEquals(item, CloseMarker))
+                var p = packets[i];
+                if (p.IsBinary)
                 {
-                    await CloseSocketAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
-                    return;
+                    await _socket.SendAsync(p.Data, WebSocketMessageType.Binary, true, _abort.Token).ConfigureAwait(false);
                 }
-
-                var packets = (IReadOnlyList<EnginePacket>)item;
-                for (var i = 0; i < packets.Count; i++)
+                else
                 {
-                    var p = packets[i];
-                    if (p.IsBinary)
-                    {
-                        await _socket.SendAsync(p.Data, WebSocketMessageType.Binary, true, _abort.Token).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await _socket.SendAsync(p.TextFrame, WebSocketMessageType.Text, true, _abort.Token).ConfigureAwait(false);
-                    }
+                    await _socket.SendAsync(p.TextFrame, WebSocketMessageType.Text, true, _abort.Token).ConfigureAwait(false);
                 }
-
-                Volatile.Write(ref _writable, 1);
-                RaiseReady();
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
@@ -195,7 +178,26 @@ internal sealed class WebSocketTransport : EngineTransport
                 RaiseError("write error");
                 await _abort.CancelAsync().ConfigureAwait(false);
             }
+
+            return;
         }
+
+        // A close requested while the batch was being written goes out behind it, as ws queues it (websocket.ts doClose).
+        if (Volatile.Read(ref _closeRequested) == 1)
+        {
+            await CloseSocketAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+            return;
+        }
+
+        Volatile.Write(ref _writable, 1);
+        if (Volatile.Read(ref _closeRequested) == 1 && Interlocked.CompareExchange(ref _writable, 0, 1) == 1)
+        {
+            // The close arrived between the check above and becoming writable, and lost the race for the socket.
+            await CloseSocketAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+            return;
+        }
+
+        RaiseReady();
     }
 
     private async Task CompleteCloseHandshakeAsync()
@@ -234,9 +236,12 @@ internal sealed class WebSocketTransport : EngineTransport
 
     protected override void DoClose(Action onClosed)
     {
-        // Queue the close frame behind packets already handed to the writer, as ws does (websocket.ts doClose).
-        // False when the connection already ended: then nothing is left to close.
-        _ = _outbound.Writer.TryWrite(CloseMarker);
+        // Idle: send the close frame now. Otherwise the batch being written sends it when it is done.
+        Volatile.Write(ref _closeRequested, 1);
+        if (Interlocked.CompareExchange(ref _writable, 0, 1) == 1)
+        {
+            _ = CloseSocketAsync(WebSocketCloseStatus.NormalClosure, null);
+        }
 
         onClosed();
     }
