@@ -500,6 +500,7 @@ async function measure(m, opts, scenario, impl, run, redis) {
       if (lg.conns > cap) {
         record.requestedConns = lg.conns;
         record.capReason = `RLIMIT_NOFILE ${m.nofile}${m.prlimit ? "" : " (prlimit not permitted here)"}`;
+        record.cappedTo = cap;
         lg.conns = cap;
       }
     }
@@ -685,7 +686,7 @@ async function main() {
             if (rec.loadgenStderr) console.log(rec.loadgenStderr.split("\n").slice(-15).map((l) => `    ${l}`).join("\n"));
             if (rec.serverOutput) console.log(rec.serverOutput.split("\n").slice(-30).map((l) => `    ${l}`).join("\n"));
           }
-          if (rec.capReason) notes.push(`${scenario.name}: ${rec.requestedConns} connections requested, capped to ${rec.metrics?.conns ?? "?"} by ${rec.capReason}`);
+          if (rec.capReason) notes.push(`${scenario.name}: ${rec.requestedConns} connections requested, capped to ${rec.cappedTo} by ${rec.capReason}`);
         }
       }
       allRows.push(...summarize(scenario, mine, opts.impls));

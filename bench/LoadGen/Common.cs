@@ -115,14 +115,14 @@ internal sealed class Watch
     public void Describe(JsonObject o, Snapshot a, Snapshot b)
     {
         o["seconds"] = Math.Round(ProcSample.Seconds(a.Server, b.Server), 3);
-        if (HasServer)
+        if (HasServer && a.Server.CpuTicks > 0 && b.Server.CpuTicks > 0)
         {
             o["serverCpuUs"] = Math.Round(ProcSample.CpuUs(a.Server, b.Server));
             o["serverCpuPct"] = Math.Round(ProcSample.CpuPct(a.Server, b.Server), 1);
             o["serverRssKb"] = b.Server.RssKb;
         }
 
-        if (HasServer2)
+        if (HasServer2 && a.Server2.CpuTicks > 0 && b.Server2.CpuTicks > 0)
         {
             o["server2CpuUs"] = Math.Round(ProcSample.CpuUs(a.Server2, b.Server2));
             o["server2CpuPct"] = Math.Round(ProcSample.CpuPct(a.Server2, b.Server2), 1);

@@ -39,6 +39,7 @@ internal class WsClient : TcpConn, IClient
     private int _phase; // 0 = HTTP response, 1 = Engine.IO open, 2 = namespace CONNECT, 3 = connected
     private Dictionary<long, TaskCompletionSource<string>>? _calls;
     private long _callId = 1_000_000_000;
+    private string? _openPacket;
 
     public WsClient(Ctx ctx, IPEndPoint? server = null)
         : base(ctx.Loop)
@@ -293,12 +294,14 @@ internal class WsClient : TcpConn, IClient
                 }
 
                 _phase = 2;
+                _openPacket = Encoding.UTF8.GetString(p[..Math.Min(p.Length, 40)]);
                 SendText(ConnectPacket);
                 return;
             default:
                 if (p.StartsWith("40"u8))
                 {
                     _phase = 3;
+                    _openPacket = null;
                     ConnectEnd = Stopwatch.GetTimestamp();
                     _connected.TrySetResult();
                     return;
@@ -310,7 +313,7 @@ internal class WsClient : TcpConn, IClient
                     return;
                 }
 
-                Fail("CONNECT refused: " + Encoding.UTF8.GetString(p[..Math.Min(p.Length, 120)]));
+                Fail($"CONNECT refused: {Encoding.UTF8.GetString(p[..Math.Min(p.Length, 120)])} (after the open packet {_openPacket}…)");
                 return;
         }
     }
