@@ -15,3 +15,6 @@ SERVER_IMPL=node CLUSTER3_IMPLS=node,node,node node --test --test-concurrency=1 
 echo "==> JS interop tests against the .NET server, and mixed clusters"
 SERVER_IMPL=dotnet node --test --test-concurrency=1 interop-tests/
 CLUSTER_IMPLS=dotnet,node node --test --test-concurrency=1 interop-tests/cluster.test.mjs
+
+echo "==> benchmark smoke pass (tiny sizes: checks the benchmark runs and its counts are exact)"
+npm run bench:smoke
