@@ -9,10 +9,14 @@ namespace SocketIo.Server.EngineIo;
 /// </summary>
 public sealed class EnginePacket
 {
-    private byte[]? _textFrame;
+    // Set once at construction for packets built from a whole frame; never torn, never changed.
+    private readonly ReadOnlyMemory<byte> _encodedFrame;
+    // Built on first use otherwise; a reference, so publishing it is atomic.
+    private byte[]? _builtFrame;
 
-    private EnginePacket(EnginePacketType type, ReadOnlyMemory<byte> data, bool isBinary, bool compress)
+    private EnginePacket(EnginePacketType type, ReadOnlyMemory<byte> data, bool isBinary, bool compress, ReadOnlyMemory<byte> encodedFrame = default)
     {
+        _encodedFrame = encodedFrame;
         Type = type;
         Data = data;
         IsBinary = isBinary;
@@ -50,6 +54,20 @@ public sealed class EnginePacket
     public static EnginePacket Text(EnginePacketType type, ReadOnlyMemory<byte> utf8, bool compress = true) =>
         new(type, utf8, false, compress);
 
+    /// <summary>
+    /// Creates a text packet from its whole encoded form (type digit first), as an encoder that writes the digit
+    /// itself produces it: the frame is sent as is, with no copy.
+    /// </summary>
+    public static EnginePacket FromTextFrame(ReadOnlyMemory<byte> frame, bool compress = true)
+    {
+        if (frame.IsEmpty || frame.Span[0] is < (byte)'0' or > (byte)'6')
+        {
+            throw new ArgumentException("A text frame starts with the packet type digit.", nameof(frame));
+        }
+
+        return new EnginePacket((EnginePacketType)(frame.Span[0] - '0'), frame[1..], false, compress, frame);
+    }
+
     /// <summary>Creates a text <c>message</c> packet.</summary>
     public static EnginePacket Message(string text, bool compress = true) => Text(EnginePacketType.Message, text, compress);
 
@@ -70,14 +88,19 @@ public sealed class EnginePacket
                 throw new InvalidOperationException("A binary packet has no text frame.");
             }
 
-            var frame = Volatile.Read(ref _textFrame);
+            if (!_encodedFrame.IsEmpty)
+            {
+                return _encodedFrame;
+            }
+
+            var frame = Volatile.Read(ref _builtFrame);
             if (frame is null)
             {
                 // A benign race: two threads may both build the same bytes; either result is correct.
                 frame = new byte[Data.Length + 1];
                 frame[0] = (byte)('0' + (int)Type);
                 Data.Span.CopyTo(frame.AsSpan(1));
-                Volatile.Write(ref _textFrame, frame);
+                Volatile.Write(ref _builtFrame, frame);
             }
 
             return frame;

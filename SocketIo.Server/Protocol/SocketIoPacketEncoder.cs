@@ -15,7 +15,13 @@ public static class SocketIoPacketEncoder
     private static readonly IReadOnlyList<ReadOnlyMemory<byte>> NoAttachments = Array.Empty<ReadOnlyMemory<byte>>();
 
     /// <summary>Encodes a packet; EVENT/ACK carrying bytes become BINARY_EVENT/BINARY_ACK.</summary>
-    public static EncodedSocketIoPacket Encode(SocketIoPacket packet)
+    public static EncodedSocketIoPacket Encode(SocketIoPacket packet) => Encode(packet, enginePrefix: false);
+
+    /// <summary>
+    /// Encodes a packet; with <paramref name="enginePrefix"/> the text starts with the Engine.IO message digit
+    /// <c>4</c>, ready to be one WebSocket frame.
+    /// </summary>
+    public static EncodedSocketIoPacket Encode(SocketIoPacket packet, bool enginePrefix)
     {
         ArgumentNullException.ThrowIfNull(packet);
         var type = packet.Type;
@@ -37,7 +43,12 @@ public static class SocketIoPacketEncoder
             type = SocketIoPacketType.Ack;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(64);
+        var buffer = new ArrayBufferWriter<byte>(128);
+        if (enginePrefix)
+        {
+            WriteAscii(buffer, "4");
+        }
+
         WriteAscii(buffer, ((int)type).ToString(CultureInfo.InvariantCulture));
         if (attachments is not null)
         {
