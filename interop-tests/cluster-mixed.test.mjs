@@ -314,6 +314,54 @@ describe(".NET servers survive garbage on the Redis channels (redis-wire §13)",
   }
 });
 
+describe("requests .NET never sends but answers, as Node does (redis-wire §5.2, capture 20-legacy-requests)", () => {
+  for (const impl of ["dotnet", "node"]) {
+    it(`${impl}: SOCKETS, ALL_ROOMS, the legacy sid forms of REMOTE_JOIN/LEAVE/DISCONNECT, an unknown type`, async (t) => {
+      if (skipReason) return t.skip(skipReason);
+      if (process.env.SERVER_IMPL === "node" && impl === "dotnet") return t.skip("a .NET check (SERVER_IMPL=node)");
+      const key = `legacy-${impl}-${process.pid}`;
+      const srv = await startServer({ impl, env: { REDIS_URL: redis.url, REDIS_ADAPTER: "classic", REDIS_KEY: key } });
+      const sub = createClient({ url: redis.url });
+      sub.on("error", () => {});
+      await sub.connect();
+      const responses = [];
+      await sub.subscribe(`${key}-response#/#`, (message) => responses.push(JSON.parse(message)));
+      try {
+        const s = await connect(srv, "/");
+        await call(s, "join", "room1");
+        const answer = async (request) => {
+          const before = responses.length;
+          await pub.publish(`${key}-request#/#`, JSON.stringify(request));
+          return withTimeout(
+            (async () => {
+              while (!responses.slice(before).some((r) => r.requestId === request.requestId)) await new Promise((r) => setTimeout(r, 10));
+              return responses.slice(before).find((r) => r.requestId === request.requestId);
+            })(),
+            5000,
+            `an answer to ${request.type}`,
+          );
+        };
+        assert.deepEqual(await answer({ uid: "LEGACY", requestId: "l0", type: 0, rooms: ["room1"] }), { requestId: "l0", sockets: [s.id] });
+        const rooms = await answer({ uid: "LEGACY", requestId: "l1", type: 1 });
+        assert.deepEqual([...rooms.rooms].sort(byString), [s.id, "room1"].sort(byString));
+        assert.deepEqual(await answer({ uid: "LEGACY", requestId: "l2", type: 2, sid: s.id, room: "legacy-room" }), { requestId: "l2" });
+        assert.deepEqual((await call(s, "fetch", "legacy-room"))[0].map((e) => e.id), [s.id]);
+        assert.deepEqual(await answer({ uid: "LEGACY", requestId: "l3", type: 3, sid: s.id, room: "legacy-room" }), { requestId: "l3" });
+        assert.deepEqual((await call(s, "fetch", "legacy-room"))[0], []);
+        // An unknown type is ignored, and the server goes on answering.
+        await pub.publish(`${key}-request#/#`, JSON.stringify({ uid: "LEGACY", requestId: "l99", type: 99 }));
+        const gone = waitFor(s, "disconnect", 5000);
+        assert.deepEqual(await answer({ uid: "LEGACY", requestId: "l4", type: 4, sid: s.id, close: true }), { requestId: "l4" });
+        assert.equal((await gone)[0], "io server disconnect");
+        assert.equal(responses.filter((r) => r.requestId === "l99").length, 0);
+      } finally {
+        await sub.quit().catch(() => {});
+        await srv.stop();
+      }
+    });
+  }
+});
+
 describe(".NET servers facing a member that never answers", () => {
   for (const adapter of ["classic", "sharded"]) {
     it(`${adapter}: requests end at the requests timeout with what arrived, never hang`, async (t) => {
