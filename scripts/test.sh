@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: .NET (NUnit) and JavaScript interop (node --test) against the .NET server, its Node twin,
-# and mixed .NET/Node clusters on Redis.
+# Runs every test: .NET (NUnit), the benchmark smoke pass, and JavaScript interop (node --test) against the .NET
+# server, its Node twin, and mixed .NET/Node clusters on Redis.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,12 +9,12 @@ bash scripts/setup.sh
 echo "==> NUnit"
 dotnet test SocketIo.Tests/SocketIo.Tests.csproj -c Release --no-build -nologo -v:minimal
 
+echo "==> benchmark smoke pass (tiny sizes: checks the benchmark runs and its counts are exact)"
+npm run bench:smoke
+
 echo "==> JS interop tests against the Node twin (keeps the tests honest)"
 SERVER_IMPL=node CLUSTER3_IMPLS=node,node,node node --test --test-concurrency=1 interop-tests/
 
 echo "==> JS interop tests against the .NET server, and mixed clusters"
-SERVER_IMPL=dotnet node --test --test-concurrency=1 interop-tests/
 CLUSTER_IMPLS=dotnet,node node --test --test-concurrency=1 interop-tests/cluster.test.mjs
-
-echo "==> benchmark smoke pass (tiny sizes: checks the benchmark runs and its counts are exact)"
-npm run bench:smoke
+SERVER_IMPL=dotnet node --test --test-concurrency=1 interop-tests/
