@@ -33,12 +33,15 @@ public static class SocketIoEndpointRouteBuilderExtensions
 
         // A single-segment route outranks the engine's catch-all; only the client's own file names match it.
         var files = new SocketIoClientFiles(directory);
-        var client = endpoints.MapGet(
+        var client = endpoints.MapMethods(
                 EngineIoEndpointRouteBuilderExtensions.NormalizePath(prefix) + "{file}",
+                ClientFileMethods,
                 (HttpContext context, string file) => SocketIoClientFiles.Names.Contains(file) ? files.ServeAsync(context, file) : server.Engine.HandleRequestAsync(context))
             .WithDisplayName("Socket.IO client files");
         return new CompositeConventionBuilder(engine, client);
     }
+
+    private static readonly string[] ClientFileMethods = [HttpMethods.Get, HttpMethods.Head];
 
     /// <summary>Applies conventions (CORS, authorization…) to the engine endpoint and the client-file endpoint alike.</summary>
     private sealed class CompositeConventionBuilder(params IEndpointConventionBuilder[] builders) : IEndpointConventionBuilder
