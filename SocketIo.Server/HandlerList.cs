@@ -8,8 +8,6 @@ internal sealed class HandlerList<T>
 
     public T[] Snapshot => Volatile.Read(ref _items);
 
-    public bool IsEmpty => Snapshot.Length == 0;
-
     public void Add(T item) => Update(items => [.. items, item]);
 
     public void Prepend(T item) => Update(items => [item, .. items]);

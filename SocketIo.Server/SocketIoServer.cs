@@ -14,8 +14,9 @@ namespace SocketIo.Server;
 public sealed partial class SocketIoServer : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, SocketIoNamespace> _namespaces = new(StringComparer.Ordinal);
-    private readonly List<ParentNamespace> _parents = new();
     private readonly object _parentsSync = new();
+    // Copy-on-write: the connect path reads it without taking the lock.
+    private ParentEntry[] _parentEntries = [];
     private int _closed;
 
     /// <summary>Creates a server. Serve it with <c>app.MapSocketIo()</c> or <c>SocketIoHost.ListenAsync</c>.</summary>
@@ -96,25 +97,12 @@ public sealed partial class SocketIoServer : IAsyncDisposable
     {
         lock (_parentsSync)
         {
-            _parents.Add(entry.Parent);
-            _parentEntries.Add(entry);
+            System.Threading.Volatile.Write(ref _parentEntries, [.. _parentEntries, entry]);
         }
     }
 
-    private readonly List<ParentEntry> _parentEntries = new();
+    private ParentEntry[] ParentsSnapshot() => System.Threading.Volatile.Read(ref _parentEntries);
 
-    private ParentEntry[] ParentsSnapshot()
-    {
-        lock (_parentsSync)
-        {
-            return _parentEntries.ToArray();
-        }
-    }
-
-    /// <summary>
-    /// Gets or creates a namespace. A new one is fully set up by <paramref name="initialize"/> before any other
-    /// thread can see it: two clients connecting at once to a new dynamic namespace must both find its handlers.
-    /// </summary>
     internal SocketIoNamespace GetOrCreateNamespace(string name, out bool created, Action<SocketIoNamespace>? initialize = null)
     {
         if (_namespaces.TryGetValue(name, out var existing))
