@@ -61,14 +61,14 @@ const SCENARIOS = [
   {
     name: "storm5k",
     what: "connection storm: 5000 WebSocket handshakes (EIO open + CONNECT), 200 in flight",
-    lg: { scenario: "storm", conns: 5000, concurrency: 200, "warmup-conns": 500 },
+    lg: { scenario: "storm", conns: 5000, concurrency: 200, "warmup-conns": 500, "warmup-rounds": 8 },
     smoke: { conns: 20, "warmup-conns": 0, "baseline-settle": 0.2, settle: 0.5 },
     metrics: STORM_METRICS,
   },
   {
     name: "storm10k",
     what: "connection storm: 10000 WebSocket handshakes, 200 in flight",
-    lg: { scenario: "storm", conns: 10000, concurrency: 200, "warmup-conns": 500 },
+    lg: { scenario: "storm", conns: 10000, concurrency: 200, "warmup-conns": 500, "warmup-rounds": 8 },
     smoke: { conns: 20, "warmup-conns": 0, "baseline-settle": 0.2, settle: 0.5 },
     metrics: STORM_METRICS,
   },
@@ -176,8 +176,22 @@ const SCENARIOS = [
 // Command line
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Runtime settings of the .NET server process (README "Deployment tuning"; `--dotnet-env` overrides them):
+ * - Socket completions run inline on the epoll thread, and Kestrel (which reads the same variable for its
+ *   UnsafePreferInlineScheduling) runs its pipe continuations there too: no thread hop per read and write, the
+ *   way Node runs everything on its one loop. The null server runs with it as well.
+ * - Tiering starts counting calls at once: by default the runtime waits until 100 ms pass without a new
+ *   tier-0 method (times 10 on a process limited to one CPU, as `taskset -c 0` does), which a busy server
+ *   keeps restarting, so it ran tier-0 and instrumented code for tens of seconds.
+ */
+const DOTNET_RUNTIME_ENV = {
+  DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS: "1",
+  DOTNET_TC_CallCountingDelayMs: "0",
+};
+
 function parseArgs(argv) {
-  const o = { smoke: false, runs: undefined, only: undefined, impls: ["dotnet", "node", "null"], verbose: false, list: false, warmup: undefined, duration: undefined };
+  const o = { smoke: false, runs: undefined, only: undefined, impls: ["dotnet", "node", "null"], verbose: false, list: false, warmup: undefined, duration: undefined, dotnetEnv: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -193,6 +207,14 @@ function parseArgs(argv) {
       case "--warmup": o.warmup = Number(next()); break;
       case "--duration": o.duration = Number(next()); break;
       case "--list": o.list = true; break;
+      case "--dotnet-env": {
+        // K=V for the .NET server process only (runtime knobs to compare, e.g. DOTNET_gcServer=0).
+        const kv = next();
+        const eq = kv.indexOf("=");
+        if (eq < 1) usage("--dotnet-env takes NAME=VALUE");
+        o.dotnetEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
+        break;
+      }
       case "--help": case "-h": usage(); break;
       default: usage(`unknown option ${a}`);
     }
@@ -206,7 +228,7 @@ function parseArgs(argv) {
 
 function usage(error) {
   const text = `usage: node bench/run.mjs [--smoke] [--runs N] [--only ${SCENARIOS.map((s) => s.name).join(",")}]
-                         [--impls dotnet,node,null] [--warmup S] [--duration S] [--verbose] [--list]`;
+                         [--impls dotnet,node,null] [--warmup S] [--duration S] [--dotnet-env K=V] [--verbose] [--list]`;
   if (error) {
     console.error(`${error}\n${text}`);
     process.exit(2);
@@ -330,6 +352,7 @@ async function startServer(m, impl, { core = 0, env = {} } = {}) {
   const childEnv = { ...process.env, ...env, PORT: "0", HOST: "127.0.0.1" };
   delete childEnv.NODE_TEST_CONTEXT;
   if (impl === "null") childEnv.DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS = "1";
+  if (impl === "dotnet") Object.assign(childEnv, m.dotnetEnv);
   const proc = spawn(full[0], full.slice(1), { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   track(proc);
   let out = "";
@@ -631,6 +654,7 @@ async function main() {
   }
 
   const m = machine();
+  m.dotnetEnv = { ...DOTNET_RUNTIME_ENV, ...opts.dotnetEnv };
   startWatchdog();
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const resultsDir = path.join(BENCH, "results");

@@ -16,7 +16,7 @@ internal static class Program
           --clk-tck 100                  clock ticks per second of /proc/<pid>/stat
           --timeout 300                  hard limit for the whole scenario, seconds
           echo/binary/poll: --clients 100 --inflight 1 --size 16|1024 --warmup 5 --duration 5 | --total N (exact count)
-          storm: --conns 5000 --concurrency 200 --warmup-conns 100 [--hold S] [--allow-partial] [--sources K] [--settle S]
+          storm: --conns 5000 --concurrency 200 --warmup-conns 100 --warmup-rounds 1 [--hold S] [--allow-partial] [--sources K] [--settle S]
           fanout: --room 1000 --burst 10 --warmup 3 --duration 5 | --bursts N, [--sender-port P --pid2 N] (Redis: sender on another server)
           paced: --room 1000 --rate 20 --warmup 5 --duration 10 | --messages N, [--sender-port P]
         """;

@@ -276,8 +276,12 @@ internal static class Scenarios
         probe.Start(null);
         await probe.Connected.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
 
+        // Warm-up: rounds of connect-all then close-all, so that a JIT (V8's or the CLR's tiers, which need
+        // several rounds of calls to reach their final code) measures a warmed server, as a storm after an
+        // outage would meet it. The same rounds for every server.
         var warm = o.Int("warmup-conns", 100);
-        if (warm > 0)
+        var rounds = warm > 0 ? o.Int("warmup-rounds", 1) : 0;
+        for (var round = 0; round < rounds; round++)
         {
             var w = await ConnectManyAsync(ctx, warm, _ => new WsClient(ctx), Math.Min(concurrency, warm)).ConfigureAwait(false);
             RequireAll(ctx, w, warm, "warm-up connections");

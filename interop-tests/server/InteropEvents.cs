@@ -18,47 +18,83 @@ internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
 
     private static BroadcastOperator InRoom(SocketIoNamespace nsp, string? room) => room is null ? nsp.Except() : nsp.In(room);
 
-    private static object?[] Rest(JArray args, int from) => args.Skip(from).Cast<object?>().ToArray();
+    private static object?[] Rest(JArray args, int from)
+    {
+        if (from >= args.Count)
+        {
+            return [];
+        }
+
+        var rest = new object?[args.Count - from];
+        for (var i = from; i < args.Count; i++)
+        {
+            rest[i - from] = args[i];
+        }
+
+        return rest;
+    }
 
     public ValueTask OnConnectionAsync(SocketIoSocket socket) =>
         settings.EmitAuth ? socket.EmitAsync("auth", socket.Handshake.Auth) : ValueTask.CompletedTask;
 
+    /// <summary>
+    /// Registers the contract's events on a socket. The handlers are built once and shared by every socket
+    /// (they reach their socket through the event), so a connection costs a table entry per event, not a closure.
+    /// </summary>
     public void Register(SocketIoSocket socket)
     {
-        var nsp = socket.Namespace;
+        foreach (var (name, handler) in Handlers)
+        {
+            socket.On(name, handler);
+        }
+    }
 
-        socket.On("message", e => socket.EmitAsync("message-back", Rest(e.Args, 0)));
-        socket.On("message-with-ack", e => e.AckAsync(Rest(e.Args, 0)));
-        socket.On("echo", e => e.HasAck ? e.AckAsync(Rest(e.Args, 0)) : socket.EmitAsync("echo", Rest(e.Args, 0)));
+    private (string Name, Func<SocketIoEvent, ValueTask> Handler)[] Handlers => _handlers ??= BuildHandlers();
 
-        socket.On("join", async e =>
+    private (string Name, Func<SocketIoEvent, ValueTask> Handler)[]? _handlers;
+
+    private (string Name, Func<SocketIoEvent, ValueTask> Handler)[] BuildHandlers()
+    {
+        var list = new List<(string, Func<SocketIoEvent, ValueTask>)>();
+        void on(string name, Func<SocketIoEvent, ValueTask> handler) => list.Add((name, handler));
+        Describe(on);
+        return list.ToArray();
+    }
+
+    private void Describe(Action<string, Func<SocketIoEvent, ValueTask>> on)
+    {
+        on("message", e => e.Socket.EmitAsync("message-back", Rest(e.Args, 0)));
+        on("message-with-ack", e => e.AckAsync(Rest(e.Args, 0)));
+        on("echo", e => e.HasAck ? e.AckAsync(Rest(e.Args, 0)) : e.Socket.EmitAsync("echo", Rest(e.Args, 0)));
+
+        on("join", async e =>
         {
             var room = RoomOf(e.Args.FirstOrDefault()) ?? string.Empty;
-            await socket.JoinAsync(room);
-            await e.AckAsync(nsp.Adapter.RoomSize(room));
+            await e.Socket.JoinAsync(room);
+            await e.AckAsync(e.Socket.Namespace.Adapter.RoomSize(room));
         });
-        socket.On("leave", async e =>
+        on("leave", async e =>
         {
             var room = RoomOf(e.Args.FirstOrDefault()) ?? string.Empty;
-            await socket.LeaveAsync(room);
-            await e.AckAsync(nsp.Adapter.RoomSize(room));
+            await e.Socket.LeaveAsync(room);
+            await e.AckAsync(e.Socket.Namespace.Adapter.RoomSize(room));
         });
 
-        socket.On("bcast", async e =>
+        on("bcast", async e =>
         {
             var room = RoomOf(e.Args.ElementAtOrDefault(0));
             var payload = e.Args.ElementAtOrDefault(1);
-            await (room is null ? socket.Broadcast : socket.To(room)).EmitAsync("msg", payload);
+            await (room is null ? e.Socket.Broadcast : e.Socket.To(room)).EmitAsync("msg", payload);
             await e.AckAsync();
         });
-        socket.On("bcast-all", async e =>
+        on("bcast-all", async e =>
         {
-            await InRoom(nsp, RoomOf(e.Args.ElementAtOrDefault(0))).EmitAsync("msg", e.Args.ElementAtOrDefault(1));
+            await InRoom(e.Socket.Namespace, RoomOf(e.Args.ElementAtOrDefault(0))).EmitAsync("msg", e.Args.ElementAtOrDefault(1));
             await e.AckAsync();
         });
-        socket.On("bcast-except", async e =>
+        on("bcast-except", async e =>
         {
-            var op = InRoom(nsp, RoomOf(e.Args.ElementAtOrDefault(0)));
+            var op = InRoom(e.Socket.Namespace, RoomOf(e.Args.ElementAtOrDefault(0)));
             if (RoomOf(e.Args.ElementAtOrDefault(1)) is { } except)
             {
                 op = op.Except(except);
@@ -67,13 +103,13 @@ internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
             await op.EmitAsync("msg", e.Args.ElementAtOrDefault(2));
             await e.AckAsync();
         });
-        socket.On("bcast-ack", async e =>
+        on("bcast-ack", async e =>
         {
             var timeout = TimeSpan.FromMilliseconds(e.Args.ElementAtOrDefault(2)?.Value<double>() ?? 0);
             JObject result;
             try
             {
-                var responses = await InRoom(nsp, RoomOf(e.Args.ElementAtOrDefault(0))).Timeout(timeout).EmitWithAckAsync("ask", e.Args.ElementAtOrDefault(1));
+                var responses = await InRoom(e.Socket.Namespace, RoomOf(e.Args.ElementAtOrDefault(0))).Timeout(timeout).EmitWithAckAsync("ask", e.Args.ElementAtOrDefault(1));
                 result = new JObject { ["err"] = null, ["responses"] = new JArray(responses) };
             }
             catch (SocketIoTimeoutException ex)
@@ -83,11 +119,11 @@ internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
 
             await e.AckAsync(result);
         });
-        socket.On("fetch", async e =>
+        on("fetch", async e =>
         {
             try
             {
-                var sockets = await InRoom(nsp, RoomOf(e.Args.ElementAtOrDefault(0))).FetchSocketsAsync();
+                var sockets = await InRoom(e.Socket.Namespace, RoomOf(e.Args.ElementAtOrDefault(0))).FetchSocketsAsync();
                 var list = new JArray(sockets
                     .OrderBy(s => s.Id, StringComparer.Ordinal)
                     .Select(s => new JObject
@@ -104,30 +140,30 @@ internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
                 await e.AckAsync(new JObject { ["err"] = ex.Message });
             }
         });
-        socket.On("sockets-join", async e =>
+        on("sockets-join", async e =>
         {
-            await InRoom(nsp, RoomOf(e.Args.ElementAtOrDefault(0))).SocketsJoinAsync(RoomOf(e.Args.ElementAtOrDefault(1)) ?? string.Empty);
+            await InRoom(e.Socket.Namespace, RoomOf(e.Args.ElementAtOrDefault(0))).SocketsJoinAsync(RoomOf(e.Args.ElementAtOrDefault(1)) ?? string.Empty);
             await e.AckAsync();
         });
-        socket.On("sockets-leave", async e =>
+        on("sockets-leave", async e =>
         {
-            await InRoom(nsp, RoomOf(e.Args.ElementAtOrDefault(0))).SocketsLeaveAsync(RoomOf(e.Args.ElementAtOrDefault(1)) ?? string.Empty);
+            await InRoom(e.Socket.Namespace, RoomOf(e.Args.ElementAtOrDefault(0))).SocketsLeaveAsync(RoomOf(e.Args.ElementAtOrDefault(1)) ?? string.Empty);
             await e.AckAsync();
         });
-        socket.On("kick", async e =>
+        on("kick", async e =>
         {
-            await InRoom(nsp, RoomOf(e.Args.ElementAtOrDefault(0))).DisconnectSocketsAsync(close: true);
+            await InRoom(e.Socket.Namespace, RoomOf(e.Args.ElementAtOrDefault(0))).DisconnectSocketsAsync(close: true);
             await e.AckAsync();
         });
-        socket.On("set-data", async e =>
+        on("set-data", async e =>
         {
-            socket.Data = e.Args.ElementAtOrDefault(0) ?? JValue.CreateNull();
+            e.Socket.Data = e.Args.ElementAtOrDefault(0) ?? JValue.CreateNull();
             await e.AckAsync();
         });
-        socket.On("whoami", e => e.AckAsync(new JObject { ["server"] = settings.ServerName, ["id"] = socket.Id }));
+        on("whoami", e => e.AckAsync(new JObject { ["server"] = settings.ServerName, ["id"] = e.Socket.Id }));
 
         // Server-side events always go through the main namespace, where hello/who listen.
-        socket.On("sse", async e =>
+        on("sse", async e =>
         {
             if (_clustered)
             {
@@ -136,7 +172,7 @@ internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
 
             await e.AckAsync();
         });
-        socket.On("sse-ack", async e =>
+        on("sse-ack", async e =>
         {
             if (!e.HasAck)
             {
@@ -163,7 +199,7 @@ internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
 
             await e.AckAsync(result);
         });
-        socket.On("stats", e => e.AckAsync(new JObject
+        on("stats", e => e.AckAsync(new JObject
         {
             ["rss"] = Environment.WorkingSet,
             ["clients"] = io.Engine.ClientsCount,

@@ -16,6 +16,9 @@ builder.Logging.ClearProviders();
 // stdout carries exactly one line ("listening on …"); logs go to stderr.
 builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+// With this category enabled at any level, hosting starts an Activity and a logging scope for every HTTP request,
+// and a WebSocket keeps both for its lifetime: per-request CPU for polling, memory per connection (README, tuning).
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.Listen(IPAddress.Parse(settings.Host), settings.Port);
