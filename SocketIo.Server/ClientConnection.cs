@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Newtonsoft.Json.Linq;
 using SocketIo.Server.Adapters;
 using SocketIo.Server.EngineIo;
@@ -14,9 +13,9 @@ internal sealed class ClientConnection
 {
     private readonly SocketIoServer _server;
     private readonly SocketIoPacketDecoder _decoder = new();
-    // Sized for the usual one or two namespaces per connection.
-    private readonly ConcurrentDictionary<string, SocketIoSocket> _namespaces = new(concurrencyLevel: 1, capacity: 2, StringComparer.Ordinal);
-    private readonly ITimer _connectTimeout;
+    private readonly NamespaceSockets _namespaces = new();
+    // Dropped once a namespace is joined: a connection that lives for hours should not keep a spent timer.
+    private ITimer? _connectTimeout;
     private int _closed;
 
     public ClientConnection(SocketIoServer server, EngineIoSocket conn)
@@ -33,7 +32,7 @@ internal sealed class ClientConnection
 
     public EngineIoSocket Conn { get; }
 
-    public IEnumerable<SocketIoSocket> Sockets => _namespaces.Values;
+    public IEnumerable<SocketIoSocket> Sockets => _namespaces.Snapshot;
 
     private void OnConnectTimeout()
     {
@@ -68,7 +67,7 @@ internal sealed class ClientConnection
 
     private void OnDecoded(SocketIoPacket packet)
     {
-        _namespaces.TryGetValue(packet.Namespace, out var socket);
+        var socket = _namespaces.Find(packet.Namespace);
         if (socket is null && packet.Type == SocketIoPacketType.Connect)
         {
             _ = ConnectAsync(packet.Namespace, packet.Data as JObject ?? new JObject());
@@ -106,13 +105,13 @@ internal sealed class ClientConnection
 
     public void OnSocketConnected(SocketIoNamespace nsp, SocketIoSocket socket)
     {
-        _namespaces[nsp.Name] = socket;
-        _connectTimeout.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _namespaces.Set(socket);
+        Interlocked.Exchange(ref _connectTimeout, null)?.Dispose();
     }
 
     public void Remove(SocketIoSocket socket)
     {
-        _namespaces.TryRemove(new KeyValuePair<string, SocketIoSocket>(socket.Namespace.Name, socket));
+        _namespaces.Remove(socket);
     }
 
     public void WritePacket(SocketIoPacket packet) => WriteToEngine(SocketIoWire.Encode(packet), isVolatile: false);
@@ -143,7 +142,7 @@ internal sealed class ClientConnection
     /// <summary>Disconnects every namespace, then closes the connection (Node: <c>client._disconnect</c>).</summary>
     public void DisconnectAll()
     {
-        foreach (var socket in _namespaces.Values.ToArray())
+        foreach (var socket in _namespaces.Snapshot)
         {
             socket.Disconnect(close: false);
         }
@@ -164,7 +163,7 @@ internal sealed class ClientConnection
     /// <summary>A protocol error: every socket hears of it, then the session closes (Node: <c>client.onerror</c>).</summary>
     private void OnError(Exception error)
     {
-        foreach (var socket in _namespaces.Values)
+        foreach (var socket in _namespaces.Snapshot)
         {
             socket.OnProtocolError(error);
         }
@@ -180,8 +179,8 @@ internal sealed class ClientConnection
             return;
         }
 
-        _connectTimeout.Dispose();
-        foreach (var socket in _namespaces.Values.ToArray())
+        Interlocked.Exchange(ref _connectTimeout, null)?.Dispose();
+        foreach (var socket in _namespaces.Snapshot)
         {
             socket.OnClose(reason);
         }
@@ -193,7 +192,7 @@ internal sealed class ClientConnection
     /// <summary>Server shutdown: every socket leaves with "server shutting down" (Node: <c>io.close()</c>).</summary>
     public void OnServerShutdown()
     {
-        foreach (var socket in _namespaces.Values.ToArray())
+        foreach (var socket in _namespaces.Snapshot)
         {
             socket.OnClose(DisconnectReason.ServerShuttingDown);
         }

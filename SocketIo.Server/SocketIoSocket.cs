@@ -61,7 +61,14 @@ public sealed partial class SocketIoSocket
     public ClaimsPrincipal User => Client.Conn.Request.User;
 
     /// <summary>Free-form data, visible to other nodes through fetchSockets (Node: <c>socket.data</c>, default <c>{}</c>).</summary>
-    public JToken Data { get; set; } = new JObject();
+    public JToken Data
+    {
+        // Made on first use: most sockets never touch it, and it is an object per connection.
+        get => LazyInitializer.EnsureInitialized(ref _data, static () => new JObject());
+        set => System.Threading.Volatile.Write(ref _data, value ?? JValue.CreateNull());
+    }
+
+    private JToken? _data;
 
     /// <summary>Local per-socket state that never leaves this process.</summary>
     public IDictionary<object, object?> Items => LazyInitializer.EnsureInitialized(ref _items, static () => new ConcurrentDictionary<object, object?>(concurrencyLevel: 1, capacity: 4));
