@@ -1,42 +1,89 @@
 namespace SocketIo.Server;
 
 /// <summary>
-/// A socket's event handlers as one copy-on-write array of (event name, handler): a handful of entries per socket
-/// costs far less than a dictionary of lists, and dispatch walks the array without allocating.
+/// A socket's event handlers as one array of (event name, handler) in registration order: a handful of entries per
+/// socket costs far less than a dictionary of lists, and dispatch walks the array without allocating.
 /// </summary>
+/// <remarks>
+/// A connection handler typically registers a dozen events one by one, so adding appends in place into spare capacity
+/// (doubling when full) instead of copying the array each time; removing publishes a new array. Slots before the
+/// first empty one never change, so a reader needs no lock: it takes the array, counts the filled prefix once, and
+/// dispatches over that prefix (handlers added meanwhile are not called for the event being dispatched, as in Node).
+/// </remarks>
 internal sealed class EventHandlerTable
 {
-    private Entry[] _entries = [];
+    private Entry?[] _entries = [];
+    private int _count;
 
-    /// <summary>The current entries, in registration order; never mutated.</summary>
-    public Entry[] Snapshot => Volatile.Read(ref _entries);
+    /// <summary>The registrations now: <c>Items[0..Count)</c>, in registration order.</summary>
+    public (Entry?[] Items, int Count) Snapshot
+    {
+        get
+        {
+            var items = Volatile.Read(ref _entries);
+            var count = 0;
+            while (count < items.Length && Volatile.Read(ref items[count]) is not null)
+            {
+                count++;
+            }
 
-    public void Add(string eventName, Func<SocketIoEvent, ValueTask> handler) => Update(entries => [.. entries, new Entry(eventName, handler)]);
+            return (items, count);
+        }
+    }
+
+    public void Add(string eventName, Func<SocketIoEvent, ValueTask> handler)
+    {
+        var entry = new Entry(eventName, handler);
+        lock (this)
+        {
+            var items = _entries;
+            if (_count == items.Length)
+            {
+                var grown = new Entry?[Math.Max(4, items.Length * 2)];
+                Array.Copy(items, grown, _count);
+                grown[_count] = entry;
+                Volatile.Write(ref _entries, grown);
+            }
+            else
+            {
+                Volatile.Write(ref items[_count], entry);
+            }
+
+            _count++;
+        }
+    }
 
     /// <summary>Removes the first registration of <paramref name="handler"/> for the event, or every handler of the event when null.</summary>
-    public void Remove(string eventName, Func<SocketIoEvent, ValueTask>? handler) => Update(entries =>
+    public void Remove(string eventName, Func<SocketIoEvent, ValueTask>? handler)
     {
-        if (handler is null)
+        lock (this)
         {
-            return Array.FindAll(entries, e => e.EventName != eventName);
-        }
-
-        var index = Array.FindIndex(entries, e => e.EventName == eventName && e.Handler == handler);
-        return index < 0 ? entries : [.. entries[..index], .. entries[(index + 1)..]];
-    });
-
-    private void Update(Func<Entry[], Entry[]> change)
-    {
-        while (true)
-        {
-            var current = Volatile.Read(ref _entries);
-            if (Interlocked.CompareExchange(ref _entries, change(current), current) == current)
+            var items = _entries;
+            var kept = new Entry?[items.Length];
+            var count = 0;
+            var removedOne = false;
+            for (var i = 0; i < _count; i++)
             {
-                return;
+                var entry = items[i]!;
+                var matches = string.Equals(entry.EventName, eventName, StringComparison.Ordinal)
+                    && (handler is null || (!removedOne && entry.Handler == handler));
+                if (matches)
+                {
+                    removedOne = true;
+                    continue;
+                }
+
+                kept[count++] = entry;
+            }
+
+            if (count != _count)
+            {
+                Volatile.Write(ref _entries, kept);
+                _count = count;
             }
         }
     }
 
     /// <summary>One registration.</summary>
-    public readonly record struct Entry(string EventName, Func<SocketIoEvent, ValueTask> Handler);
+    public sealed record Entry(string EventName, Func<SocketIoEvent, ValueTask> Handler);
 }

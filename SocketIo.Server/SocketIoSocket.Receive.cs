@@ -84,8 +84,10 @@ public sealed partial class SocketIoSocket
             return;
         }
 
-        foreach (var entry in _handlers.Snapshot)
+        var (entries, count) = _handlers.Snapshot;
+        for (var i = 0; i < count; i++)
         {
+            var entry = entries[i]!;
             if (!string.Equals(entry.EventName, e.Name, StringComparison.Ordinal))
             {
                 continue;

@@ -2,7 +2,7 @@
 // Side-by-side benchmark: the Release .NET interop server vs its Node twin (socket.io 4.8.4) vs a null server,
 // under identical load from bench/LoadGen (raw protocol, C#, epoll). See bench/README.md.
 //
-//   node bench/run.mjs [--smoke] [--runs N] [--only a,b] [--impls dotnet,node,null] [--warmup S] [--duration S] [--verbose] [--list]
+//   node bench/run.mjs [--smoke] [--runs N] [--only a,b] [--impls dotnet,node,null] [--warmup S] [--duration S] [--dotnet-env K=V] [--verbose] [--list]
 //
 // Builds nothing: run `dotnet build -c Release SocketIoNet.sln` first.
 
