@@ -162,4 +162,57 @@ public sealed class FileDescriptorLimitsTests
         Assert.That(logs.Errors, Is.Empty);
         Assert.That(logs.Entries.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message), Has.One.StartsWith("WebSocket upgrade refused with 503"));
     }
+
+    [Test]
+    public async Task A_server_under_a_low_descriptor_limit_survives_more_connections_than_the_limit()
+    {
+        RequireLinux();
+        const int limit = 512;
+        await using var server = await InteropServerProcess.StartAsync(limit);
+        var held = new List<RawHttpConnection>();
+        var statuses = new List<int>(); // 0: closed without an answer (Kestrel's connection limit)
+        try
+        {
+            // Every connection stays open, in batches small enough for the listen backlog.
+            for (var batch = 0; batch < 8; batch++)
+            {
+                var answers = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => TryUpgradeAsync(server.Port)));
+                held.AddRange(answers.Select(a => a.Connection));
+                statuses.AddRange(answers.Select(a => a.Status));
+            }
+
+            TestContext.Out.WriteLine($"101: {statuses.Count(s => s == 101)}, 503: {statuses.Count(s => s == 503)}, closed: {statuses.Count(s => s == 0)}");
+            Assert.That(server.HasExited, Is.False, server.Stderr);
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(statuses, Has.All.AnyOf(101, 503, 0));
+                Assert.That(statuses.Count(s => s == 101), Is.Positive.And.LessThan(limit));
+                Assert.That(statuses, Has.Some.EqualTo(503));
+            }
+
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.Port}"), Timeout = Signals.DefaultTimeout };
+            Assert.That(await http.GetStringAsync("/socket.io/?EIO=4&transport=polling"), Does.StartWith("0{\"sid\""), "still serving at the limit");
+        }
+        finally
+        {
+            held.ForEach(c => c.Dispose());
+        }
+
+        Assert.That(server.Stderr, Does.Not.Contain("Out of memory").And.Not.Contain("fail:"));
+    }
+
+    /// <summary>A raw WebSocket upgrade: the connection and its status, 0 when the server closed it unanswered.</summary>
+    private static async Task<(RawHttpConnection Connection, int Status)> TryUpgradeAsync(int port)
+    {
+        var connection = await RawHttpConnection.ConnectAsync(port);
+        try
+        {
+            await connection.SendAsync(RawHttpConnection.UpgradeRequest(port, "/socket.io/?EIO=4&transport=websocket"));
+            return (connection, (await connection.ReadResponseAsync()).StatusCode);
+        }
+        catch (IOException)
+        {
+            return (connection, 0);
+        }
+    }
 }
