@@ -253,7 +253,11 @@ public sealed partial class EngineIoServer
         var request = EngineIoRequest.From(context);
         if (isUpgrade)
         {
-            var ws = await AcceptWebSocketAsync(context).ConfigureAwait(false);
+            if (await AcceptWebSocketAsync(context).ConfigureAwait(false) is not { } ws)
+            {
+                return;
+            }
+
             var transport = new WebSocketTransport(ws, Options);
             var socket = Register(id, transport, request);
             // The handler must own the session before the first client packet can be read.
@@ -296,7 +300,11 @@ public sealed partial class EngineIoServer
 
     private async Task UpgradeAsync(HttpContext context, EngineIoSocket client)
     {
-        var ws = await AcceptWebSocketAsync(context).ConfigureAwait(false);
+        if (await AcceptWebSocketAsync(context).ConfigureAwait(false) is not { } ws)
+        {
+            return; // refused: the session was not touched and goes on polling
+        }
+
         var transport = new WebSocketTransport(ws, Options);
         if (client.CurrentTransport is not PollingTransport || !client.TryBeginUpgrade(transport))
         {
@@ -307,12 +315,31 @@ public sealed partial class EngineIoServer
         await transport.RunAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
-    private Task<System.Net.WebSockets.WebSocket> AcceptWebSocketAsync(HttpContext context) =>
-        context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+    /// <summary>Accepts the WebSocket, or answers 503 and returns null when the server refuses the upgrade.</summary>
+    private async Task<System.Net.WebSockets.WebSocket?> AcceptWebSocketAsync(HttpContext context)
+    {
+        try
         {
-            DangerousEnableCompression = Options.PerMessageDeflate,
-            KeepAliveInterval = TimeSpan.Zero, // Engine.IO has its own heartbeat.
-        });
+            return await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                DangerousEnableCompression = Options.PerMessageDeflate,
+                KeepAliveInterval = TimeSpan.Zero, // Engine.IO has its own heartbeat.
+            }).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex) when (!context.Response.HasStarted)
+        {
+            // Kestrel refuses upgrades past Limits.MaxConcurrentUpgradedConnections (set from the file-descriptor
+            // budget by AddSocketIo). That is load, not a fault: answer as an overloaded server, with no body, and
+            // close the connection so its descriptor is freed at once. The client may retry or keep polling.
+            LogUpgradeRefused(_logger, ex.Message);
+            var response = context.Response;
+            response.Clear(); // the handshake headers already set (Upgrade, Sec-WebSocket-Accept, Set-Cookie)
+            response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            response.Headers.Connection = "close";
+            response.ContentLength = 0;
+            return null;
+        }
+    }
 
     /// <summary>The reference's check for invalid header characters (Node _http_common checkInvalidHeaderChar).</summary>
     internal static bool HasInvalidHeaderChar(string value)

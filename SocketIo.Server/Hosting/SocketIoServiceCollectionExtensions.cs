@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -13,6 +14,12 @@ public static class SocketIoServiceCollectionExtensions
     /// Adds a singleton <see cref="SocketIoServer"/> configured by <paramref name="configure"/>; serve it with
     /// <c>app.MapSocketIo()</c>. The server closes gracefully when the host stops.
     /// </summary>
+    /// <remarks>
+    /// On Linux, Kestrel's <c>Limits.MaxConcurrentConnections</c> and <c>Limits.MaxConcurrentUpgradedConnections</c>
+    /// that the application left unset are sized to the process's file-descriptor limit, less a reserve: past them
+    /// Kestrel closes new connections and WebSocket upgrades are answered 503, where running out of descriptors
+    /// would crash the process. A limit the application sets is kept.
+    /// </remarks>
     public static ISocketIoBuilder AddSocketIo(this IServiceCollection services, Action<SocketIoOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -25,6 +32,11 @@ public static class SocketIoServiceCollectionExtensions
         // Bad settings stop the host at start-up with every problem named, not at the first connection.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SocketIoOptions>, SocketIoOptionsValidator>());
         options.ValidateOnStart();
+
+        // A server that runs out of file descriptors is killed by the runtime (accept's EMFILE ends in a fail-fast),
+        // so Kestrel's connection limits default to what the process can afford (KestrelConnectionLimitsSetup).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelConnectionLimitsSetup>(
+            _ => KestrelConnectionLimitsSetup.ForThisProcess()));
 
         services.TryAddSingleton(sp => new SocketIoServer(
             sp.GetRequiredService<IOptions<SocketIoOptions>>().Value,

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
 using NUnit.Framework;
 using SocketIo.Server.EngineIo;
 using SocketIo.Tests.Support;
@@ -182,5 +183,38 @@ public sealed class UpgradeTests
             Throws.InstanceOf<WebSocketException>());
         var error = await host.Handler.WaitForConnectionErrorAsync(EngineIoErrorCode.UnknownSid);
         Assert.That(error.Message, Is.EqualTo("Session ID unknown"));
+    }
+
+    [Test]
+    public async Task UpgradeRefusedByKestrelsUpgradeLimit_Is503_AndThePollingSessionContinues()
+    {
+        await using var host = await KestrelEngineHost.StartAsync(kestrel: k => k.Limits.MaxConcurrentUpgradedConnections = 1);
+        var (busy, busyHandshake, _) = await host.ConnectDirectWebSocketAsync(); // takes the only upgraded slot
+        var (handshake, socket) = await host.ConnectPollingAsync();
+        var connection = await host.ConnectRawAsync();
+
+        await connection.SendAsync(RawHttpConnection.UpgradeRequest(host.Port, $"/engine.io/?EIO=4&transport=websocket&sid={handshake.Sid}"));
+        var response = await connection.ReadResponseAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(response.StatusLine, Is.EqualTo("HTTP/1.1 503 Service Unavailable"));
+            Assert.That(response.Header("Connection"), Is.EqualTo("close"));
+            Assert.That(response.Header("Upgrade"), Is.Null);
+            Assert.That(response.Header("Sec-WebSocket-Accept"), Is.Null);
+            Assert.That(response.Body, Is.Empty);
+        }
+
+        Assert.That(await connection.WaitForPeerCloseAsync(), Is.True, "the refused connection is closed, freeing its descriptor");
+        Assert.That(socket.TransportName, Is.EqualTo(EngineIoOptions.Polling));
+        Assert.That(host.Handler.CloseOf(handshake.Sid), Is.Null);
+        await host.PostOkAsync(handshake.Sid, "4still polling");
+        await host.Handler.WaitForMessageAsync(handshake.Sid, "still polling");
+        socket.Send("reply");
+        Assert.That(await host.PollAsync(handshake.Sid), Is.EqualTo("4reply"));
+        await busy.SendTextAsync("4busy");
+        await host.Handler.WaitForMessageAsync(busyHandshake.Sid, "busy");
+        Assert.That(host.Logs.Errors, Is.Empty);
+        Assert.That(host.Logs.Entries.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message), Has.One.StartsWith("WebSocket upgrade refused with 503"));
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -59,9 +60,9 @@ internal sealed class KestrelEngineHost : IAsyncDisposable
 
     /// <summary>
     /// Starts a host. <paramref name="configure"/> runs after the engine clock is set to <see cref="Time"/>, so a
-    /// test may still replace it.
+    /// test may still replace it; <paramref name="kestrel"/> may set Kestrel's limits.
     /// </summary>
-    public static async Task<KestrelEngineHost> StartAsync(Action<EngineIoOptions>? configure = null)
+    public static async Task<KestrelEngineHost> StartAsync(Action<EngineIoOptions>? configure = null, Action<KestrelServerOptions>? kestrel = null)
     {
         var time = new FakeTimeProvider();
         var options = new EngineIoOptions { TimeProvider = time };
@@ -76,6 +77,7 @@ internal sealed class KestrelEngineHost : IAsyncDisposable
         {
             k.Listen(IPAddress.Loopback, 0);
             k.AddServerHeader = false;
+            kestrel?.Invoke(k);
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 

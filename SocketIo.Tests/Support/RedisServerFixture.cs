@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using NUnit.Framework;
 
 namespace SocketIo.Tests.Support;
 
@@ -28,16 +27,10 @@ public sealed class RedisServerFixture : IAsyncDisposable
     /// <summary>Starts one, or fails/ignores the test when redis-server is not installed.</summary>
     public static async Task<RedisServerFixture> StartAsync()
     {
-        var binary = FindOnPath("redis-server");
+        var binary = TestPrerequisites.FindOnPath("redis-server");
         if (binary is null)
         {
-            const string reason = "redis-server is not on PATH (apt-get install redis-server)";
-            if (Environment.GetEnvironmentVariable("CI") == "true")
-            {
-                Assert.Fail(reason);
-            }
-
-            Assert.Ignore(reason);
+            TestPrerequisites.Missing("redis-server is not on PATH (apt-get install redis-server)");
         }
 
         for (var attempt = 0; ; attempt++)
@@ -80,11 +73,6 @@ public sealed class RedisServerFixture : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')
-            .Select(dir => Path.Combine(dir, name))
-            .FirstOrDefault(File.Exists);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace SocketIo.Server.Hosting;
+
+/// <summary>
+/// Caps Kestrel's connections by the process's file-descriptor budget (<see cref="FileDescriptorBudget"/>) where the
+/// application left the limits unset.
+/// </summary>
+/// <remarks>
+/// Why: every connection is a socket descriptor, and Kestrel accepts until <c>accept</c> fails with EMFILE. The
+/// runtime does not survive that: building the SocketException's stack trace needs descriptors too and throws
+/// OutOfMemoryException ("The connection listener failed to accept any new connections"), then the socket engine
+/// fails fast ("Out of memory." / "Process terminated."), dropping every client. With both limits set, Kestrel closes
+/// surplus connections itself and refuses surplus WebSocket upgrades (the engine answers those 503), so the process
+/// keeps serving. <c>MaxConcurrentConnections</c> alone is not enough: a connection leaves that count when it is
+/// upgraded and counts only against <c>MaxConcurrentUpgradedConnections</c>. Because of that hand-over the two
+/// shares can be disjoint and their sum never exceeds the budget. A quarter goes to plain HTTP (polling, handshakes
+/// in flight, other endpoints), the rest to WebSockets.
+/// <para>A limit set before <c>AddSocketIo</c> (non-null) is kept; one set after it overrides this, and setting it
+/// back to null there opts out.</para>
+/// </remarks>
+internal sealed class KestrelConnectionLimitsSetup(long? budget) : IConfigureOptions<KestrelServerOptions>
+{
+    /// <summary>The setup for this process's budget, measured when Kestrel's options are first built.</summary>
+    public static KestrelConnectionLimitsSetup ForThisProcess() => new(FileDescriptorBudget.Compute());
+
+    public void Configure(KestrelServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (budget is not { } total)
+        {
+            return;
+        }
+
+        // At least one plain connection, or not even a handshake gets through.
+        var plain = Math.Max(1, total / 4);
+        var limits = options.Limits;
+        limits.MaxConcurrentConnections ??= plain;
+        limits.MaxConcurrentUpgradedConnections ??= total - plain;
+    }
+}
