@@ -518,8 +518,11 @@ async function measure(m, opts, scenario, impl, run, redis) {
   const servers = [];
   try {
     if (scenario.idle) {
-      // Both the server and the generator hold one descriptor per connection.
-      const cap = Math.max(0, m.nofile - 1000);
+      // Both the server and the generator hold one descriptor per connection. AddSocketIo keeps Kestrel's upgraded
+      // connections within three quarters of the descriptor budget (limit − ~200 open − max(128, limit/16)) so that
+      // EMFILE cannot crash the runtime; ask for no more than that, the same for both servers.
+      const budget = m.nofile - 200 - Math.max(128, Math.floor(m.nofile / 16));
+      const cap = Math.max(0, Math.min(m.nofile - 1000, budget - Math.floor(budget / 4) - 100));
       if (lg.conns > cap) {
         record.requestedConns = lg.conns;
         record.capReason = `RLIMIT_NOFILE ${m.nofile}${m.prlimit ? "" : " (prlimit not permitted here)"}`;
