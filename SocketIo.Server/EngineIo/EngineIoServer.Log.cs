@@ -19,6 +19,7 @@ public sealed partial class EngineIoServer
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "AllowRequest threw; the handshake is refused")]
     private static partial void LogAllowRequestFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "WebSocket upgrade refused with 503: {Reason}")]
-    private static partial void LogUpgradeRefused(ILogger logger, string reason);
+    // At most one line per 10 s (LogThrottle): {AlsoRefused} counts the refusals not logged since the previous line.
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "WebSocket upgrade refused with 503: {Reason} ({AlsoRefused} more refused since the last report)")]
+    private static partial void LogUpgradeRefused(ILogger logger, string reason, long alsoRefused);
 }

@@ -16,6 +16,7 @@ public sealed partial class EngineIoServer
 {
     private readonly ConcurrentDictionary<string, EngineIoSocket> _clients = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
+    private readonly LogThrottle _upgradeRefusals;
     private int _clientsCount;
 
     /// <summary>Creates a server with the given options and handler.</summary>
@@ -28,6 +29,7 @@ public sealed partial class EngineIoServer
         Handler = handler;
         _logger = logger ?? NullLogger<EngineIoServer>.Instance;
         Metrics = new EngineIoMetrics(meterFactory);
+        _upgradeRefusals = new LogThrottle(options.TimeProvider, TimeSpan.FromSeconds(10));
     }
 
     internal EngineIoMetrics Metrics { get; }
@@ -331,7 +333,11 @@ public sealed partial class EngineIoServer
             // Kestrel refuses upgrades past Limits.MaxConcurrentUpgradedConnections (set from the file-descriptor
             // budget by AddSocketIo). That is load, not a fault: answer as an overloaded server, with no body, and
             // close the connection so its descriptor is freed at once. The client may retry or keep polling.
-            LogUpgradeRefused(_logger, ex.Message);
+            if (_upgradeRefusals.ShouldLog(out var alsoRefused))
+            {
+                LogUpgradeRefused(_logger, ex.Message, alsoRefused);
+            }
+
             var response = context.Response;
             response.Clear(); // the handshake headers already set (Upgrade, Sec-WebSocket-Accept, Set-Cookie)
             response.StatusCode = StatusCodes.Status503ServiceUnavailable;
