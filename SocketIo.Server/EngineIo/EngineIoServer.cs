@@ -276,6 +276,18 @@ public sealed partial class EngineIoServer
         }
     }
 
+    /// <summary>
+    /// Runs a new WebSocket session whose upgrade was answered outside ASP.NET (<c>UseSocketIoWebSockets</c>), after the
+    /// same checks the HTTP path makes; returns when the connection ends.
+    /// </summary>
+    internal async Task ServeWebSocketAsync(EngineIoRequest request, System.Net.WebSockets.WebSocket ws, CancellationToken connectionClosed)
+    {
+        var transport = new WebSocketTransport(ws, Options);
+        var socket = Register(Base64Id.Generate(), transport, request);
+        Connect(socket);
+        await transport.RunAsync(connectionClosed).ConfigureAwait(false);
+    }
+
     internal EngineIoSocket Register(string id, EngineTransport transport, EngineIoRequest request)
     {
         var socket = new EngineIoSocket(id, this, transport, request);

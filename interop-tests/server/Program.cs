@@ -21,7 +21,15 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 builder.WebHost.ConfigureKestrel(k =>
 {
-    k.Listen(IPAddress.Parse(settings.Host), settings.Port);
+    k.Listen(IPAddress.Parse(settings.Host), settings.Port, listen =>
+    {
+        // New WebSocket sessions skip Kestrel's HTTP/1 layer (the contract's auth is Socket.IO's, not ASP.NET's).
+        // DIRECT_WEBSOCKETS=0 serves them through ASP.NET like everything else.
+        if (Environment.GetEnvironmentVariable("DIRECT_WEBSOCKETS") != "0")
+        {
+            listen.UseSocketIoWebSockets();
+        }
+    });
     k.AddServerHeader = false;
 });
 

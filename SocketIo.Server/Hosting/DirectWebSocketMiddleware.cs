@@ -1,0 +1,121 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.WebSockets;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
+using SocketIo.Server.EngineIo;
+
+namespace SocketIo.Server.Hosting;
+
+/// <summary>
+/// A Kestrel connection middleware that opens new Engine.IO WebSocket sessions itself: it reads the upgrade request
+/// off the connection, answers 101 and runs the WebSocket on the connection's pipes. Kestrel's HTTP/1 machinery
+/// (request and response objects, header dictionaries, HttpContext and its features, the upgrade streams) is never
+/// built for such a connection; that is most of its cost per idle WebSocket and per handshake. Every other request,
+/// and every upgrade it is not sure to answer exactly as the HTTP path would, goes on to Kestrel untouched.
+/// </summary>
+internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, Func<SocketIoServer> server, string? path)
+{
+    // A client that opens a connection and sends nothing is left to Kestrel's own header timeout after this.
+    private static readonly TimeSpan FirstReadTimeout = TimeSpan.FromSeconds(10);
+    private string? _prefix;
+
+    public async Task OnConnectionAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        ReadResult first;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        {
+            timeout.CancelAfter(FirstReadTimeout);
+            try
+            {
+                first = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                await next(connection).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        var io = server();
+        var engine = io.Engine;
+        _prefix ??= EngineIoEndpointRouteBuilderExtensions.NormalizePath(path ?? io.Options.Path);
+        var request = first.IsCanceled ? null : WebSocketHandshakeRequest.TryParse(first.Buffer);
+        if (request is null || !Qualifies(request, engine.Options))
+        {
+            input.AdvanceTo(first.Buffer.Start); // nothing taken: Kestrel reads the same bytes
+            await next(connection).ConfigureAwait(false);
+            return;
+        }
+
+        input.AdvanceTo(first.Buffer.GetPosition(request.Length));
+        await connection.Transport.Output.WriteAsync(request.SwitchingProtocolsResponse(), connection.ConnectionClosed).ConfigureAwait(false);
+        var socket = WebSocket.CreateFromStream(
+            new DuplexPipeStream(connection.Transport),
+            new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero }); // Engine.IO has its own heartbeat
+        try
+        {
+            await engine.ServeWebSocketAsync(ToEngineRequest(request, connection), socket, connection.ConnectionClosed).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client went away.
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A new WebSocket session the HTTP path would accept with no per-request decision left: EIO=4, the websocket
+    /// transport enabled, no sid (an upgrade of a polling session stays on the HTTP path), and none of the options that
+    /// act on the HTTP exchange (allowRequest, cookie, CORS headers, permessage-deflate negotiation).
+    /// </summary>
+    private bool Qualifies(WebSocketHandshakeRequest request, EngineIoOptions options)
+    {
+        if (!request.Path.StartsWith(_prefix!, StringComparison.Ordinal)
+            || !request.IsPlainUpgrade(extensionsMustBeNegotiated: options.PerMessageDeflate)
+            || options.AllowRequest is not null
+            || options.Cookie is not null
+            || options.Cors is not null
+            || !options.Transports.Contains(EngineIoOptions.WebSocket))
+        {
+            return false;
+        }
+
+        if (request.Header("Origin") is { } origin && EngineIoServer.HasInvalidHeaderChar(origin))
+        {
+            return false;
+        }
+
+        var query = QueryHelpers.ParseQuery(request.QueryString);
+        return query.TryGetValue("EIO", out var eio) && eio == "4"
+            && query.TryGetValue("transport", out var transport) && transport == EngineIoOptions.WebSocket
+            && !query.ContainsKey("sid");
+    }
+
+    private static EngineIoRequest ToEngineRequest(WebSocketHandshakeRequest request, ConnectionContext connection)
+    {
+        var parsed = QueryHelpers.ParseQuery(request.QueryString);
+        var query = new Dictionary<string, StringValues>(parsed.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in parsed)
+        {
+            query[key] = value;
+        }
+
+        return new EngineIoRequest(
+            "GET",
+            request.Target,
+            request.Headers,
+            query,
+            (connection.RemoteEndPoint as IPEndPoint)?.Address,
+            connection.Features.Get<ITlsHandshakeFeature>() is not null,
+            new ClaimsPrincipal(new ClaimsIdentity()));
+    }
+}

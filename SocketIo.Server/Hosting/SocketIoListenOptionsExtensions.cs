@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace SocketIo.Server.Hosting;
+
+/// <summary>Kestrel endpoint options for Socket.IO.</summary>
+public static class SocketIoListenOptionsExtensions
+{
+    /// <summary>
+    /// Opens new Socket.IO WebSocket connections on this endpoint without Kestrel's HTTP/1 request machinery: the
+    /// upgrade request is read and answered on the connection itself and the WebSocket runs on its pipes. It costs
+    /// less memory per connection and less CPU per handshake. Everything else on the endpoint (polling, upgrades of
+    /// polling sessions, other paths, any request it is not sure to answer as the HTTP path would) is served by
+    /// Kestrel as usual.
+    /// </summary>
+    /// <remarks>
+    /// Such connections bypass the ASP.NET Core pipeline: no middleware, authentication, authorization or endpoint
+    /// conventions (<c>RequireAuthorization</c>, CORS policies) run for them, and <c>socket.User</c> is anonymous. Use
+    /// it when the Socket.IO layer authenticates (handshake auth in <c>io.Use</c>), as in Node. Call it inside
+    /// <c>ConfigureKestrel</c> before <c>AddSocketIo</c> (so the connection limits are split for it), and after
+    /// <c>UseHttps</c> on a TLS endpoint. The server is the one registered with <c>AddSocketIo</c>; <paramref name="path"/>
+    /// defaults to its <c>Path</c>.
+    /// </remarks>
+    public static ListenOptions UseSocketIoWebSockets(this ListenOptions listenOptions, string? path = null)
+    {
+        ArgumentNullException.ThrowIfNull(listenOptions);
+        DirectWebSocketEndpoints.Mark(listenOptions.KestrelServerOptions);
+        var services = listenOptions.ApplicationServices;
+        SocketIoServer? server = null;
+        SocketIoServer Server() => server ??= services.GetRequiredService<SocketIoServer>();
+        listenOptions.Use(next =>
+        {
+            var middleware = new DirectWebSocketMiddleware(next, Server, path);
+            return middleware.OnConnectionAsync;
+        });
+        return listenOptions;
+    }
+}

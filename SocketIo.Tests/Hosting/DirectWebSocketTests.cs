@@ -1,0 +1,117 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NUnit.Framework;
+using SocketIo.Server;
+using SocketIo.Server.Hosting;
+using SocketIo.Tests.Support;
+
+namespace SocketIo.Tests.Hosting;
+
+/// <summary>
+/// <c>UseSocketIoWebSockets</c>: new WebSocket sessions answered on the connection itself, everything else through
+/// Kestrel's HTTP stack as before, on one endpoint.
+/// </summary>
+[TestFixture]
+public sealed class DirectWebSocketTests
+{
+    private WebApplication _app = null!;
+    private int _port;
+
+    private SocketIoServer Io => _app.Services.GetRequiredService<SocketIoServer>();
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseSocketIoWebSockets()));
+        builder.Services.AddSocketIo();
+        _app = builder.Build();
+        _app.MapSocketIo();
+        Io.OnConnection((socket, _) =>
+        {
+            socket.On("echo", e => e.AckAsync(e.Args[0]));
+            return ValueTask.CompletedTask;
+        });
+        await _app.StartAsync();
+        _port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await Io.CloseAsync();
+        await _app.DisposeAsync();
+    }
+
+    [Test]
+    public async Task ANewWebSocketSession_IsAnsweredOnTheConnection_WithWsHeadersOnly()
+    {
+        using var raw = await RawHttpConnection.ConnectAsync(_port);
+        await raw.SendAsync(RawHttpConnection.UpgradeRequest(_port, "/socket.io/?EIO=4&transport=websocket"));
+        var response = await raw.ReadResponseAsync();
+        Assert.That(response.StatusLine, Is.EqualTo("HTTP/1.1 101 Switching Protocols"));
+        // Kestrel's HTTP stack would have added Date: its absence shows the connection never reached it.
+        Assert.That(
+            string.Join("\n", response.Headers.Select(h => h.Key + ": " + h.Value)),
+            Is.EqualTo("Upgrade: websocket\nConnection: Upgrade\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    }
+
+    [Test]
+    public async Task TheSession_WorksEndToEnd_AndKeepsTheHandshakeRequest()
+    {
+        using var client = await SioRawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{_port}/socket.io/?EIO=4&transport=websocket&room=blue"), o => o.SetRequestHeader("X-Test", "yes"));
+        Assert.That(client.Open["upgrades"]!.AsArray(), Is.Empty);
+        Assert.That((int)client.Open["pingInterval"]!, Is.EqualTo(25000));
+        var sid = await client.ConnectNamespaceAsync();
+        var socket = Io.Of("/").Sockets[sid];
+        Assert.That(socket.Handshake.Query["room"], Is.EqualTo("blue"));
+        Assert.That(socket.Handshake.Headers["x-test"], Is.EqualTo("yes"));
+        Assert.That(socket.Handshake.Address, Does.Contain("127.0.0.1"));
+        Assert.That(socket.Handshake.Url, Is.EqualTo("/socket.io/?EIO=4&transport=websocket&room=blue"));
+
+        await client.SendAsync("21[\"echo\",\"hi\"]");
+        Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("31[\"hi\"]"));
+
+        socket.Disconnect(close: true);
+        await client.WaitForCloseAsync();
+    }
+
+    [Test]
+    public async Task PollingOnTheSameEndpoint_GoesThroughKestrel()
+    {
+        using var http = new HttpClient();
+        var body = await http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/socket.io/?EIO=4&transport=polling"));
+        Assert.That(body, Does.StartWith("0{\"sid\":"));
+        Assert.That(body, Does.Contain("\"upgrades\":[\"websocket\"]"));
+    }
+
+    [TestCase("/socket.io/?EIO=3&transport=websocket")]
+    [TestCase("/socket.io/?EIO=4&transport=websocket&sid=unknown")]
+    public async Task AnUpgradeItDoesNotOwn_GetsTheHttpPathsAnswer(string target)
+    {
+        using var raw = await RawHttpConnection.ConnectAsync(_port);
+        await raw.SendAsync(RawHttpConnection.UpgradeRequest(_port, target));
+        var response = await raw.ReadResponseAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(400));
+    }
+
+    [Test]
+    public void TheConnectionLimits_GiveTheLargerShareToPlainConnections()
+    {
+        var limits = _app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
+        if (FileDescriptorBudget.Compute() is null)
+        {
+            Assert.Ignore("no file-descriptor budget on this platform");
+        }
+
+        Assert.That(limits.MaxConcurrentConnections, Is.GreaterThan(limits.MaxConcurrentUpgradedConnections!.Value));
+    }
+}
