@@ -6,23 +6,25 @@ namespace SocketIo.Server;
 /// </summary>
 /// <remarks>
 /// A connection handler typically registers a dozen events one by one, so adding appends in place into spare capacity
-/// (doubling when full) instead of copying the array each time; removing publishes a new array. Slots before the
-/// first empty one never change, so a reader needs no lock: it takes the array, counts the filled prefix once, and
+/// (doubling when full) instead of copying the array each time; removing publishes a new array. Entries are structs
+/// in the array (no object per registration): an append writes the handler, then publishes the slot by writing its
+/// event name with release semantics; a reader that sees the name (acquire) sees the handler. Slots before the first
+/// empty one never change, so a reader needs no lock: it takes the array, counts the filled prefix once, and
 /// dispatches over that prefix (handlers added meanwhile are not called for the event being dispatched, as in Node).
 /// </remarks>
 internal sealed class EventHandlerTable
 {
-    private Entry?[] _entries = [];
+    private Entry[] _entries = [];
     private int _count;
 
     /// <summary>The registrations now: <c>Items[0..Count)</c>, in registration order.</summary>
-    public (Entry?[] Items, int Count) Snapshot
+    public (Entry[] Items, int Count) Snapshot
     {
         get
         {
             var items = Volatile.Read(ref _entries);
             var count = 0;
-            while (count < items.Length && Volatile.Read(ref items[count]) is not null)
+            while (count < items.Length && Volatile.Read(ref items[count].EventName) is not null)
             {
                 count++;
             }
@@ -33,20 +35,20 @@ internal sealed class EventHandlerTable
 
     public void Add(string eventName, Func<SocketIoEvent, ValueTask> handler)
     {
-        var entry = new Entry(eventName, handler);
         lock (this)
         {
             var items = _entries;
             if (_count == items.Length)
             {
-                var grown = new Entry?[Math.Max(4, items.Length * 2)];
+                var grown = new Entry[Math.Max(4, items.Length * 2)];
                 Array.Copy(items, grown, _count);
-                grown[_count] = entry;
+                grown[_count] = new Entry { EventName = eventName, Handler = handler };
                 Volatile.Write(ref _entries, grown);
             }
             else
             {
-                Volatile.Write(ref items[_count], entry);
+                items[_count].Handler = handler;
+                Volatile.Write(ref items[_count].EventName, eventName);
             }
 
             _count++;
@@ -59,12 +61,12 @@ internal sealed class EventHandlerTable
         lock (this)
         {
             var items = _entries;
-            var kept = new Entry?[items.Length];
+            var kept = new Entry[items.Length];
             var count = 0;
             var removedOne = false;
             for (var i = 0; i < _count; i++)
             {
-                var entry = items[i]!;
+                var entry = items[i];
                 var matches = string.Equals(entry.EventName, eventName, StringComparison.Ordinal)
                     && (handler is null || (!removedOne && entry.Handler == handler));
                 if (matches)
@@ -84,6 +86,11 @@ internal sealed class EventHandlerTable
         }
     }
 
-    /// <summary>One registration.</summary>
-    public sealed record Entry(string EventName, Func<SocketIoEvent, ValueTask> Handler);
+    /// <summary>One registration; a slot whose <see cref="EventName"/> is null is free.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1051", Justification = "Fields, so that a slot can be published with Volatile.Write.")]
+    public struct Entry
+    {
+        public string? EventName;
+        public Func<SocketIoEvent, ValueTask>? Handler;
+    }
 }

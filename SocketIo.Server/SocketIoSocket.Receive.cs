@@ -87,7 +87,7 @@ public sealed partial class SocketIoSocket
         var (entries, count) = _handlers.Snapshot;
         for (var i = 0; i < count; i++)
         {
-            var entry = entries[i]!;
+            var entry = entries[i];
             if (!string.Equals(entry.EventName, e.Name, StringComparison.Ordinal))
             {
                 continue;
@@ -95,7 +95,7 @@ public sealed partial class SocketIoSocket
 
             try
             {
-                await entry.Handler(e).ConfigureAwait(false);
+                await entry.Handler!(e).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

@@ -16,7 +16,7 @@ public sealed class EventHandlerTableTests
         var list = new List<(string, Func<SocketIoEvent, ValueTask>)>();
         for (var i = 0; i < count; i++)
         {
-            list.Add((items[i]!.EventName, items[i]!.Handler));
+            list.Add((items[i].EventName!, items[i].Handler!));
         }
 
         return list;
@@ -45,7 +45,7 @@ public sealed class EventHandlerTableTests
         var (items, count) = table.Snapshot;
         table.Add("z", B); // appended in place, into the same array
         Assert.That(count, Is.EqualTo(2));
-        Assert.That(items[0]!.EventName, Is.EqualTo("x"));
+        Assert.That(items[0].EventName, Is.EqualTo("x"));
         Assert.That(string.Join(",", Read(table).Select(r => r.Name)), Is.EqualTo("x,y,z"));
     }
 
@@ -60,7 +60,7 @@ public sealed class EventHandlerTableTests
         table.Remove("x", A);
         Assert.That(Read(table).Select(r => r.Handler), Is.EqualTo(new[] { B, A }));
         Assert.That(before.Count, Is.EqualTo(3), "an earlier snapshot is not changed by a removal");
-        Assert.That(before.Items[0]!.Handler, Is.SameAs(A));
+        Assert.That(before.Items[0].Handler, Is.SameAs(A));
     }
 
     [Test]
