@@ -18,3 +18,7 @@ SERVER_IMPL=node CLUSTER3_IMPLS=node,node,node node --test --test-concurrency=1 
 echo "==> JS interop tests against the .NET server, and mixed clusters"
 CLUSTER_IMPLS=dotnet,node node --test --test-concurrency=1 interop-tests/cluster.test.mjs
 SERVER_IMPL=dotnet node --test --test-concurrency=1 interop-tests/
+
+echo "==> JS client tests against the .NET server with WebSockets through ASP.NET (DIRECT_WEBSOCKETS=0)"
+DIRECT_WEBSOCKETS=0 SERVER_IMPL=dotnet node --test --test-concurrency=1 \
+  interop-tests/engine.test.mjs interop-tests/socketio-contract.test.mjs interop-tests/socketio-robustness.test.mjs

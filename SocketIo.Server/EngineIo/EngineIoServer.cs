@@ -58,6 +58,9 @@ public sealed partial class EngineIoServer
         }
     }
 
+    // The open packet's bytes after the sid, per transport (they differ only in "upgrades"); options are fixed.
+    internal ConcurrentDictionary<string, byte[]> HandshakeTails { get; } = new(StringComparer.Ordinal);
+
     internal IReadOnlyList<string> UpgradesFor(string transport) =>
         Options.AllowUpgrades && transport == EngineIoOptions.Polling && Options.Transports.Contains(EngineIoOptions.WebSocket)
             ? [EngineIoOptions.WebSocket]

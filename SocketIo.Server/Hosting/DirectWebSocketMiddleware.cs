@@ -46,7 +46,7 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, Func<So
         var engine = io.Engine;
         _prefix ??= EngineIoEndpointRouteBuilderExtensions.NormalizePath(path ?? io.Options.Path);
         var request = first.IsCanceled ? null : WebSocketHandshakeRequest.TryParse(first.Buffer);
-        if (request is null || !Qualifies(request, engine.Options))
+        if (request is null || Qualifies(request, engine.Options) is not { } query)
         {
             input.AdvanceTo(first.Buffer.Start); // nothing taken: Kestrel reads the same bytes
             await next(connection).ConfigureAwait(false);
@@ -60,7 +60,7 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, Func<So
             new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero }); // Engine.IO has its own heartbeat
         try
         {
-            await engine.ServeWebSocketAsync(ToEngineRequest(request, connection), socket, connection.ConnectionClosed).ConfigureAwait(false);
+            await engine.ServeWebSocketAsync(ToEngineRequest(request, query, connection), socket, connection.ConnectionClosed).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
@@ -77,7 +77,8 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, Func<So
     /// transport enabled, no sid (an upgrade of a polling session stays on the HTTP path), and none of the options that
     /// act on the HTTP exchange (allowRequest, cookie, CORS headers, permessage-deflate negotiation).
     /// </summary>
-    private bool Qualifies(WebSocketHandshakeRequest request, EngineIoOptions options)
+    /// <returns>The parsed query when it qualifies, else null.</returns>
+    private Dictionary<string, StringValues>? Qualifies(WebSocketHandshakeRequest request, EngineIoOptions options)
     {
         if (!request.Path.StartsWith(_prefix!, StringComparison.Ordinal)
             || !request.IsPlainUpgrade(extensionsMustBeNegotiated: options.PerMessageDeflate)
@@ -86,23 +87,25 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, Func<So
             || options.Cors is not null
             || !options.Transports.Contains(EngineIoOptions.WebSocket))
         {
-            return false;
+            return null;
         }
 
         if (request.Header("Origin") is { } origin && EngineIoServer.HasInvalidHeaderChar(origin))
         {
-            return false;
+            return null;
         }
 
         var query = QueryHelpers.ParseQuery(request.QueryString);
         return query.TryGetValue("EIO", out var eio) && eio == "4"
             && query.TryGetValue("transport", out var transport) && transport == EngineIoOptions.WebSocket
-            && !query.ContainsKey("sid");
+            && !query.ContainsKey("sid")
+            ? query
+            : null;
     }
 
-    private static EngineIoRequest ToEngineRequest(WebSocketHandshakeRequest request, ConnectionContext connection)
+    private static EngineIoRequest ToEngineRequest(WebSocketHandshakeRequest request, Dictionary<string, StringValues> parsed, ConnectionContext connection)
     {
-        var parsed = QueryHelpers.ParseQuery(request.QueryString);
+        // Keys as sent (Node's query parser is case-sensitive; ParseQuery's dictionary is not).
         var query = new Dictionary<string, StringValues>(parsed.Count, StringComparer.Ordinal);
         foreach (var (key, value) in parsed)
         {
