@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
@@ -18,39 +19,58 @@ namespace SocketIo.Server.Hosting;
 /// built for such a connection; that is most of its cost per idle WebSocket and per handshake. Every other request,
 /// and every upgrade it is not sure to answer exactly as the HTTP path would, goes on to Kestrel untouched.
 /// </summary>
-internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, Func<SocketIoServer> server, string? path)
+internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketIoServer server, string? path, WebSocketOptions? webSocketOptions)
 {
     // A client that opens a connection and sends nothing is left to Kestrel's own header timeout after this.
     private static readonly TimeSpan FirstReadTimeout = TimeSpan.FromSeconds(10);
-    private string? _prefix;
+    private readonly string _prefix = EngineIoEndpointRouteBuilderExtensions.NormalizePath(path ?? server.Options.Path);
+
+    // ASP.NET's WebSocket middleware enforces an origin allow-list; with one configured, upgrades go its way.
+    private readonly bool _originsRestricted = webSocketOptions?.AllowedOrigins.Count > 0;
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
+        bool served;
+        try
+        {
+            served = await TryServeDirectlyAsync(connection).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            return; // the client went away before or during the session: nothing to answer, nothing to log
+        }
+
+        if (!served)
+        {
+            await next(connection).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Serves the connection's WebSocket session and returns true, or returns false with nothing taken.</summary>
+    private async Task<bool> TryServeDirectlyAsync(ConnectionContext connection)
+    {
         var input = connection.Transport.Input;
+        var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
         ReadResult first;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closing))
         {
             timeout.CancelAfter(FirstReadTimeout);
             try
             {
                 first = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException) when (!connection.ConnectionClosed.IsCancellationRequested)
             {
-                await next(connection).ConfigureAwait(false);
-                return;
+                return false; // silent, or the server is stopping: Kestrel's HTTP stack decides
             }
         }
 
-        var io = server();
-        var engine = io.Engine;
-        _prefix ??= EngineIoEndpointRouteBuilderExtensions.NormalizePath(path ?? io.Options.Path);
+        var engine = server.Engine;
         var request = first.IsCanceled ? null : WebSocketHandshakeRequest.TryParse(first.Buffer);
         if (request is null || Qualifies(request, engine.Options) is not { } query)
         {
             input.AdvanceTo(first.Buffer.Start); // nothing taken: Kestrel reads the same bytes
-            await next(connection).ConfigureAwait(false);
-            return;
+            return false;
         }
 
         input.AdvanceTo(first.Buffer.GetPosition(request.Length));
@@ -62,14 +82,12 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, Func<So
         {
             await engine.ServeWebSocketAsync(ToEngineRequest(request, query, connection), socket, connection.ConnectionClosed).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException)
-        {
-            // The client went away.
-        }
         finally
         {
             socket.Dispose();
         }
+
+        return true;
     }
 
     /// <summary>
@@ -80,7 +98,10 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, Func<So
     /// <returns>The parsed query when it qualifies, else null.</returns>
     private Dictionary<string, StringValues>? Qualifies(WebSocketHandshakeRequest request, EngineIoOptions options)
     {
-        if (!request.Path.StartsWith(_prefix!, StringComparison.Ordinal)
+        // Exactly the engine path, as clients send it: anything else under it (client files, encoded or dot
+        // segments that Kestrel would decode or normalise) is routed by ASP.NET.
+        if (!string.Equals(request.Path, _prefix, StringComparison.Ordinal)
+            || _originsRestricted
             || !request.IsPlainUpgrade(extensionsMustBeNegotiated: options.PerMessageDeflate)
             || options.AllowRequest is not null
             || options.Cookie is not null
@@ -90,7 +111,8 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, Func<So
             return null;
         }
 
-        if (request.Header("Origin") is { } origin && EngineIoServer.HasInvalidHeaderChar(origin))
+        if (request.Headers.TryGetValue("Origin", out var origins)
+            && (origins.Count > 1 || EngineIoServer.HasInvalidHeaderChar(origins.ToString())))
         {
             return null;
         }

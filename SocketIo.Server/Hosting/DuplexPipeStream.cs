@@ -84,8 +84,17 @@ internal sealed class DuplexPipeStream(IDuplexPipe transport) : Stream
         }
     }
 
-    public override async Task FlushAsync(CancellationToken cancellationToken) =>
-        await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    public override async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new IOException("The connection is closed.", ex);
+        }
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();

@@ -36,8 +36,8 @@ internal sealed class KestrelConnectionLimitsSetup(long? budget) : IConfigureOpt
         // At least one plain connection, or not even a handshake gets through. WebSockets opened directly on the
         // connection (UseSocketIoWebSockets) are never upgraded in Kestrel's eyes and count as plain connections:
         // then the larger share goes to the plain count and only upgrades of polling sessions use the other.
-        var quarter = Math.Max(1, total / 4);
-        var plain = DirectWebSocketEndpoints.IsMarked(options) ? total - quarter : quarter;
+        var quarter = total / 4;
+        var plain = Math.Max(1, DirectWebSocketEndpoints.IsMarked(options) ? total - quarter : quarter);
         var limits = options.Limits;
         limits.MaxConcurrentConnections ??= plain;
         limits.MaxConcurrentUpgradedConnections ??= total - plain;

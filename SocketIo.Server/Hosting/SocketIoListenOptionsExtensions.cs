@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace SocketIo.Server.Hosting;
 
@@ -15,7 +17,8 @@ public static class SocketIoListenOptionsExtensions
     /// </summary>
     /// <remarks>
     /// Such connections bypass the ASP.NET Core pipeline: no middleware, authentication, authorization or endpoint
-    /// conventions (<c>RequireAuthorization</c>, CORS policies) run for them, and <c>socket.User</c> is anonymous. Use
+    /// conventions (<c>RequireAuthorization</c>, CORS policies, forwarded headers, host filtering) run for them, and
+    /// <c>socket.User</c> is anonymous. Use
     /// it when the Socket.IO layer authenticates (handshake auth in <c>io.Use</c>), as in Node. Call it inside
     /// <c>ConfigureKestrel</c> before <c>AddSocketIo</c> (so the connection limits are split for it), and after
     /// <c>UseHttps</c> on a TLS endpoint. The server is the one registered with <c>AddSocketIo</c>; <paramref name="path"/>
@@ -26,11 +29,14 @@ public static class SocketIoListenOptionsExtensions
         ArgumentNullException.ThrowIfNull(listenOptions);
         DirectWebSocketEndpoints.Mark(listenOptions.KestrelServerOptions);
         var services = listenOptions.ApplicationServices;
-        SocketIoServer? server = null;
-        SocketIoServer Server() => server ??= services.GetRequiredService<SocketIoServer>();
         listenOptions.Use(next =>
         {
-            var middleware = new DirectWebSocketMiddleware(next, Server, path);
+            // Built when Kestrel binds the endpoint: a missing AddSocketIo fails the start, not every connection.
+            var middleware = new DirectWebSocketMiddleware(
+                next,
+                services.GetRequiredService<SocketIoServer>(),
+                path,
+                services.GetService<IOptions<WebSocketOptions>>()?.Value);
             return middleware.OnConnectionAsync;
         });
         return listenOptions;

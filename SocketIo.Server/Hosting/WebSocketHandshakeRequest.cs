@@ -13,6 +13,7 @@ namespace SocketIo.Server.Hosting;
 internal sealed class WebSocketHandshakeRequest
 {
     private const int MaxHeadLength = 8192;
+    private const int MaxHeaders = 100; // Kestrel's default MaxRequestHeaderCount
     private static ReadOnlySpan<byte> EndOfHead => "\r\n\r\n"u8;
 
     private WebSocketHandshakeRequest(string target, Dictionary<string, StringValues> headers, long length)
@@ -66,7 +67,20 @@ internal sealed class WebSocketHandshakeRequest
             return null;
         }
 
+        if (lines.Length > MaxHeaders + 1)
+        {
+            return null; // Kestrel answers 431
+        }
+
         var headers = new Dictionary<string, StringValues>(lines.Length, StringComparer.OrdinalIgnoreCase);
+        foreach (var line in lines)
+        {
+            if (line.Contains('\r', StringComparison.Ordinal) || line.Contains('\n', StringComparison.Ordinal))
+            {
+                return null; // a bare CR or LF: Kestrel's parser decides what that is
+            }
+        }
+
         for (var i = 1; i < lines.Length; i++)
         {
             var line = lines[i];

@@ -103,6 +103,26 @@ public sealed class DirectWebSocketTests
         Assert.That(response.StatusCode, Is.EqualTo(400));
     }
 
+    [TestCase("/socket.io/socket.io.js?EIO=4&transport=websocket")]
+    [TestCase("/socket.io/x/../?EIO=4&transport=websocket")]
+    [TestCase("/socket.io/?EIO=4&transport=websocket", "Origin: http://a", "Origin: http://b")]
+    public async Task AnythingButTheExactPathAndOneOrigin_IsServedThroughKestrel(string target, params string[] headers)
+    {
+        using var raw = await RawHttpConnection.ConnectAsync(_port);
+        await raw.SendAsync(RawHttpConnection.UpgradeRequest(_port, target, headers));
+        var response = await raw.ReadResponseAsync();
+        Assert.That(response.Header("Date"), Is.Not.Null, "answered by Kestrel's HTTP stack, whatever the answer");
+    }
+
+    [Test]
+    public void ATinyBudget_StillLeavesOnePlainConnection()
+    {
+        var options = new KestrelServerOptions();
+        DirectWebSocketEndpoints.Mark(options);
+        new KestrelConnectionLimitsSetup(1).Configure(options);
+        Assert.That(options.Limits.MaxConcurrentConnections, Is.EqualTo(1));
+    }
+
     [Test]
     public void TheConnectionLimits_GiveTheLargerShareToPlainConnections()
     {

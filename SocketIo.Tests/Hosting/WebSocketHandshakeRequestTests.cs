@@ -47,6 +47,17 @@ public sealed class WebSocketHandshakeRequestTests
     [TestCase("X-Ctl: a\u0001b")]
     public void AMalformedOrNonAsciiHeaderLine_IsLeftToKestrel(string line) => Assert.That(Parse(Head(extra: line)), Is.Null);
 
+    [TestCase("X-Bare: a\nHost: evil")]
+    [TestCase("X-Bare: a\rb")]
+    public void ABareCrOrLf_IsLeftToKestrel(string line) => Assert.That(Parse(Head(extra: line)), Is.Null);
+
+    [Test]
+    public void MoreThanAHundredHeaders_AreLeftToKestrel()
+    {
+        Assert.That(Parse(Head(extra: [.. Enumerable.Range(0, 95).Select(i => "X-" + i + ": v")])), Is.Not.Null);
+        Assert.That(Parse(Head(extra: [.. Enumerable.Range(0, 96).Select(i => "X-" + i + ": v")])), Is.Null);
+    }
+
     [TestCase("Sec-WebSocket-Protocol: chat")]
     [TestCase("Content-Length: 3")]
     [TestCase("Transfer-Encoding: chunked")]
