@@ -18,16 +18,18 @@ public sealed class EngineIoRequest
         IReadOnlyDictionary<string, StringValues> query,
         IPAddress? remoteAddress,
         bool isSecure,
-        ClaimsPrincipal user)
+        ClaimsPrincipal? user)
     {
+        _user = user;
         Method = method;
         Url = url;
         Headers = headers;
         Query = query;
         RemoteAddress = remoteAddress;
         IsSecure = isSecure;
-        User = user;
     }
+
+    private ClaimsPrincipal? _user;
 
     /// <summary>The HTTP method.</summary>
     public string Method { get; }
@@ -47,8 +49,8 @@ public sealed class EngineIoRequest
     /// <summary>Whether the request came over TLS.</summary>
     public bool IsSecure { get; }
 
-    /// <summary>The authenticated user of the request (ASP.NET authentication).</summary>
-    public ClaimsPrincipal User { get; }
+    /// <summary>The authenticated user of the request (ASP.NET authentication); anonymous when none ran.</summary>
+    public ClaimsPrincipal User => LazyInitializer.EnsureInitialized(ref _user, static () => new ClaimsPrincipal(new ClaimsIdentity()));
 
     /// <summary>The first value of a query parameter, or null.</summary>
     public string? GetQuery(string name) => Query.TryGetValue(name, out var v) && v.Count > 0 ? v[^1] : null;

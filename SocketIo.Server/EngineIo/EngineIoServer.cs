@@ -283,12 +283,13 @@ public sealed partial class EngineIoServer
     /// Runs a new WebSocket session whose upgrade was answered outside ASP.NET (<c>UseSocketIoWebSockets</c>), after the
     /// same checks the HTTP path makes; returns when the connection ends.
     /// </summary>
-    internal async Task ServeWebSocketAsync(EngineIoRequest request, System.Net.WebSockets.WebSocket ws, CancellationToken connectionClosed)
+    internal Task ServeWebSocketAsync(EngineIoRequest request, System.Net.WebSockets.WebSocket ws, CancellationToken connectionClosed)
     {
+        // Not async: one state machine less held by every idle connection.
         var transport = new WebSocketTransport(ws, Options);
         var socket = Register(Base64Id.Generate(), transport, request);
         Connect(socket);
-        await transport.RunAsync(connectionClosed).ConfigureAwait(false);
+        return transport.RunAsync(connectionClosed);
     }
 
     internal EngineIoSocket Register(string id, EngineTransport transport, EngineIoRequest request)

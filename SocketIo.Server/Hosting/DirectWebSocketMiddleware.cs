@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.WebSockets;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections.Features;
@@ -141,6 +140,6 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketI
             query,
             (connection.RemoteEndPoint as IPEndPoint)?.Address,
             connection.Features.Get<ITlsHandshakeFeature>() is not null,
-            new ClaimsPrincipal(new ClaimsIdentity()));
+            user: null); // anonymous, made if asked for
     }
 }

@@ -24,22 +24,20 @@ internal sealed class DuplexPipeStream(IDuplexPipe transport) : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        try
-        {
-            return await ReadCoreAsync(buffer, cancellationToken).ConfigureAwait(false);
-        }
-        catch (InvalidOperationException ex)
-        {
-            // The pipe was completed under a pending read (the connection is ending): a closed stream, not a bug.
-            throw new IOException("The connection is closed.", ex);
-        }
-    }
-
-    private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer, CancellationToken cancellationToken)
-    {
+        // One async method (its state machine is held by every idle connection while it waits).
         while (true)
         {
-            var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            ReadResult result;
+            try
+            {
+                result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // The pipe was completed under a pending read (the connection is ending): a closed stream, not a bug.
+                throw new IOException("The connection is closed.", ex);
+            }
+
             var data = result.Buffer;
             if (result.IsCanceled)
             {
