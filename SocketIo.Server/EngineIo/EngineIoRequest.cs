@@ -67,12 +67,7 @@ public sealed class EngineIoRequest
             headers[h.Key] = h.Value;
         }
 
-        var query = new Dictionary<string, StringValues>(request.Query.Count, StringComparer.Ordinal);
-        foreach (var q in request.Query)
-        {
-            query[q.Key] = q.Value;
-        }
-
+        var query = OrdinalQuery(request.Query, request.Query.Count);
         return new EngineIoRequest(
             request.Method,
             string.Concat(request.PathBase.Value, request.Path.Value, request.QueryString.Value),
@@ -81,5 +76,17 @@ public sealed class EngineIoRequest
             context.Connection.RemoteIpAddress,
             request.IsHttps,
             context.User);
+    }
+
+    /// <summary>A parsed query with its keys as sent: Node's query parser is case-sensitive, ASP.NET's are not.</summary>
+    internal static Dictionary<string, StringValues> OrdinalQuery(IEnumerable<KeyValuePair<string, StringValues>> parsed, int count)
+    {
+        var query = new Dictionary<string, StringValues>(count, StringComparer.Ordinal);
+        foreach (var (key, value) in parsed)
+        {
+            query[key] = value;
+        }
+
+        return query;
     }
 }

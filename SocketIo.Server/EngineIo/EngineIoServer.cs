@@ -30,6 +30,7 @@ public sealed partial class EngineIoServer
         _logger = logger ?? NullLogger<EngineIoServer>.Instance;
         Metrics = new EngineIoMetrics(meterFactory);
         _upgradeRefusals = new LogThrottle(options.TimeProvider, TimeSpan.FromSeconds(10));
+        OpenPacket = new EngineOpenPacket(options, UpgradesFor);
     }
 
     internal EngineIoMetrics Metrics { get; }
@@ -58,8 +59,7 @@ public sealed partial class EngineIoServer
         }
     }
 
-    // The open packet's bytes after the sid, per transport (they differ only in "upgrades"); options are fixed.
-    internal ConcurrentDictionary<string, byte[]> HandshakeTails { get; } = new(StringComparer.Ordinal);
+    internal EngineOpenPacket OpenPacket { get; }
 
     internal IReadOnlyList<string> UpgradesFor(string transport) =>
         Options.AllowUpgrades && transport == EngineIoOptions.Polling && Options.Transports.Contains(EngineIoOptions.WebSocket)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using SocketIo.Server.EngineIo.Transports;
 
 namespace SocketIo.Server.EngineIo;
@@ -170,66 +169,10 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         lock (_gate)
         {
             _state = EngineIoReadyState.Open;
-            _writeBuffer.Add(EnginePacket.Text(EnginePacketType.Open, BuildHandshake()));
+            _writeBuffer.Add(EnginePacket.Text(EnginePacketType.Open, _server.OpenPacket.For(Id, _transport.Name)));
             FlushLocked();
             _pingIntervalTimer.Change(_options.PingInterval, Timeout.InfiniteTimeSpan);
         }
-    }
-
-    private byte[] BuildHandshake()
-    {
-        // Everything after the sid is the same for every session on this transport: written once, then copied.
-        // Ids are [A-Za-z0-9_-] (Base64Id), which JSON never escapes; anything else takes the general path.
-        if (IsPlainId(Id))
-        {
-            var tail = _server.HandshakeTails.GetValueOrDefault(_transport.Name)
-                ?? _server.HandshakeTails.GetOrAdd(_transport.Name, BuildHandshakeJson(string.Empty).AsSpan(HandshakeHead.Length).ToArray());
-            var open = new byte[HandshakeHead.Length + Id.Length + tail.Length];
-            HandshakeHead.CopyTo(open);
-            System.Text.Encoding.ASCII.GetBytes(Id, open.AsSpan(HandshakeHead.Length));
-            tail.CopyTo(open.AsSpan(HandshakeHead.Length + Id.Length));
-            return open;
-        }
-
-        return BuildHandshakeJson(Id);
-    }
-
-    private static ReadOnlySpan<byte> HandshakeHead => "{\"sid\":\""u8;
-
-    private static bool IsPlainId(string id)
-    {
-        foreach (var c in id)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private byte[] BuildHandshakeJson(string id)
-    {
-        using var stream = new MemoryStream(128);
-        using (var json = new Utf8JsonWriter(stream))
-        {
-            json.WriteStartObject();
-            json.WriteString("sid", id);
-            json.WriteStartArray("upgrades");
-            foreach (var upgrade in _server.UpgradesFor(_transport.Name))
-            {
-                json.WriteStringValue(upgrade);
-            }
-
-            json.WriteEndArray();
-            json.WriteNumber("pingInterval", (long)_options.PingInterval.TotalMilliseconds);
-            json.WriteNumber("pingTimeout", (long)_options.PingTimeout.TotalMilliseconds);
-            json.WriteNumber("maxPayload", _options.MaxHttpBufferSize);
-            json.WriteEndObject();
-        }
-
-        return stream.ToArray();
     }
 
     private void FlushLocked()

@@ -126,18 +126,11 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketI
 
     private static EngineIoRequest ToEngineRequest(WebSocketHandshakeRequest request, Dictionary<string, StringValues> parsed, ConnectionContext connection)
     {
-        // Keys as sent (Node's query parser is case-sensitive; ParseQuery's dictionary is not).
-        var query = new Dictionary<string, StringValues>(parsed.Count, StringComparer.Ordinal);
-        foreach (var (key, value) in parsed)
-        {
-            query[key] = value;
-        }
-
         return new EngineIoRequest(
             "GET",
             request.Target,
             request.Headers,
-            query,
+            EngineIoRequest.OrdinalQuery(parsed, parsed.Count),
             (connection.RemoteEndPoint as IPEndPoint)?.Address,
             connection.Features.Get<ITlsHandshakeFeature>() is not null,
             user: null); // anonymous, made if asked for

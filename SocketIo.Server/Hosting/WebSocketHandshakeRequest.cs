@@ -27,10 +27,12 @@ internal sealed class WebSocketHandshakeRequest
     public string Target { get; }
 
     /// <summary>The path part of <see cref="Target"/>.</summary>
-    public string Path => Target.IndexOf('?', StringComparison.Ordinal) is var q and >= 0 ? Target[..q] : Target;
+    public string Path => Target[..QueryStart];
 
     /// <summary>The query string without its '?', or empty.</summary>
-    public string QueryString => Target.IndexOf('?', StringComparison.Ordinal) is var q and >= 0 ? Target[(q + 1)..] : string.Empty;
+    public string QueryString => QueryStart < Target.Length ? Target[(QueryStart + 1)..] : string.Empty;
+
+    private int QueryStart => Target.IndexOf('?', StringComparison.Ordinal) is var q and >= 0 ? q : Target.Length;
 
     /// <summary>Header values by case-insensitive name; repeated headers keep every value.</summary>
     public Dictionary<string, StringValues> Headers { get; }
