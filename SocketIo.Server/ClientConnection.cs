@@ -70,7 +70,7 @@ internal sealed class ClientConnection
         var socket = _namespaces.Find(packet.Namespace);
         if (socket is null && packet.Type == SocketIoPacketType.Connect)
         {
-            _ = ConnectAsync(packet.Namespace, packet.Data as JObject ?? new JObject());
+            _ = ConnectAsync(packet.Namespace, packet.Data as JObject);
         }
         else if (socket is not null && packet.Type is not (SocketIoPacketType.Connect or SocketIoPacketType.ConnectError))
         {
@@ -84,11 +84,15 @@ internal sealed class ClientConnection
         }
     }
 
-    private async Task ConnectAsync(string name, JObject auth)
+    /// <param name="name">The namespace.</param>
+    /// <param name="auth">The CONNECT packet's auth payload; null for none (the socket's <c>{}</c> is made if asked for).</param>
+    private async Task ConnectAsync(string name, JObject? auth)
     {
         try
         {
-            var nsp = await _server.ResolveNamespaceAsync(name, new SocketIoHandshakeRequest(Conn.Request, auth)).ConfigureAwait(false);
+            // A namespace that exists needs no handshake request: nothing to allocate for it.
+            var nsp = _server.FindNamespace(name)
+                ?? await _server.ResolveNamespaceAsync(name, new SocketIoHandshakeRequest(Conn.Request, auth ??= [])).ConfigureAwait(false);
             if (nsp is null)
             {
                 WritePacket(new SocketIoPacket(SocketIoPacketType.ConnectError, name, new JObject { ["message"] = "Invalid namespace" }));

@@ -13,6 +13,7 @@ public sealed class SocketIoHandshake
     private readonly EngineIoRequest? _request;
     private IReadOnlyDictionary<string, string>? _headers;
     private IReadOnlyDictionary<string, string>? _query;
+    private JObject? _auth; // null until asked for when the CONNECT packet carried none
 
     /// <summary>Creates a handshake from its parts (used for sockets of other cluster nodes too).</summary>
     public SocketIoHandshake(
@@ -34,11 +35,11 @@ public sealed class SocketIoHandshake
         Issued = issued;
         Url = url;
         _query = query;
-        Auth = auth;
+        _auth = auth;
     }
 
     /// <summary>A local socket's handshake: headers and query are read from the request snapshot when first asked for.</summary>
-    private SocketIoHandshake(EngineIoRequest request, JObject auth, DateTimeOffset now)
+    private SocketIoHandshake(EngineIoRequest request, JObject? auth, DateTimeOffset now)
     {
         _request = request;
         Time = FormatJsDate(now);
@@ -47,7 +48,7 @@ public sealed class SocketIoHandshake
         Secure = request.IsSecure;
         Issued = now.ToUnixTimeMilliseconds();
         Url = request.Url;
-        Auth = auth;
+        _auth = auth;
     }
 
     /// <summary>Request headers, names in lower case (Node: <c>headers</c>).</summary>
@@ -75,7 +76,7 @@ public sealed class SocketIoHandshake
     public IReadOnlyDictionary<string, string> Query => _query ??= QueryOf(_request!);
 
     /// <summary>The auth payload of the CONNECT packet, <c>{}</c> when none (Node: <c>auth</c>).</summary>
-    public JObject Auth { get; }
+    public JObject Auth => _auth ?? LazyInitializer.EnsureInitialized(ref _auth, static () => []);
 
     private static Dictionary<string, string> HeadersOf(EngineIoRequest request)
     {
@@ -158,7 +159,7 @@ public sealed class SocketIoHandshake
             obj["auth"] as JObject ?? new JObject());
     }
 
-    internal static SocketIoHandshake From(EngineIoRequest request, JObject auth, DateTimeOffset now) => new(request, auth, now);
+    internal static SocketIoHandshake From(EngineIoRequest request, JObject? auth, DateTimeOffset now) => new(request, auth, now);
 
     /// <summary>JS <c>Date.prototype.toString()</c> in UTC, e.g. <c>Thu Nov 26 2026 05:08:05 GMT+0000 (Coordinated Universal Time)</c>.</summary>
     internal static string FormatJsDate(DateTimeOffset now) =>

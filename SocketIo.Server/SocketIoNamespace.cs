@@ -187,7 +187,7 @@ public sealed class SocketIoNamespace : IAdapterNamespace
     private BroadcastOperator NewOperator() => new(Adapter, null, null, BroadcastFlags.None);
 
     /// <summary>Connects a client (Node: <c>nsp._add</c>): middleware, then CONNECT or CONNECT_ERROR.</summary>
-    internal async Task AddAsync(ClientConnection client, JObject auth)
+    internal async Task AddAsync(ClientConnection client, JObject? auth)
     {
         var socket = new SocketIoSocket(this, client, auth);
         _preConnect[socket.Id] = socket;

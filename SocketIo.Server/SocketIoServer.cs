@@ -136,6 +136,8 @@ public sealed partial class SocketIoServer : IAsyncDisposable
     }
 
     /// <summary>The namespace a CONNECT targets: an existing one, or a new child of a matching dynamic parent (Node: <c>_checkNamespace</c>).</summary>
+    internal SocketIoNamespace? FindNamespace(string name) => _namespaces.TryGetValue(name, out var existing) ? existing : null;
+
     internal async ValueTask<SocketIoNamespace?> ResolveNamespaceAsync(string name, SocketIoHandshakeRequest request)
     {
         if (_namespaces.TryGetValue(name, out var existing))

@@ -36,7 +36,7 @@ public sealed partial class SocketIoSocket
     private readonly ILogger _logger;
     private int _state; // 0 pre-connect, 1 connected, 2 disconnected
 
-    internal SocketIoSocket(SocketIoNamespace nsp, ClientConnection client, JObject auth)
+    internal SocketIoSocket(SocketIoNamespace nsp, ClientConnection client, JObject? auth)
     {
         Namespace = nsp;
         Client = client;

@@ -13,8 +13,9 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     private readonly EngineIoServer _server;
     private readonly EngineIoOptions _options;
     private readonly TimeProvider _time;
-    private readonly ITimer _pingIntervalTimer;
-    private readonly ITimer _pingTimeoutTimer;
+    // One timer for the heartbeat: it waits for the next ping, or, once a ping is out, for the pong (never both).
+    private readonly ITimer _heartbeatTimer;
+    private long _pingDue;
     private List<EnginePacket> _writeBuffer = new();
     private EngineTransport _transport;
     private EngineIoReadyState _state = EngineIoReadyState.Opening;
@@ -36,8 +37,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         _time = _options.TimeProvider;
         Request = request;
         _transport = transport;
-        _pingIntervalTimer = _time.CreateTimer(static s => ((EngineIoSocket)s!).OnPingIntervalElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _pingTimeoutTimer = _time.CreateTimer(static s => ((EngineIoSocket)s!).OnPingTimeoutElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _heartbeatTimer = _time.CreateTimer(static s => ((EngineIoSocket)s!).OnHeartbeatTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         transport.Listener = this;
     }
 
@@ -171,7 +171,50 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
             _state = EngineIoReadyState.Open;
             _writeBuffer.Add(EnginePacket.Text(EnginePacketType.Open, _server.OpenPacket.For(Id, _transport.Name)));
             FlushLocked();
-            _pingIntervalTimer.Change(_options.PingInterval, Timeout.InfiniteTimeSpan);
+            SchedulePingLocked();
+        }
+    }
+
+    private void SchedulePingLocked()
+    {
+        _pingDue = _time.GetTimestamp() + (long)(_options.PingInterval.TotalSeconds * _time.TimestampFrequency);
+        _heartbeatTimer.Change(_options.PingInterval, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// True when <paramref name="due"/> is still ahead: a callback queued before the timer was re-armed, or one that
+    /// fired a little early by this clock. The timer is set again for what is left, which is what it already waits
+    /// for in the first case.
+    /// </summary>
+    private bool NotYet(long due)
+    {
+        var left = due - _time.GetTimestamp();
+        if (left <= 0)
+        {
+            return false;
+        }
+
+        _heartbeatTimer.Change(TimeSpan.FromSeconds((double)left / _time.TimestampFrequency), Timeout.InfiniteTimeSpan);
+        return true;
+    }
+
+    private void OnHeartbeatTimer()
+    {
+        bool awaitingPong;
+        lock (_gate)
+        {
+            awaitingPong = _pingTimeoutArmed;
+        }
+
+        // Each handler checks its own deadline again under the lock: a callback already queued when the timer was
+        // re-armed for the other phase is ignored there.
+        if (awaitingPong)
+        {
+            OnPingTimeoutElapsed();
+        }
+        else
+        {
+            OnPingIntervalElapsed();
         }
     }
 
@@ -228,7 +271,12 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     {
         lock (_gate)
         {
-            if (_state != EngineIoReadyState.Open && _state != EngineIoReadyState.Closing)
+            if ((_state != EngineIoReadyState.Open && _state != EngineIoReadyState.Closing) || _pingTimeoutArmed)
+            {
+                return;
+            }
+
+            if (NotYet(_pingDue))
             {
                 return;
             }
@@ -247,7 +295,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     {
         _pingTimeoutArmed = true;
         _pingTimeoutDeadline = _time.GetTimestamp() + (long)(_options.PingTimeout.TotalSeconds * _time.TimestampFrequency);
-        _pingTimeoutTimer.Change(_options.PingTimeout, Timeout.InfiniteTimeSpan);
+        _heartbeatTimer.Change(_options.PingTimeout, Timeout.InfiniteTimeSpan);
     }
 
     private void OnPingTimeoutElapsed()
@@ -255,7 +303,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         lock (_gate)
         {
             // A callback already queued when the timer was re-armed or cleared must not close the session.
-            if (!_pingTimeoutArmed || _time.GetTimestamp() < _pingTimeoutDeadline)
+            if (!_pingTimeoutArmed || NotYet(_pingTimeoutDeadline))
             {
                 return;
             }
@@ -308,8 +356,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
                 return null;
             case EnginePacketType.Pong:
                 _pingTimeoutArmed = false;
-                _pingTimeoutTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                _pingIntervalTimer.Change(_options.PingInterval, Timeout.InfiniteTimeSpan);
+                SchedulePingLocked();
                 return null;
             case EnginePacketType.Message:
                 _server.Metrics.Received(packet.Data.Length);
@@ -378,8 +425,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         _closeReason = reason;
         _closeDescription = description;
         _pingTimeoutArmed = false;
-        _pingIntervalTimer.Dispose();
-        _pingTimeoutTimer.Dispose();
+        _heartbeatTimer.Dispose();
         _writeBuffer = new List<EnginePacket>();
         if (_upgrade is not null)
         {

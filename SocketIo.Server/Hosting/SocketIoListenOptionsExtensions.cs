@@ -28,15 +28,15 @@ public static class SocketIoListenOptionsExtensions
     {
         ArgumentNullException.ThrowIfNull(listenOptions);
         DirectWebSocketEndpoints.Mark(listenOptions.KestrelServerOptions);
+        DirectWebSocketEndpoints.MarkEndPoint(listenOptions.EndPoint, path);
         var services = listenOptions.ApplicationServices;
         listenOptions.Use(next =>
         {
             // Built when Kestrel binds the endpoint: a missing AddSocketIo fails the start, not every connection.
-            var middleware = new DirectWebSocketMiddleware(
-                next,
-                services.GetRequiredService<SocketIoServer>(),
-                path,
-                services.GetService<IOptions<WebSocketOptions>>()?.Value);
+            // On a plain TCP endpoint the direct listener (DirectSocketListener) has already taken the sessions it
+            // can open; this middleware opens them behind TLS, or where Kestrel's own transport serves the endpoint.
+            var server = services.GetRequiredService<SocketIoServer>();
+            var middleware = new DirectWebSocketMiddleware(next, server, DirectWebSocketAdmission.For(services, server, path));
             return middleware.OnConnectionAsync;
         });
         return listenOptions;

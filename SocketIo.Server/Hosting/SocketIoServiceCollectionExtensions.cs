@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -37,6 +38,10 @@ public static class SocketIoServiceCollectionExtensions
         // so Kestrel's connection limits default to what the process can afford (KestrelConnectionLimitsSetup).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, KestrelConnectionLimitsSetup>(
             _ => KestrelConnectionLimitsSetup.ForThisProcess()));
+
+        // Endpoints marked with UseSocketIoWebSockets get the direct listener; the rest keep their transport. Kestrel
+        // tries the factories registered last first, and UseKestrel has registered its socket transport by now.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectionListenerFactory, DirectSocketListenerFactory>());
 
         services.TryAddSingleton(sp => new SocketIoServer(
             sp.GetRequiredService<IOptions<SocketIoOptions>>().Value,

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -82,6 +83,17 @@ public sealed class DirectWebSocketTests
 
         socket.Disconnect(close: true);
         await client.WaitForCloseAsync();
+    }
+
+    [Test]
+    public async Task ThePlainEndpoint_IsBoundByTheDirectListener_WhichServesTheSessionOnTheSocket()
+    {
+        var listener = _app.Services.GetServices<IConnectionListenerFactory>().OfType<DirectSocketListenerFactory>().Single().Listeners.Single();
+        var before = listener.DirectSessions;
+        using var client = await SioRawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{_port}/socket.io/?EIO=4&transport=websocket"));
+        await client.ConnectNamespaceAsync();
+        Assert.That(listener.DirectSessions, Is.EqualTo(before + 1));
+        Assert.That(listener.OpenConnections, Is.GreaterThanOrEqualTo(1));
     }
 
     [Test]

@@ -1,0 +1,355 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Logging;
+using SocketIo.Server.EngineIo;
+
+namespace SocketIo.Server.Hosting;
+
+/// <summary>
+/// Kestrel's listener for an endpoint marked with <c>UseSocketIoWebSockets</c>. It accepts the sockets itself and
+/// peeks at the first bytes: a new Engine.IO WebSocket session that <see cref="DirectWebSocketAdmission"/> accepts is
+/// answered here and runs on a <see cref="SocketWebSocket"/> straight on the socket; every other connection (polling,
+/// other paths, TLS, a head split over several packets, a client that stays silent) is handed to Kestrel untouched,
+/// as the socket transport would have made it, with all its bytes still unread.
+/// </summary>
+/// <remarks>
+/// Why not Kestrel's transport for those sessions: per idle WebSocket, its connection (two pipes, receiver, sender,
+/// send and receive loops, the connection's bookkeeping) plus ManagedWebSocket over it cost about 4 KB, a third of
+/// what a session costs; a socket with one pending zero-byte receive costs a few hundred bytes.
+/// <para>Connections count against Kestrel's <c>MaxConcurrentConnections</c> from accept to close, direct sessions
+/// and handed-over connections alike (those are counted by Kestrel again); past it, new sockets are closed at once,
+/// as Kestrel does.</para>
+/// </remarks>
+internal sealed partial class DirectSocketListener : IConnectionListener
+{
+    private readonly Socket _listenSocket;
+    private readonly SocketIoServer _server;
+    private readonly DirectWebSocketAdmission _admission;
+    private readonly SocketConnectionContextFactory _handOver;
+    private readonly bool _noDelay;
+    private readonly long _limit;
+    private readonly ILogger _logger;
+    private readonly Channel<ConnectionContext> _forKestrel = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly HashSet<Socket> _direct = []; // sockets this listener still owns (peeking or serving), for shutdown
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly LogThrottle _refusedLog = new(TimeProvider.System, TimeSpan.FromSeconds(10));
+    private long _open;
+    private bool _unbound;
+
+    public DirectSocketListener(
+        Socket listenSocket,
+        SocketIoServer server,
+        DirectWebSocketAdmission admission,
+        SocketConnectionContextFactory handOver,
+        bool noDelay,
+        long? limit,
+        ILogger logger)
+    {
+        _listenSocket = listenSocket;
+        _server = server;
+        _admission = admission;
+        _handOver = handOver;
+        _noDelay = noDelay;
+        _limit = limit ?? long.MaxValue;
+        _logger = logger;
+        EndPoint = listenSocket.LocalEndPoint!;
+        _ = AcceptLoopAsync();
+    }
+
+    public EndPoint EndPoint { get; }
+
+    /// <summary>Connections open right now (direct and handed over).</summary>
+    internal long OpenConnections => Interlocked.Read(ref _open);
+
+    /// <summary>Sessions served on a <see cref="SocketWebSocket"/> so far.</summary>
+    internal long DirectSessions => Interlocked.Read(ref _directSessions);
+
+    private long _directSessions;
+
+    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _forKestrel.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            return null; // unbound
+        }
+    }
+
+    public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_direct)
+        {
+            _unbound = true;
+        }
+
+        _listenSocket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops listening, gives open sessions a moment to finish the close the server began when the host started
+    /// stopping, then closes whatever is left.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        await UnbindAsync().ConfigureAwait(false);
+        lock (_direct)
+        {
+            if (_direct.Count == 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
+
+        await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        Socket[] left;
+        lock (_direct)
+        {
+            left = [.. _direct];
+        }
+
+        foreach (var s in left)
+        {
+            s.Dispose();
+        }
+
+        _handOver.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listenSocket.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException || (ex is SocketException { SocketErrorCode: SocketError.OperationAborted } && Volatile.Read(ref _unbound)))
+            {
+                break; // unbound
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
+            {
+                continue; // the client gave up while waiting in the backlog
+            }
+            catch (SocketException ex)
+            {
+                LogAcceptFailed(_logger, ex);
+                continue;
+            }
+
+            if (Interlocked.Increment(ref _open) > _limit)
+            {
+                Interlocked.Decrement(ref _open);
+                socket.Dispose();
+                if (_refusedLog.ShouldLog(out var refused))
+                {
+                    LogConnectionRefused(_logger, _limit, refused);
+                }
+
+                continue;
+            }
+
+            _ = ServeAsync(socket);
+        }
+
+        _forKestrel.Writer.TryComplete();
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        lock (_direct)
+        {
+            _direct.Add(socket);
+        }
+
+        var handedOver = false;
+        try
+        {
+            if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+            {
+                socket.NoDelay = _noDelay;
+            }
+
+            if (await TryOpenSessionAsync(socket).ConfigureAwait(false) is not { } session)
+            {
+                handedOver = HandOver(socket);
+                return;
+            }
+
+            Interlocked.Increment(ref _directSessions);
+            using var ws = new SocketWebSocket(socket);
+            await _server.Engine.ServeWebSocketAsync(session, ws, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client went away (or the listener closed it at shutdown): nothing to answer, nothing to log.
+        }
+        catch (Exception ex)
+        {
+            LogSessionFailed(_logger, ex);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                socket.Dispose();
+                Released(socket);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Peeks at the request; when it is a session this listener opens, consumes its head, answers 101 and returns the
+    /// engine request. Otherwise returns null with nothing read.
+    /// </summary>
+    private async Task<EngineIoRequest?> TryOpenSessionAsync(Socket socket)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            int peeked;
+            using (var timeout = new CancellationTokenSource(DirectWebSocketMiddleware.FirstReadTimeout))
+            {
+                try
+                {
+                    peeked = await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.Peek, timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return null; // silent: Kestrel's own timeouts decide
+                }
+            }
+
+            // A head split over several packets, TLS, or anything else the parser does not accept goes to Kestrel.
+            var request = peeked == 0 ? null : WebSocketHandshakeRequest.TryParse(new ReadOnlySequence<byte>(buffer, 0, peeked));
+            if (request is null || _admission.Qualifies(request, _server.Engine.Options) is not { } query)
+            {
+                return null;
+            }
+
+            for (var consumed = 0; consumed < request.Length;)
+            {
+                var read = await socket.ReceiveAsync(buffer.AsMemory(0, (int)request.Length - consumed), SocketFlags.None).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw new SocketException((int)SocketError.ConnectionReset);
+                }
+
+                consumed += read;
+            }
+
+            var response = request.SwitchingProtocolsResponse();
+            for (var sent = 0; sent < response.Length;)
+            {
+                sent += await socket.SendAsync(response.AsMemory(sent), SocketFlags.None).ConfigureAwait(false);
+            }
+
+            return DirectWebSocketAdmission.ToEngineRequest(request, query, (socket.RemoteEndPoint as IPEndPoint)?.Address, secure: false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Gives the socket to Kestrel as its socket transport would have; false when the listener is closing.</summary>
+    private bool HandOver(Socket socket)
+    {
+        lock (_direct)
+        {
+            if (_unbound)
+            {
+                return false;
+            }
+
+            _direct.Remove(socket);
+        }
+
+        var connection = new CountedConnection(_handOver.Create(socket), this);
+        if (_forKestrel.Writer.TryWrite(connection))
+        {
+            return true;
+        }
+
+        // Kestrel stopped accepting between the check and the write: the connection is not anyone's.
+        _ = connection.DisposeAsync().AsTask();
+        return true;
+    }
+
+    private void Released(Socket? socket)
+    {
+        Interlocked.Decrement(ref _open);
+        if (socket is null)
+        {
+            return;
+        }
+
+        lock (_direct)
+        {
+            _direct.Remove(socket);
+            if (_direct.Count == 0 && _unbound)
+            {
+                _drained.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>A handed-over connection that gives its place back when Kestrel disposes it.</summary>
+    private sealed class CountedConnection(ConnectionContext inner, DirectSocketListener owner) : ConnectionContext
+    {
+        private int _released;
+
+        public override string ConnectionId { get => inner.ConnectionId; set => inner.ConnectionId = value; }
+
+        public override Microsoft.AspNetCore.Http.Features.IFeatureCollection Features => inner.Features;
+
+        public override IDictionary<object, object?> Items { get => inner.Items; set => inner.Items = value; }
+
+        public override System.IO.Pipelines.IDuplexPipe Transport { get => inner.Transport; set => inner.Transport = value; }
+
+        public override CancellationToken ConnectionClosed { get => inner.ConnectionClosed; set => inner.ConnectionClosed = value; }
+
+        public override EndPoint? LocalEndPoint { get => inner.LocalEndPoint; set => inner.LocalEndPoint = value; }
+
+        public override EndPoint? RemoteEndPoint { get => inner.RemoteEndPoint; set => inner.RemoteEndPoint = value; }
+
+        public override void Abort(ConnectionAbortedException abortReason) => inner.Abort(abortReason);
+
+        public override void Abort() => inner.Abort();
+
+        public override async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await inner.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                if (Interlocked.Exchange(ref _released, 1) == 0)
+                {
+                    owner.Released(null);
+                }
+
+                await base.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Accepting a connection failed")]
+    private static partial void LogAcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Connection refused: {Limit} connections are open (MaxConcurrentConnections); {Count} refused since the last report")]
+    private static partial void LogConnectionRefused(ILogger logger, long limit, long count);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "A directly opened WebSocket session failed")]
+    private static partial void LogSessionFailed(ILogger logger, Exception exception);
+}

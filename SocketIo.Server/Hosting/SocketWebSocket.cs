@@ -1,0 +1,571 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace SocketIo.Server.Hosting;
+
+/// <summary>
+/// The server end of an RFC 6455 WebSocket straight on an accepted socket, for the sessions the direct listener
+/// answers itself (<see cref="DirectSocketListener"/>). An idle connection holds the socket, this object and one
+/// pending zero-byte receive: no receive buffer (one is rented when data arrives and returned once it is consumed), no
+/// pipes, no send loop. Each message is written with one send when it is small, its header in front of a copy.
+/// </summary>
+/// <remarks>
+/// No extensions (the direct path never negotiates permessage-deflate), no subprotocol, no keep-alive pings (Engine.IO
+/// has its own heartbeat). Protocol errors close with 1002 (1007 for invalid UTF-8 text) and throw, as
+/// ManagedWebSocket does; the owner disposes it, which closes the socket.
+/// </remarks>
+internal sealed class SocketWebSocket(Socket socket) : WebSocket
+{
+    private const int ReceiveBufferSize = 4096;
+    private const int MaxControlPayload = 125;
+    private const int CopyLimit = 64 * 1024; // payloads up to this go out with their header in one send
+
+    private readonly SemaphoreSlim _sendLock = new(1, 1); // data, pongs and the close frame may overlap
+    private byte[]? _buffer; // received bytes [_start, _end) not yet consumed; null when all are
+    private int _start;
+    private int _end;
+    private long _remaining; // payload bytes of the current data frame not yet returned
+    private uint _mask; // the frame's masking key, rotated so that its low byte masks the next payload byte
+    private bool _frameFin;
+    private bool _inMessage; // a data message has begun and its final frame is still to come
+    private WebSocketMessageType _messageType;
+    private Utf8StreamValidator _utf8;
+    private bool _sendingFragments;
+    private int _state = (int)WebSocketState.Open;
+    private WebSocketCloseStatus? _closeStatus;
+    private string? _closeDescription;
+    private int _disposed;
+
+    public override WebSocketCloseStatus? CloseStatus => _closeStatus;
+
+    public override string? CloseStatusDescription => _closeDescription;
+
+    public override WebSocketState State => (WebSocketState)Volatile.Read(ref _state);
+
+    public override string? SubProtocol => null;
+
+    public override async Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken)
+    {
+        var r = await ReceiveAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
+        return r.MessageType == WebSocketMessageType.Close
+            ? new WebSocketReceiveResult(0, WebSocketMessageType.Close, true, _closeStatus, _closeDescription)
+            : new WebSocketReceiveResult(r.Count, r.MessageType, r.EndOfMessage);
+    }
+
+    /// <summary>
+    /// Receives the next part of a message. As with ManagedWebSocket, an empty buffer reads the next frame's header
+    /// and returns a count of 0 (end of message only for an empty final frame); control frames are answered inside.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (State is not (WebSocketState.Open or WebSocketState.CloseSent))
+        {
+            throw new WebSocketException(WebSocketError.InvalidState, $"The WebSocket is {State}; it cannot receive.");
+        }
+
+        using var cancel = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static s => ((SocketWebSocket)s!).Abort(), this)
+            : default;
+        try
+        {
+            while (true)
+            {
+                if (_buffer is null)
+                {
+                    // Idle: wait for data without holding a buffer (and with no other await in between: an idle
+                    // connection keeps only this method's state), then rent one for what has arrived.
+                    // The token's registration above aborts the socket, which ends this receive too.
+                    await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
+                    RentBuffer();
+                }
+
+                if (_remaining > 0)
+                {
+                    break;
+                }
+
+                if (await ReadFrameHeaderAsync().ConfigureAwait(false) is { } result)
+                {
+                    ReleaseBufferIfConsumed();
+                    return result;
+                }
+
+                if (_remaining > 0 && buffer.IsEmpty)
+                {
+                    ReleaseBufferIfConsumed();
+                    return new ValueWebSocketReceiveResult(0, _messageType, false);
+                }
+
+                ReleaseBufferIfConsumed(); // after a ping or pong, wait idle again
+            }
+
+            if (buffer.IsEmpty)
+            {
+                return new ValueWebSocketReceiveResult(0, _messageType, false);
+            }
+
+            if (_start == _end)
+            {
+                await FillAsync().ConfigureAwait(false);
+            }
+
+            var count = (int)Math.Min(Math.Min(_end - _start, _remaining), buffer.Length);
+            var payload = _buffer.AsSpan(_start, count);
+            _mask = Unmask(payload, _mask);
+            payload.CopyTo(buffer.Span);
+            _start += count;
+            _remaining -= count;
+            var end = _remaining == 0 && _frameFin;
+            if (_messageType == WebSocketMessageType.Text && !_utf8.Append(buffer.Span[..count], end))
+            {
+                await FailAsync(WebSocketCloseStatus.InvalidPayloadData, "Invalid UTF-8 in a text message.").ConfigureAwait(false);
+            }
+
+            if (end)
+            {
+                _inMessage = false;
+            }
+
+            ReleaseBufferIfConsumed();
+            return new ValueWebSocketReceiveResult(count, _messageType, end);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            ReleaseBuffer();
+            MarkAborted();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, ex);
+        }
+        catch
+        {
+            ReleaseBuffer();
+            MarkAborted();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads one frame header. Control frames are handled here: a close returns its result; pings and pongs return
+    /// null with no data frame begun. A data frame's header sets the frame state and returns null, or returns the
+    /// result itself when the frame is empty.
+    /// </summary>
+    private async ValueTask<ValueWebSocketReceiveResult?> ReadFrameHeaderAsync()
+    {
+        await EnsureAsync(2).ConfigureAwait(false);
+        var b0 = _buffer![_start];
+        var b1 = _buffer[_start + 1];
+        var fin = (b0 & 0x80) != 0;
+        var opcode = b0 & 0x0F;
+        var length7 = b1 & 0x7F;
+        if ((b0 & 0x70) != 0 || (b1 & 0x80) == 0)
+        {
+            await FailAsync(WebSocketCloseStatus.ProtocolError, "Reserved bits set, or an unmasked client frame.").ConfigureAwait(false);
+        }
+
+        var headerLength = 2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + 4;
+        await EnsureAsync(headerLength).ConfigureAwait(false);
+        var (length, mask) = ParseLengthAndMask(_buffer.AsSpan(_start, headerLength), length7);
+        _start += headerLength;
+        if (length < 0)
+        {
+            await FailAsync(WebSocketCloseStatus.ProtocolError, "Frame length out of range.").ConfigureAwait(false);
+        }
+
+        if (opcode >= 8)
+        {
+            if (!fin || length > MaxControlPayload || opcode > 10)
+            {
+                await FailAsync(WebSocketCloseStatus.ProtocolError, "Invalid control frame.").ConfigureAwait(false);
+            }
+
+            await EnsureAsync((int)length).ConfigureAwait(false);
+            var payload = TakeControlPayload((int)length, mask);
+            if (opcode == 8)
+            {
+                return await OnCloseFrameAsync(payload).ConfigureAwait(false);
+            }
+
+            if (opcode == 9 && State == WebSocketState.Open)
+            {
+                await SendFrameAsync(0xA, true, payload, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return null; // a pong, or a ping after our close: nothing to do
+        }
+
+        if (opcode == 0 ? !_inMessage : opcode > 2 || _inMessage)
+        {
+            await FailAsync(WebSocketCloseStatus.ProtocolError, "Unexpected data frame opcode.").ConfigureAwait(false);
+        }
+
+        if (opcode != 0)
+        {
+            _messageType = opcode == 1 ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
+            _inMessage = true;
+            _utf8 = default;
+        }
+
+        _frameFin = fin;
+        _mask = mask;
+        _remaining = length;
+        if (length > 0)
+        {
+            return null;
+        }
+
+        if (fin)
+        {
+            _inMessage = false;
+            if (_messageType == WebSocketMessageType.Text && !_utf8.Append([], true))
+            {
+                await FailAsync(WebSocketCloseStatus.InvalidPayloadData, "Invalid UTF-8 in a text message.").ConfigureAwait(false);
+            }
+        }
+
+        return new ValueWebSocketReceiveResult(0, _messageType, fin);
+    }
+
+    private static (long Length, uint Mask) ParseLengthAndMask(ReadOnlySpan<byte> header, int length7)
+    {
+        var length = length7 switch
+        {
+            126 => BinaryPrimitives.ReadUInt16BigEndian(header[2..]),
+            127 => (long)BinaryPrimitives.ReadUInt64BigEndian(header[2..]),
+            _ => length7,
+        };
+        return (length, BinaryPrimitives.ReadUInt32LittleEndian(header[^4..]));
+    }
+
+    private byte[] TakeControlPayload(int length, uint mask)
+    {
+        var payload = _buffer.AsSpan(_start, length).ToArray();
+        Unmask(payload, mask);
+        _start += length;
+        return payload;
+    }
+
+    private async ValueTask<ValueWebSocketReceiveResult?> OnCloseFrameAsync(byte[] payload)
+    {
+        if (payload.Length == 1)
+        {
+            await FailAsync(WebSocketCloseStatus.ProtocolError, "A close frame with a one-byte payload.").ConfigureAwait(false);
+        }
+
+        var status = WebSocketCloseStatus.Empty;
+        string? description = null;
+        if (payload.Length >= 2)
+        {
+            var code = BinaryPrimitives.ReadUInt16BigEndian(payload);
+            if (!IsValidReceivedCloseCode(code))
+            {
+                await FailAsync(WebSocketCloseStatus.ProtocolError, $"Invalid close code {code}.").ConfigureAwait(false);
+            }
+
+            try
+            {
+                description = StrictUtf8.GetString(payload, 2, payload.Length - 2);
+            }
+            catch (DecoderFallbackException)
+            {
+                await FailAsync(WebSocketCloseStatus.InvalidPayloadData, "Invalid UTF-8 in the close reason.").ConfigureAwait(false);
+            }
+
+            status = (WebSocketCloseStatus)code;
+        }
+
+        _closeStatus = status;
+        _closeDescription = description;
+        // Open → CloseReceived (the owner answers with CloseOutputAsync); CloseSent → Closed.
+        if (Interlocked.CompareExchange(ref _state, (int)WebSocketState.CloseReceived, (int)WebSocketState.Open) != (int)WebSocketState.Open)
+        {
+            Interlocked.CompareExchange(ref _state, (int)WebSocketState.Closed, (int)WebSocketState.CloseSent);
+        }
+
+        return new ValueWebSocketReceiveResult(0, WebSocketMessageType.Close, true);
+    }
+
+    private static bool IsValidReceivedCloseCode(int code) => code is (>= 1000 and <= 1003) or (>= 1007 and <= 1014) or (>= 3000 and <= 4999);
+
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
+    /// <summary>Waits until at least <paramref name="count"/> unconsumed bytes are buffered (count ≤ the buffer size).</summary>
+    private async ValueTask EnsureAsync(int count)
+    {
+        while (_end - _start < count)
+        {
+            await FillAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Receives more bytes behind the unconsumed ones.</summary>
+    private async ValueTask FillAsync()
+    {
+        if (_buffer is null)
+        {
+            RentBuffer();
+        }
+        else if (_end == _buffer.Length || _start > _buffer.Length / 2)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+        }
+
+        var read = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
+        if (read == 0)
+        {
+            throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The peer closed the connection without a close frame.");
+        }
+
+        _end += read;
+    }
+
+    private void RentBuffer()
+    {
+        _buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+        _start = _end = 0;
+    }
+
+    private void ReleaseBufferIfConsumed()
+    {
+        if (_start == _end)
+        {
+            ReleaseBuffer();
+        }
+    }
+
+    private void ReleaseBuffer()
+    {
+        if (_buffer is { } b)
+        {
+            _buffer = null;
+            _start = _end = 0;
+            ArrayPool<byte>.Shared.Return(b);
+        }
+    }
+
+    /// <summary>XORs <paramref name="data"/> with the masking key; returns the key rotated for the byte after it.</summary>
+    internal static uint Unmask(Span<byte> data, uint mask)
+    {
+        var i = 0;
+        if (data.Length >= 8)
+        {
+            // 8 bytes at a time: a multiple of the 4-byte key, so the key's rotation is unchanged after each step.
+            var wide = mask | ((ulong)mask << 32);
+            for (; i + 8 <= data.Length; i += 8)
+            {
+                var chunk = data.Slice(i, 8);
+                BinaryPrimitives.WriteUInt64LittleEndian(chunk, BinaryPrimitives.ReadUInt64LittleEndian(chunk) ^ wide);
+            }
+        }
+
+        for (; i < data.Length; i++)
+        {
+            data[i] ^= (byte)mask;
+            mask = BitOperations.RotateRight(mask, 8);
+        }
+
+        return mask;
+    }
+
+    /// <summary>Closes with <paramref name="status"/> (best effort) and throws, as on any protocol violation.</summary>
+    private async ValueTask FailAsync(WebSocketCloseStatus status, string message)
+    {
+        try
+        {
+            if (State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await SendCloseFrameAsync(status, null, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or SocketException or ObjectDisposedException)
+        {
+            // The peer is gone as well.
+        }
+
+        MarkAborted();
+        throw new WebSocketException(WebSocketError.Faulted, message);
+    }
+
+    public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
+        SendAsync(buffer.AsMemory(), messageType, endOfMessage, cancellationToken).AsTask();
+
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+    {
+        if (messageType is not (WebSocketMessageType.Text or WebSocketMessageType.Binary))
+        {
+            throw new ArgumentException("Only text and binary messages can be sent; close with CloseOutputAsync.", nameof(messageType));
+        }
+
+        if (State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            throw new WebSocketException(WebSocketError.InvalidState, $"The WebSocket is {State}; it cannot send.");
+        }
+
+        var opcode = _sendingFragments ? 0 : messageType == WebSocketMessageType.Text ? 1 : 2;
+        _sendingFragments = !endOfMessage;
+        return SendFrameAsync(opcode, endOfMessage, buffer, cancellationToken);
+    }
+
+    public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) =>
+        SendCloseFrameAsync(closeStatus, statusDescription, cancellationToken).AsTask();
+
+    public override async Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken)
+    {
+        await SendCloseFrameAsync(closeStatus, statusDescription, cancellationToken).ConfigureAwait(false);
+        var scratch = new byte[MaxControlPayload];
+        while (State == WebSocketState.CloseSent)
+        {
+            await ReceiveAsync(scratch.AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask SendCloseFrameAsync(WebSocketCloseStatus status, string? description, CancellationToken cancellationToken)
+    {
+        // Open → CloseSent; CloseReceived → Closed (this answers the peer's close); after that, nothing more to send.
+        var before = Interlocked.CompareExchange(ref _state, (int)WebSocketState.CloseSent, (int)WebSocketState.Open);
+        if (before == (int)WebSocketState.CloseReceived)
+        {
+            before = Interlocked.CompareExchange(ref _state, (int)WebSocketState.Closed, (int)WebSocketState.CloseReceived);
+        }
+
+        if (before is not ((int)WebSocketState.Open or (int)WebSocketState.CloseReceived))
+        {
+            if (before == (int)WebSocketState.Aborted)
+            {
+                throw new WebSocketException(WebSocketError.InvalidState, "The WebSocket was aborted.");
+            }
+
+            return;
+        }
+
+        var reason = description is null ? 0 : Encoding.UTF8.GetByteCount(description);
+        if (reason > MaxControlPayload - 2)
+        {
+            throw new ArgumentException("The close reason is longer than 123 bytes.", nameof(description));
+        }
+
+        var payload = status == WebSocketCloseStatus.Empty ? [] : new byte[2 + reason];
+        if (payload.Length > 0)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)status);
+            if (description is not null)
+            {
+                Encoding.UTF8.GetBytes(description, payload.AsSpan(2));
+            }
+        }
+
+        await SendFrameAsync(8, true, payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendFrameAsync(int opcode, bool fin, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        byte[]? rented = null;
+        try
+        {
+            var headerLength = payload.Length < 126 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
+            var copy = payload.Length <= CopyLimit;
+            rented = ArrayPool<byte>.Shared.Rent(headerLength + (copy ? payload.Length : 0));
+            WriteHeader(rented, opcode, fin, payload.Length);
+            if (copy)
+            {
+                payload.Span.CopyTo(rented.AsSpan(headerLength));
+                await SendAllAsync(rented.AsMemory(0, headerLength + payload.Length), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await SendAllAsync(rented.AsMemory(0, headerLength), cancellationToken).ConfigureAwait(false);
+                await SendAllAsync(payload, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            MarkAborted();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, ex);
+        }
+        finally
+        {
+            _sendLock.Release();
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        bytes = bytes[NonBlockingSend.TrySend(socket, bytes.Span)..];
+        while (!bytes.IsEmpty)
+        {
+            var sent = await socket.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            bytes = bytes[sent..];
+        }
+    }
+
+    /// <summary>A server frame header (unmasked) for a payload of <paramref name="length"/> bytes.</summary>
+    internal static int WriteHeader(Span<byte> destination, int opcode, bool fin, int length)
+    {
+        destination[0] = (byte)((fin ? 0x80 : 0) | opcode);
+        if (length < 126)
+        {
+            destination[1] = (byte)length;
+            return 2;
+        }
+
+        if (length <= ushort.MaxValue)
+        {
+            destination[1] = 126;
+            BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)length);
+            return 4;
+        }
+
+        destination[1] = 127;
+        BinaryPrimitives.WriteUInt64BigEndian(destination[2..], (ulong)length);
+        return 10;
+    }
+
+    private void MarkAborted()
+    {
+        int state;
+        do
+        {
+            state = Volatile.Read(ref _state);
+            if (state is (int)WebSocketState.Closed or (int)WebSocketState.Aborted)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _state, (int)WebSocketState.Aborted, state) != state);
+    }
+
+    /// <summary>Ends the connection at once: the socket is closed and pending operations fail.</summary>
+    public override void Abort()
+    {
+        MarkAborted();
+        socket.Dispose();
+    }
+
+    /// <summary>Closes the socket. The owner calls it once no receive is pending (it also returns the buffer).</summary>
+    public override void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        MarkAborted();
+        socket.Dispose();
+        ReleaseBuffer();
+        // _sendLock is not disposed: a late send may still wait on and release it (it holds no wait handle).
+    }
+}
