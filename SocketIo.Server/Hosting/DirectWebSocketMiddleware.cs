@@ -17,6 +17,8 @@ namespace SocketIo.Server.Hosting;
 /// (request and response objects, header dictionaries, HttpContext and its features, the upgrade streams) is never
 /// built for such a connection; that is most of its cost per idle WebSocket and per handshake. Every other request,
 /// and every upgrade it is not sure to answer exactly as the HTTP path would, goes on to Kestrel untouched.
+/// On a plain TCP endpoint <see cref="DirectSocketListener"/> has already opened such sessions before Kestrel made a
+/// connection; this middleware serves them behind TLS, or where Kestrel's own transport binds the endpoint.
 /// </summary>
 internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketIoServer server, DirectWebSocketAdmission admission)
 {

@@ -9,11 +9,12 @@ namespace SocketIo.Server.Hosting;
 public static class SocketIoListenOptionsExtensions
 {
     /// <summary>
-    /// Opens new Socket.IO WebSocket connections on this endpoint without Kestrel's HTTP/1 request machinery: the
-    /// upgrade request is read and answered on the connection itself and the WebSocket runs on its pipes. It costs
-    /// less memory per connection and less CPU per handshake. Everything else on the endpoint (polling, upgrades of
-    /// polling sessions, other paths, any request it is not sure to answer as the HTTP path would) is served by
-    /// Kestrel as usual.
+    /// Opens new Socket.IO WebSocket connections on this endpoint without Kestrel's HTTP/1 request machinery. On a plain
+    /// TCP endpoint the sockets are accepted by SocketIoNet's own listener, which peeks at each request: a new WebSocket
+    /// session is answered and runs straight on the socket; every other connection is handed to Kestrel unread. Behind
+    /// TLS the upgrade is read and answered on the Kestrel connection. It costs less memory per connection and less CPU
+    /// per handshake. Everything else on the endpoint (polling, upgrades of polling sessions, other paths, any request it
+    /// is not sure to answer as the HTTP path would) is served by Kestrel as usual.
     /// </summary>
     /// <remarks>
     /// Such connections bypass the ASP.NET Core pipeline: no middleware, authentication, authorization or endpoint

@@ -428,6 +428,12 @@ internal sealed class SocketWebSocket(Socket socket) : WebSocket
 
     private async ValueTask SendCloseFrameAsync(WebSocketCloseStatus status, string? description, CancellationToken cancellationToken)
     {
+        var reason = description is null ? 0 : Encoding.UTF8.GetByteCount(description);
+        if (reason > MaxControlPayload - 2)
+        {
+            throw new ArgumentException("The close reason is longer than 123 bytes.", nameof(description));
+        }
+
         // Open → CloseSent; CloseReceived → Closed (this answers the peer's close); after that, nothing more to send.
         var before = Interlocked.CompareExchange(ref _state, (int)WebSocketState.CloseSent, (int)WebSocketState.Open);
         if (before == (int)WebSocketState.CloseReceived)
@@ -443,12 +449,6 @@ internal sealed class SocketWebSocket(Socket socket) : WebSocket
             }
 
             return;
-        }
-
-        var reason = description is null ? 0 : Encoding.UTF8.GetByteCount(description);
-        if (reason > MaxControlPayload - 2)
-        {
-            throw new ArgumentException("The close reason is longer than 123 bytes.", nameof(description));
         }
 
         var payload = status == WebSocketCloseStatus.Empty ? [] : new byte[2 + reason];
@@ -471,6 +471,7 @@ internal sealed class SocketWebSocket(Socket socket) : WebSocket
         byte[]? rented = null;
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var headerLength = payload.Length < 126 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
             var copy = payload.Length <= CopyLimit;
             rented = ArrayPool<byte>.Shared.Rent(headerLength + (copy ? payload.Length : 0));
@@ -491,6 +492,12 @@ internal sealed class SocketWebSocket(Socket socket) : WebSocket
             MarkAborted();
             cancellationToken.ThrowIfCancellationRequested();
             throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, ex);
+        }
+        catch (OperationCanceledException)
+        {
+            // Part of the frame may be out: nothing can follow it on this stream (ManagedWebSocket aborts too).
+            Abort();
+            throw;
         }
         finally
         {
