@@ -247,8 +247,10 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                 consumed += read;
             }
 
+            // Written at once where possible: the socket's asynchronous send would keep an event-args object
+            // (≈ 300 bytes) on the connection for its lifetime.
             var response = request.SwitchingProtocolsResponse();
-            for (var sent = 0; sent < response.Length;)
+            for (var sent = NonBlockingSend.TrySend(socket, response); sent < response.Length;)
             {
                 sent += await socket.SendAsync(response.AsMemory(sent), SocketFlags.None).ConfigureAwait(false);
             }

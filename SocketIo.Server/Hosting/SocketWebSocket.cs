@@ -12,20 +12,18 @@ namespace SocketIo.Server.Hosting;
 /// The server end of an RFC 6455 WebSocket straight on an accepted socket, for the sessions the direct listener
 /// answers itself (<see cref="DirectSocketListener"/>). An idle connection holds the socket, this object and one
 /// pending zero-byte receive: no receive buffer (one is rented when data arrives and returned once it is consumed), no
-/// pipes, no send loop. Each message is written with one send when it is small, its header in front of a copy.
+/// pipes, no send loop. Frames are queued and written a little later, all that a socket has queued in one system call
+/// (<see cref="SocketSendQueue"/>).
 /// </summary>
 /// <remarks>
 /// No extensions (the direct path never negotiates permessage-deflate), no subprotocol, no keep-alive pings (Engine.IO
 /// has its own heartbeat). Protocol errors close with 1002 (1007 for invalid UTF-8 text) and throw, as
 /// ManagedWebSocket does; the owner disposes it, which closes the socket.
 /// </remarks>
-internal sealed class SocketWebSocket(Socket socket) : WebSocket
+internal sealed partial class SocketWebSocket(Socket socket) : WebSocket
 {
     private const int ReceiveBufferSize = 4096;
     private const int MaxControlPayload = 125;
-    private const int CopyLimit = 64 * 1024; // payloads up to this go out with their header in one send
-
-    private readonly SemaphoreSlim _sendLock = new(1, 1); // data, pongs and the close frame may overlap
     private byte[]? _buffer; // received bytes [_start, _end) not yet consumed; null when all are
     private int _start;
     private int _end;
@@ -35,7 +33,6 @@ internal sealed class SocketWebSocket(Socket socket) : WebSocket
     private bool _inMessage; // a data message has begun and its final frame is still to come
     private WebSocketMessageType _messageType;
     private Utf8StreamValidator _utf8;
-    private bool _sendingFragments;
     private int _state = (int)WebSocketState.Open;
     private WebSocketCloseStatus? _closeStatus;
     private string? _closeDescription;
@@ -107,6 +104,7 @@ internal sealed class SocketWebSocket(Socket socket) : WebSocket
 
             if (buffer.IsEmpty)
             {
+                ReleaseBufferIfConsumed();
                 return new ValueWebSocketReceiveResult(0, _messageType, false);
             }
 
@@ -193,7 +191,7 @@ internal sealed class SocketWebSocket(Socket socket) : WebSocket
 
             if (opcode == 9 && State == WebSocketState.Open)
             {
-                await SendFrameAsync(0xA, true, payload, CancellationToken.None).ConfigureAwait(false);
+                _ = EnqueueFrame(0xA, true, payload); // no wait for the queue to drain: this is the reader
             }
 
             return null; // a pong, or a ping after our close: nothing to do
@@ -393,154 +391,6 @@ internal sealed class SocketWebSocket(Socket socket) : WebSocket
         throw new WebSocketException(WebSocketError.Faulted, message);
     }
 
-    public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
-        SendAsync(buffer.AsMemory(), messageType, endOfMessage, cancellationToken).AsTask();
-
-    public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
-    {
-        if (messageType is not (WebSocketMessageType.Text or WebSocketMessageType.Binary))
-        {
-            throw new ArgumentException("Only text and binary messages can be sent; close with CloseOutputAsync.", nameof(messageType));
-        }
-
-        if (State is not (WebSocketState.Open or WebSocketState.CloseReceived))
-        {
-            throw new WebSocketException(WebSocketError.InvalidState, $"The WebSocket is {State}; it cannot send.");
-        }
-
-        var opcode = _sendingFragments ? 0 : messageType == WebSocketMessageType.Text ? 1 : 2;
-        _sendingFragments = !endOfMessage;
-        return SendFrameAsync(opcode, endOfMessage, buffer, cancellationToken);
-    }
-
-    public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) =>
-        SendCloseFrameAsync(closeStatus, statusDescription, cancellationToken).AsTask();
-
-    public override async Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken)
-    {
-        await SendCloseFrameAsync(closeStatus, statusDescription, cancellationToken).ConfigureAwait(false);
-        var scratch = new byte[MaxControlPayload];
-        while (State == WebSocketState.CloseSent)
-        {
-            await ReceiveAsync(scratch.AsMemory(), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask SendCloseFrameAsync(WebSocketCloseStatus status, string? description, CancellationToken cancellationToken)
-    {
-        var reason = description is null ? 0 : Encoding.UTF8.GetByteCount(description);
-        if (reason > MaxControlPayload - 2)
-        {
-            throw new ArgumentException("The close reason is longer than 123 bytes.", nameof(description));
-        }
-
-        // Open → CloseSent; CloseReceived → Closed (this answers the peer's close); after that, nothing more to send.
-        var before = Interlocked.CompareExchange(ref _state, (int)WebSocketState.CloseSent, (int)WebSocketState.Open);
-        if (before == (int)WebSocketState.CloseReceived)
-        {
-            before = Interlocked.CompareExchange(ref _state, (int)WebSocketState.Closed, (int)WebSocketState.CloseReceived);
-        }
-
-        if (before is not ((int)WebSocketState.Open or (int)WebSocketState.CloseReceived))
-        {
-            if (before == (int)WebSocketState.Aborted)
-            {
-                throw new WebSocketException(WebSocketError.InvalidState, "The WebSocket was aborted.");
-            }
-
-            return;
-        }
-
-        var payload = status == WebSocketCloseStatus.Empty ? [] : new byte[2 + reason];
-        if (payload.Length > 0)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)status);
-            if (description is not null)
-            {
-                Encoding.UTF8.GetBytes(description, payload.AsSpan(2));
-            }
-        }
-
-        await SendFrameAsync(8, true, payload, cancellationToken).ConfigureAwait(false);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendFrameAsync(int opcode, bool fin, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        byte[]? rented = null;
-        try
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var headerLength = payload.Length < 126 ? 2 : payload.Length <= ushort.MaxValue ? 4 : 10;
-            var copy = payload.Length <= CopyLimit;
-            rented = ArrayPool<byte>.Shared.Rent(headerLength + (copy ? payload.Length : 0));
-            WriteHeader(rented, opcode, fin, payload.Length);
-            if (copy)
-            {
-                payload.Span.CopyTo(rented.AsSpan(headerLength));
-                await SendAllAsync(rented.AsMemory(0, headerLength + payload.Length), cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await SendAllAsync(rented.AsMemory(0, headerLength), cancellationToken).ConfigureAwait(false);
-                await SendAllAsync(payload, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            MarkAborted();
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, ex);
-        }
-        catch (OperationCanceledException)
-        {
-            // Part of the frame may be out: nothing can follow it on this stream (ManagedWebSocket aborts too).
-            Abort();
-            throw;
-        }
-        finally
-        {
-            _sendLock.Release();
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
-
-    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
-    {
-        bytes = bytes[NonBlockingSend.TrySend(socket, bytes.Span)..];
-        while (!bytes.IsEmpty)
-        {
-            var sent = await socket.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            bytes = bytes[sent..];
-        }
-    }
-
-    /// <summary>A server frame header (unmasked) for a payload of <paramref name="length"/> bytes.</summary>
-    internal static int WriteHeader(Span<byte> destination, int opcode, bool fin, int length)
-    {
-        destination[0] = (byte)((fin ? 0x80 : 0) | opcode);
-        if (length < 126)
-        {
-            destination[1] = (byte)length;
-            return 2;
-        }
-
-        if (length <= ushort.MaxValue)
-        {
-            destination[1] = 126;
-            BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)length);
-            return 4;
-        }
-
-        destination[1] = 127;
-        BinaryPrimitives.WriteUInt64BigEndian(destination[2..], (ulong)length);
-        return 10;
-    }
-
     private void MarkAborted()
     {
         int state;
@@ -553,26 +403,5 @@ internal sealed class SocketWebSocket(Socket socket) : WebSocket
             }
         }
         while (Interlocked.CompareExchange(ref _state, (int)WebSocketState.Aborted, state) != state);
-    }
-
-    /// <summary>Ends the connection at once: the socket is closed and pending operations fail.</summary>
-    public override void Abort()
-    {
-        MarkAborted();
-        socket.Dispose();
-    }
-
-    /// <summary>Closes the socket. The owner calls it once no receive is pending (it also returns the buffer).</summary>
-    public override void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        MarkAborted();
-        socket.Dispose();
-        ReleaseBuffer();
-        // _sendLock is not disposed: a late send may still wait on and release it (it holds no wait handle).
     }
 }

@@ -796,8 +796,9 @@ public sealed class SocketWebSocketTests
     }
 
     /// <summary>
-    /// A send cancelled part-way through a frame leaves the stream inside that frame: as with ManagedWebSocket, the
-    /// WebSocket must then be aborted, or the next send would write a frame header into the unfinished payload.
+    /// A send cancelled while its frame is still going out (it waits for the queue to drain) leaves the stream inside
+    /// that frame: as with ManagedWebSocket, the WebSocket must then be aborted, or the next send would write a frame
+    /// header into the unfinished payload.
     /// </summary>
     [Test]
     public async Task ASendCancelledInsideAFrame_AbortsTheWebSocket()
@@ -818,6 +819,56 @@ public sealed class SocketWebSocketTests
             async () => await _ws.SendAsync("x"u8.ToArray().AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None),
             Throws.InstanceOf<WebSocketException>(),
             "no frame may follow an unfinished one");
+    }
+
+    [Test]
+    public async Task SmallSends_CompleteOnceQueued_AndArriveInOrder()
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            var send = _ws.SendAsync(Encoding.UTF8.GetBytes($"m{i}").AsMemory(), WebSocketMessageType.Text, true, CancellationToken.None);
+            Assert.That(send.IsCompletedSuccessfully, Is.True, "a small frame is queued, not awaited on the socket");
+        }
+
+        for (var i = 0; i < 50; i++)
+        {
+            var frame = await ReadServerFrameAsync();
+            Assert.That(Encoding.UTF8.GetString(frame.Payload), Is.EqualTo($"m{i}"));
+        }
+    }
+
+    [Test]
+    public async Task PastTheHighWaterMark_ASendWaitsUntilTheReaderCatchesUp()
+    {
+        _serverSocket.SendBufferSize = 4096;
+        _client.ReceiveBufferSize = 4096;
+        var chunk = Pattern(16 * 1024);
+        var sends = new List<Task>();
+        for (var i = 0; i < 16; i++)
+        {
+            sends.Add(_ws.SendAsync(chunk.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None).AsTask());
+        }
+
+        Assert.That(sends[^1].IsCompleted, Is.False, "256 KB cannot all be queued while nobody reads");
+        for (var i = 0; i < 16; i++)
+        {
+            var frame = await ReadServerFrameAsync();
+            Assert.That(frame.Payload, Is.EqualTo(chunk));
+        }
+
+        await Task.WhenAll(sends).Within("the sends, once the reader has caught up");
+    }
+
+    [Test]
+    public async Task DisposingRightAfterACloseFrameIsQueued_StillWritesIt_ThenClosesTheConnection()
+    {
+        await _ws.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "bye", CancellationToken.None);
+        _ws.Dispose();
+
+        var close = await ReadServerFrameAsync();
+        Assert.That(close.Header, Is.EqualTo(new byte[] { 0x88, 5 }));
+        Assert.That(close.Payload, Is.EqualTo(new byte[] { 0x03, 0xF0, (byte)'b', (byte)'y', (byte)'e' }));
+        Assert.That(await ServerClosesTcpAsync(), Is.True);
     }
 
     [Test]

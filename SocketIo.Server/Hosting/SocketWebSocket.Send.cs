@@ -1,0 +1,351 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+
+namespace SocketIo.Server.Hosting;
+
+/// <summary>
+/// The sending half: frames are appended to one queue (data, pongs and the close frame alike, so they never interleave)
+/// and written by <see cref="SocketSendQueue"/>, all that is queued in one system call. A send completes once its frame
+/// is queued; past <see cref="HighWater"/> queued bytes it completes when the queue has been written, which holds the
+/// Engine.IO transport back (its packets then wait in the session's buffer) as a full Kestrel output pipe would.
+/// </summary>
+internal sealed partial class SocketWebSocket
+{
+    private const int HighWater = 64 * 1024;
+    private const int MinOutBuffer = 1024; // a burst of small broadcast frames fits without growing
+
+    // The queues' buffers. During a burst to a large room every recipient holds one until the writer gets to it:
+    // tens of thousands at once, far more than the shared pool keeps, and allocating them was a third of the CPU
+    // of a broadcast to 10,000 sockets. This pool keeps up to 16k buffers per size (what a peak needed, not more).
+    private static readonly ArrayPool<byte> OutPool = ArrayPool<byte>.Create(1024 * 1024, 16 * 1024);
+
+    private readonly Lock _outGate = new();
+    private readonly SocketSendQueue _lane = SocketSendQueue.Next();
+    private byte[]? _out; // frames queued and not yet taken by the writer
+    private int _outCount;
+    private bool _writerActive; // queued on the lane or writing: the writer owns the socket's sends until it clears this
+    private bool _closeWhenWritten; // disposed while the writer was active: it closes the socket when done
+    private bool _writingAsync; // the writer waits for a slow reader: a dispose closes the socket at once
+    private TaskCompletionSource? _drained; // senders waiting for the queue to go under the high-water mark
+    private bool _sendingFragments;
+
+    public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
+        SendAsync(buffer.AsMemory(), messageType, endOfMessage, cancellationToken).AsTask();
+
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+    {
+        if (messageType is not (WebSocketMessageType.Text or WebSocketMessageType.Binary))
+        {
+            throw new ArgumentException("Only text and binary messages can be sent; close with CloseOutputAsync.", nameof(messageType));
+        }
+
+        if (State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            throw new WebSocketException(WebSocketError.InvalidState, $"The WebSocket is {State}; it cannot send.");
+        }
+
+        var opcode = _sendingFragments ? 0 : messageType == WebSocketMessageType.Text ? 1 : 2;
+        _sendingFragments = !endOfMessage;
+        return WaitIfFull(EnqueueFrame(opcode, endOfMessage, buffer.Span), cancellationToken);
+    }
+
+    public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) =>
+        SendCloseFrameAsync(closeStatus, statusDescription, cancellationToken).AsTask();
+
+    public override async Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken)
+    {
+        await SendCloseFrameAsync(closeStatus, statusDescription, cancellationToken).ConfigureAwait(false);
+        var scratch = new byte[MaxControlPayload];
+        while (State == WebSocketState.CloseSent)
+        {
+            await ReceiveAsync(scratch.AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private ValueTask SendCloseFrameAsync(WebSocketCloseStatus status, string? description, CancellationToken cancellationToken)
+    {
+        var reason = description is null ? 0 : Encoding.UTF8.GetByteCount(description);
+        if (reason > MaxControlPayload - 2)
+        {
+            throw new ArgumentException("The close reason is longer than 123 bytes.", nameof(description));
+        }
+
+        // Open → CloseSent; CloseReceived → Closed (this answers the peer's close); after that, nothing more to send.
+        var before = Interlocked.CompareExchange(ref _state, (int)WebSocketState.CloseSent, (int)WebSocketState.Open);
+        if (before == (int)WebSocketState.CloseReceived)
+        {
+            before = Interlocked.CompareExchange(ref _state, (int)WebSocketState.Closed, (int)WebSocketState.CloseReceived);
+        }
+
+        if (before is not ((int)WebSocketState.Open or (int)WebSocketState.CloseReceived))
+        {
+            return before == (int)WebSocketState.Aborted
+                ? ValueTask.FromException(new WebSocketException(WebSocketError.InvalidState, "The WebSocket was aborted."))
+                : ValueTask.CompletedTask;
+        }
+
+        Span<byte> payload = stackalloc byte[status == WebSocketCloseStatus.Empty ? 0 : 2 + reason];
+        if (!payload.IsEmpty)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)status);
+            if (description is not null)
+            {
+                Encoding.UTF8.GetBytes(description, payload[2..]);
+            }
+        }
+
+        return WaitIfFull(EnqueueFrame(8, true, payload), cancellationToken);
+    }
+
+    /// <summary>Appends one frame to the queue and wakes the writer; returns a task when the queue is past the mark.</summary>
+    private Task? EnqueueFrame(int opcode, bool fin, ReadOnlySpan<byte> payload)
+    {
+        Span<byte> header = stackalloc byte[10];
+        var headerLength = WriteHeader(header, opcode, fin, payload.Length);
+        lock (_outGate)
+        {
+            if (_closeWhenWritten || Volatile.Read(ref _disposed) != 0)
+            {
+                throw new WebSocketException(WebSocketError.InvalidState, "The WebSocket is closed.");
+            }
+
+            var needed = _outCount + headerLength + payload.Length;
+            if (_out is null || needed > _out.Length)
+            {
+                var bigger = OutPool.Rent(Math.Max(MinOutBuffer, _out is null ? needed : Math.Max(needed, _out.Length * 2)));
+                if (_out is not null)
+                {
+                    _out.AsSpan(0, _outCount).CopyTo(bigger);
+                    OutPool.Return(_out);
+                }
+
+                _out = bigger;
+            }
+
+            header[..headerLength].CopyTo(_out.AsSpan(_outCount));
+            payload.CopyTo(_out.AsSpan(_outCount + headerLength));
+            _outCount = needed;
+            if (!_writerActive)
+            {
+                _writerActive = true;
+                _lane.Schedule(this);
+            }
+
+            if (_outCount < HighWater)
+            {
+                return null;
+            }
+
+            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _drained.Task;
+        }
+    }
+
+    /// <summary>
+    /// Waits for a full queue to be written. A send cancelled while it waits aborts the WebSocket, as ManagedWebSocket
+    /// does: the caller cannot tell what went out.
+    /// </summary>
+    private async ValueTask WaitIfFull(Task? drained, CancellationToken cancellationToken)
+    {
+        if (drained is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Abort();
+            throw;
+        }
+    }
+
+    /// <summary>Writes everything queued (called by the lane). Frames queued meanwhile go out in the same turn.</summary>
+    internal void FlushQueued()
+    {
+        while (true)
+        {
+            byte[]? chunk;
+            int count;
+            bool closing;
+            lock (_outGate)
+            {
+                chunk = _out;
+                count = _outCount;
+                closing = _closeWhenWritten;
+                _out = null;
+                _outCount = 0;
+                if (count == 0)
+                {
+                    _writerActive = false;
+                    ReleaseWaitersLocked(null);
+                    if (chunk is not null)
+                    {
+                        OutPool.Return(chunk);
+                    }
+
+                    if (closing)
+                    {
+                        socket.Dispose();
+                    }
+
+                    return;
+                }
+            }
+
+            var sent = NonBlockingSend.TrySend(socket, chunk.AsSpan(0, count));
+            if (sent < count)
+            {
+                lock (_outGate)
+                {
+                    closing |= _closeWhenWritten;
+                    _writingAsync = !closing;
+                }
+
+                if (closing)
+                {
+                    // Disposed: what the kernel does not take at once is dropped, the socket closes now.
+                    OutPool.Return(chunk!);
+                    DropQueue(null);
+                    socket.Dispose();
+                    return;
+                }
+
+                _ = WriteRestAsync(chunk!, sent, count);
+                return;
+            }
+
+            OutPool.Return(chunk!);
+            lock (_outGate)
+            {
+                ReleaseWaitersLocked(null);
+            }
+        }
+    }
+
+    /// <summary>The kernel's buffer is full (a slow reader): waits on the socket, then goes on with the queue.</summary>
+    private async Task WriteRestAsync(byte[] chunk, int offset, int count)
+    {
+        try
+        {
+            while (offset < count)
+            {
+                offset += await socket.SendAsync(chunk.AsMemory(offset, count - offset), SocketFlags.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            MarkAborted();
+            DropQueue(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, ex));
+            socket.Dispose();
+            return;
+        }
+        finally
+        {
+            OutPool.Return(chunk);
+        }
+
+        lock (_outGate)
+        {
+            _writingAsync = false;
+            ReleaseWaitersLocked(null);
+        }
+
+        FlushQueued();
+    }
+
+    /// <summary>Discards the queue for good (the socket is gone); waiting senders fail with <paramref name="error"/>.</summary>
+    private void DropQueue(Exception? error)
+    {
+        lock (_outGate)
+        {
+            if (_out is not null)
+            {
+                OutPool.Return(_out);
+                _out = null;
+            }
+
+            _outCount = 0;
+            _writerActive = false;
+            _closeWhenWritten = true; // nothing more is queued
+            ReleaseWaitersLocked(error);
+        }
+    }
+
+    private void ReleaseWaitersLocked(Exception? error)
+    {
+        if (_drained is { } drained && (error is not null || _outCount < HighWater))
+        {
+            _drained = null;
+            if (error is null)
+            {
+                drained.TrySetResult();
+            }
+            else
+            {
+                drained.TrySetException(error);
+            }
+        }
+    }
+
+    /// <summary>A server frame header (unmasked) for a payload of <paramref name="length"/> bytes; returns its length.</summary>
+    internal static int WriteHeader(Span<byte> destination, int opcode, bool fin, int length)
+    {
+        destination[0] = (byte)((fin ? 0x80 : 0) | opcode);
+        if (length < 126)
+        {
+            destination[1] = (byte)length;
+            return 2;
+        }
+
+        if (length <= ushort.MaxValue)
+        {
+            destination[1] = 126;
+            BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)length);
+            return 4;
+        }
+
+        destination[1] = 127;
+        BinaryPrimitives.WriteUInt64BigEndian(destination[2..], (ulong)length);
+        return 10;
+    }
+
+    /// <summary>Ends the connection at once: the socket is closed, queued frames are dropped, pending operations fail.</summary>
+    public override void Abort()
+    {
+        MarkAborted();
+        socket.Dispose();
+        DropQueue(new WebSocketException(WebSocketError.InvalidState, "The WebSocket was aborted."));
+    }
+
+    /// <summary>
+    /// Closes the socket once the frames already queued (a close frame, typically) are written, as far as the kernel
+    /// takes them at once. The owner calls it once no receive is pending (it also returns the receive buffer).
+    /// </summary>
+    public override void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        MarkAborted();
+        ReleaseBuffer();
+        lock (_outGate)
+        {
+            if (_writerActive && !_writingAsync)
+            {
+                _closeWhenWritten = true; // the writer closes the socket when it has written the queue
+                return;
+            }
+        }
+
+        socket.Dispose();
+    }
+}
