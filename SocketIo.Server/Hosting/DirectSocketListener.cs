@@ -36,7 +36,9 @@ internal sealed partial class DirectSocketListener : IConnectionListener
     private readonly Channel<ConnectionContext> _forKestrel = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
     private readonly HashSet<Socket> _direct = []; // sockets this listener still owns (peeking or serving), for shutdown
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
     private readonly LogThrottle _refusedLog = new(TimeProvider.System, TimeSpan.FromSeconds(10));
+    private readonly LogThrottle _acceptFailedLog = new(TimeProvider.System, TimeSpan.FromSeconds(10));
     private long _open;
     private bool _unbound;
 
@@ -142,7 +144,13 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             }
             catch (SocketException ex)
             {
-                LogAcceptFailed(_logger, ex);
+                // Out of descriptors or buffers: say so now and then, and give closes a moment instead of spinning.
+                if (_acceptFailedLog.ShouldLog(out var failed))
+                {
+                    LogAcceptFailed(_logger, failed, ex);
+                }
+
+                await Task.Delay(AcceptRetryDelay).ConfigureAwait(false);
                 continue;
             }
 
@@ -172,6 +180,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         }
 
         var handedOver = false;
+        SocketWebSocket? ws = null;
         try
         {
             if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
@@ -186,7 +195,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             }
 
             Interlocked.Increment(ref _directSessions);
-            using var ws = new SocketWebSocket(socket);
+            ws = new SocketWebSocket(socket);
             await _server.Engine.ServeWebSocketAsync(session, ws, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
@@ -201,7 +210,15 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         {
             if (!handedOver)
             {
-                socket.Dispose();
+                if (ws is null)
+                {
+                    socket.Dispose();
+                }
+                else
+                {
+                    ws.Dispose(); // closes the socket once a close frame still queued (the answer to the client's) is out
+                }
+
                 Released(socket);
             }
         }
@@ -346,8 +363,8 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         }
     }
 
-    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Accepting a connection failed")]
-    private static partial void LogAcceptFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Accepting a connection failed ({Count} more failures since the last report)")]
+    private static partial void LogAcceptFailed(ILogger logger, long count, Exception exception);
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Connection refused: {Limit} connections are open (MaxConcurrentConnections); {Count} refused since the last report")]
     private static partial void LogConnectionRefused(ILogger logger, long limit, long count);

@@ -38,7 +38,9 @@ internal sealed class SocketSendQueue : IThreadPoolWorkItem
                 socket.FlushQueued();
             }
 
-            Volatile.Write(ref _scheduled, 0);
+            // A full fence (not a plain store): the emptiness check below must not be read before the reset is visible,
+            // or a socket queued in between would find the lane still scheduled and wait for nobody.
+            Interlocked.Exchange(ref _scheduled, 0);
             // A socket queued between the last dequeue and the reset: go on if nobody else was scheduled for it.
             if (_queue.IsEmpty || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
             {

@@ -17,10 +17,14 @@ internal sealed partial class SocketWebSocket
     private const int HighWater = 64 * 1024;
     private const int MinOutBuffer = 1024; // a burst of small broadcast frames fits without growing
 
-    // The queues' buffers. During a burst to a large room every recipient holds one until the writer gets to it:
-    // tens of thousands at once, far more than the shared pool keeps, and allocating them was a third of the CPU
-    // of a broadcast to 10,000 sockets. This pool keeps up to 16k buffers per size (what a peak needed, not more).
-    private static readonly ArrayPool<byte> OutPool = ArrayPool<byte>.Create(1024 * 1024, 16 * 1024);
+    private const int SmallOutBuffer = 2048;
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    // The queues' small buffers. During a burst to a large room every recipient holds one until the writer gets to
+    // it: tens of thousands at once, far more than the shared pool keeps, and allocating them was a third of the CPU
+    // of a broadcast to 10,000 sockets. This pool keeps what a peak needed, up to 16k buffers of 1 and 2 KB (48 MB at
+    // most); larger queues (big messages, slow readers) use the shared pool, which gives memory back.
+    private static readonly ArrayPool<byte> SmallOutPool = ArrayPool<byte>.Create(SmallOutBuffer, 16 * 1024);
 
     private readonly Lock _outGate = new();
     private readonly SocketSendQueue _lane = SocketSendQueue.Next();
@@ -49,7 +53,7 @@ internal sealed partial class SocketWebSocket
 
         var opcode = _sendingFragments ? 0 : messageType == WebSocketMessageType.Text ? 1 : 2;
         _sendingFragments = !endOfMessage;
-        return WaitIfFull(EnqueueFrame(opcode, endOfMessage, buffer.Span), cancellationToken);
+        return WaitIfFull(EnqueueFrame(opcode, endOfMessage, buffer.Span, dataFrame: true), cancellationToken);
     }
 
     public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) =>
@@ -101,25 +105,33 @@ internal sealed partial class SocketWebSocket
     }
 
     /// <summary>Appends one frame to the queue and wakes the writer; returns a task when the queue is past the mark.</summary>
-    private Task? EnqueueFrame(int opcode, bool fin, ReadOnlySpan<byte> payload)
+    /// <param name="opcode">The frame's opcode.</param>
+    /// <param name="fin">Whether it ends its message.</param>
+    /// <param name="payload">The payload, copied.</param>
+    /// <param name="dataFrame">
+    /// A data frame: refused once the close frame has been queued (checked here, under the queue's lock, so that a
+    /// close queued by the reader while a send was on its way cannot be followed by data, RFC 6455 §5.5.1).
+    /// </param>
+    private Task? EnqueueFrame(int opcode, bool fin, ReadOnlySpan<byte> payload, bool dataFrame = false)
     {
         Span<byte> header = stackalloc byte[10];
         var headerLength = WriteHeader(header, opcode, fin, payload.Length);
         lock (_outGate)
         {
-            if (_closeWhenWritten || Volatile.Read(ref _disposed) != 0)
+            if (_closeWhenWritten || Volatile.Read(ref _disposed) != 0
+                || (dataFrame && State is not (WebSocketState.Open or WebSocketState.CloseReceived)))
             {
-                throw new WebSocketException(WebSocketError.InvalidState, "The WebSocket is closed.");
+                throw new WebSocketException(WebSocketError.InvalidState, $"The WebSocket is {State}; it cannot send.");
             }
 
             var needed = _outCount + headerLength + payload.Length;
             if (_out is null || needed > _out.Length)
             {
-                var bigger = OutPool.Rent(Math.Max(MinOutBuffer, _out is null ? needed : Math.Max(needed, _out.Length * 2)));
+                var bigger = RentOut(Math.Max(MinOutBuffer, _out is null ? needed : Math.Max(needed, _out.Length * 2)));
                 if (_out is not null)
                 {
                     _out.AsSpan(0, _outCount).CopyTo(bigger);
-                    OutPool.Return(_out);
+                    ReturnOut(_out);
                 }
 
                 _out = bigger;
@@ -187,7 +199,7 @@ internal sealed partial class SocketWebSocket
                     ReleaseWaitersLocked(null);
                     if (chunk is not null)
                     {
-                        OutPool.Return(chunk);
+                        ReturnOut(chunk);
                     }
 
                     if (closing)
@@ -205,23 +217,19 @@ internal sealed partial class SocketWebSocket
                 lock (_outGate)
                 {
                     closing |= _closeWhenWritten;
-                    _writingAsync = !closing;
+                    _writingAsync = true;
                 }
 
                 if (closing)
                 {
-                    // Disposed: what the kernel does not take at once is dropped, the socket closes now.
-                    OutPool.Return(chunk!);
-                    DropQueue(null);
-                    socket.Dispose();
-                    return;
+                    CloseSoon(); // disposed: the rest (a close frame, typically) gets the close timeout to go out
                 }
 
                 _ = WriteRestAsync(chunk!, sent, count);
                 return;
             }
 
-            OutPool.Return(chunk!);
+            ReturnOut(chunk!);
             lock (_outGate)
             {
                 ReleaseWaitersLocked(null);
@@ -239,8 +247,9 @@ internal sealed partial class SocketWebSocket
                 offset += await socket.SendAsync(chunk.AsMemory(offset, count - offset), SocketFlags.None).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex)
         {
+            // Runs unobserved: nothing may escape (the usual cause is the socket closed under the write).
             MarkAborted();
             DropQueue(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, ex));
             socket.Dispose();
@@ -248,7 +257,7 @@ internal sealed partial class SocketWebSocket
         }
         finally
         {
-            OutPool.Return(chunk);
+            ReturnOut(chunk);
         }
 
         lock (_outGate)
@@ -267,7 +276,7 @@ internal sealed partial class SocketWebSocket
         {
             if (_out is not null)
             {
-                OutPool.Return(_out);
+                ReturnOut(_out);
                 _out = null;
             }
 
@@ -290,9 +299,28 @@ internal sealed partial class SocketWebSocket
             else
             {
                 drained.TrySetException(error);
+                _ = drained.Task.Exception; // observed: its waiter may have gone (a cancelled wait, a pong)
             }
         }
     }
+
+    private static byte[] RentOut(int size) => size <= SmallOutBuffer ? SmallOutPool.Rent(size) : ArrayPool<byte>.Shared.Rent(size);
+
+    private static void ReturnOut(byte[] buffer)
+    {
+        if (buffer.Length <= SmallOutBuffer)
+        {
+            SmallOutPool.Return(buffer);
+        }
+        else
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Closes the socket after the close timeout: a writer still waiting on a peer that does not read ends then.</summary>
+    private void CloseSoon() => _ = Task.Delay(CloseTimeout).ContinueWith(
+        static (_, s) => ((Socket)s!).Dispose(), socket, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>A server frame header (unmasked) for a payload of <paramref name="length"/> bytes; returns its length.</summary>
     internal static int WriteHeader(Span<byte> destination, int opcode, bool fin, int length)
@@ -337,15 +365,23 @@ internal sealed partial class SocketWebSocket
 
         MarkAborted();
         ReleaseBuffer();
+        bool slowPeer;
         lock (_outGate)
         {
-            if (_writerActive && !_writingAsync)
+            if (!_writerActive)
             {
-                _closeWhenWritten = true; // the writer closes the socket when it has written the queue
+                _closeWhenWritten = true; // nothing more is queued
+                socket.Dispose();
                 return;
             }
+
+            _closeWhenWritten = true; // the writer closes the socket when it has written the queue
+            slowPeer = _writingAsync;
         }
 
-        socket.Dispose();
+        if (slowPeer)
+        {
+            CloseSoon(); // ... or the close timeout, when the peer does not read
+        }
     }
 }

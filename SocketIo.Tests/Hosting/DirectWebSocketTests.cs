@@ -97,6 +97,21 @@ public sealed class DirectWebSocketTests
     }
 
     [Test]
+    public async Task AClientsClose_IsAnsweredWithACloseFrame_BeforeTheConnectionEnds()
+    {
+        using var ws = new System.Net.WebSockets.ClientWebSocket();
+        using var timeout = new CancellationTokenSource(Signals.DefaultTimeout);
+        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{_port}/socket.io/?EIO=4&transport=websocket"), timeout.Token);
+        var buffer = new byte[1024];
+        await ws.ReceiveAsync(buffer, timeout.Token); // the open packet
+
+        // CloseAsync completes only once the server's close frame has arrived (else it fails or ends Aborted).
+        await ws.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+        Assert.That(ws.State, Is.EqualTo(System.Net.WebSockets.WebSocketState.Closed));
+        Assert.That(ws.CloseStatus, Is.EqualTo(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure));
+    }
+
+    [Test]
     public async Task PollingOnTheSameEndpoint_GoesThroughKestrel()
     {
         using var http = new HttpClient();

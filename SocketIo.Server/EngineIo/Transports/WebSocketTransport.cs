@@ -11,6 +11,7 @@ namespace SocketIo.Server.EngineIo.Transports;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The abort source outlives the connection on purpose: late closes may still signal it.")]
 internal sealed class WebSocketTransport : EngineTransport
 {
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
     private readonly WebSocket _socket;
     private readonly EngineIoOptions _options;
     // Never disposed: late callers (a close racing the end of the connection) may still touch it.
@@ -231,16 +232,22 @@ internal sealed class WebSocketTransport : EngineTransport
         }
 
         // Give the peer a moment to answer the close frame (ws waits up to 30 s); then drop the connection.
-        _abort.CancelAfter(TimeSpan.FromSeconds(5));
+        _abort.CancelAfter(CloseGrace);
     }
 
     protected override void DoClose(Action onClosed)
     {
-        // Idle: send the close frame now. Otherwise the batch being written sends it when it is done.
+        // Idle: send the close frame now. Otherwise the batch being written sends it when it is done; a peer that has
+        // stopped reading never lets that batch finish, so the connection is dropped after the same grace either way
+        // (ws destroys the socket when its close times out).
         Volatile.Write(ref _closeRequested, 1);
         if (Interlocked.CompareExchange(ref _writable, 0, 1) == 1)
         {
             _ = CloseSocketAsync(WebSocketCloseStatus.NormalClosure, null);
+        }
+        else
+        {
+            _abort.CancelAfter(CloseGrace);
         }
 
         onClosed();

@@ -1,0 +1,78 @@
+using System.Net.WebSockets;
+using NUnit.Framework;
+using SocketIo.Server.EngineIo;
+using SocketIo.Server.EngineIo.Transports;
+using SocketIo.Tests.Support;
+
+namespace SocketIo.Tests.EngineIo;
+
+/// <summary>Closing the WebSocket transport ends the connection even when the peer has stopped reading.</summary>
+[TestFixture]
+public sealed class WebSocketTransportCloseTests
+{
+    [Test]
+    public async Task AClose_WhileABatchIsStuckBehindAPeerThatDoesNotRead_EndsTheConnectionAfterTheGrace()
+    {
+        var socket = new StuckWebSocket();
+        var transport = new WebSocketTransport(socket, new EngineIoOptions());
+        var run = transport.RunAsync(CancellationToken.None);
+        Assert.That(transport.TrySend([EnginePacket.Text(EnginePacketType.Message, "x"u8.ToArray())]), Is.True);
+        await socket.SendStarted.Task.Within("the batch's send");
+
+        transport.Close();
+
+        // The grace is 5 s (as for an unanswered close frame); without it the connection would live until shutdown.
+        await run.Within("the connection's end");
+        await socket.SendCancelled.Task.Within("the stuck send's cancellation");
+    }
+
+    /// <summary>A WebSocket whose sends never complete (a full send buffer) and whose receives wait for the token.</summary>
+    private sealed class StuckWebSocket : WebSocket
+    {
+        public TaskCompletionSource SendStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource SendCancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override WebSocketCloseStatus? CloseStatus => null;
+
+        public override string? CloseStatusDescription => null;
+
+        public override WebSocketState State => WebSocketState.Open;
+
+        public override string? SubProtocol => null;
+
+        public override void Abort()
+        {
+        }
+
+        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override void Dispose()
+        {
+        }
+
+        public override async Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("unreachable");
+        }
+
+        public override async Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+        {
+            SendStarted.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            finally
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    SendCancelled.TrySetResult();
+                }
+            }
+        }
+    }
+}
