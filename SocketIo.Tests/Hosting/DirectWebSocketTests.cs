@@ -1,12 +1,7 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NUnit.Framework;
 using SocketIo.Server;
@@ -22,41 +17,25 @@ namespace SocketIo.Tests.Hosting;
 [TestFixture]
 public sealed class DirectWebSocketTests
 {
-    private WebApplication _app = null!;
-    private int _port;
+    private DirectWebSocketApp _host = null!;
 
-    private SocketIoServer Io => _app.Services.GetRequiredService<SocketIoServer>();
+    private WebApplication App => _host.App;
+
+    private int Port => _host.Port;
+
+    private SocketIoServer Io => _host.Io;
 
     [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.UseSocketIoWebSockets()));
-        builder.Services.AddSocketIo();
-        _app = builder.Build();
-        _app.MapSocketIo();
-        Io.OnConnection((socket, _) =>
-        {
-            socket.On("echo", e => e.AckAsync(e.Args[0]));
-            return ValueTask.CompletedTask;
-        });
-        await _app.StartAsync();
-        _port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
-    }
+    public async Task StartAsync() => _host = await DirectWebSocketApp.StartAsync();
 
     [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        await Io.CloseAsync();
-        await _app.DisposeAsync();
-    }
+    public async Task StopAsync() => await _host.DisposeAsync();
 
     [Test]
     public async Task ANewWebSocketSession_IsAnsweredOnTheConnection_WithWsHeadersOnly()
     {
-        using var raw = await RawHttpConnection.ConnectAsync(_port);
-        await raw.SendAsync(RawHttpConnection.UpgradeRequest(_port, "/socket.io/?EIO=4&transport=websocket"));
+        using var raw = await RawHttpConnection.ConnectAsync(Port);
+        await raw.SendAsync(RawHttpConnection.UpgradeRequest(Port, "/socket.io/?EIO=4&transport=websocket"));
         var response = await raw.ReadResponseAsync();
         Assert.That(response.StatusLine, Is.EqualTo("HTTP/1.1 101 Switching Protocols"));
         // Kestrel's HTTP stack would have added Date: its absence shows the connection never reached it.
@@ -68,7 +47,7 @@ public sealed class DirectWebSocketTests
     [Test]
     public async Task TheSession_WorksEndToEnd_AndKeepsTheHandshakeRequest()
     {
-        using var client = await SioRawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{_port}/socket.io/?EIO=4&transport=websocket&room=blue"), o => o.SetRequestHeader("X-Test", "yes"));
+        using var client = await SioRawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{Port}/socket.io/?EIO=4&transport=websocket&room=blue"), o => o.SetRequestHeader("X-Test", "yes"));
         Assert.That(client.Open["upgrades"]!.AsArray(), Is.Empty);
         Assert.That((int)client.Open["pingInterval"]!, Is.EqualTo(25000));
         var sid = await client.ConnectNamespaceAsync();
@@ -88,9 +67,9 @@ public sealed class DirectWebSocketTests
     [Test]
     public async Task ThePlainEndpoint_IsBoundByTheDirectListener_WhichServesTheSessionOnTheSocket()
     {
-        var listener = _app.Services.GetServices<IConnectionListenerFactory>().OfType<DirectSocketListenerFactory>().Single().Listeners.Single();
+        var listener = App.Services.GetServices<IConnectionListenerFactory>().OfType<DirectSocketListenerFactory>().Single().Listeners.Single();
         var before = listener.DirectSessions;
-        using var client = await SioRawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{_port}/socket.io/?EIO=4&transport=websocket"));
+        using var client = await SioRawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{Port}/socket.io/?EIO=4&transport=websocket"));
         await client.ConnectNamespaceAsync();
         Assert.That(listener.DirectSessions, Is.EqualTo(before + 1));
         Assert.That(listener.OpenConnections, Is.GreaterThanOrEqualTo(1));
@@ -101,7 +80,7 @@ public sealed class DirectWebSocketTests
     {
         using var ws = new System.Net.WebSockets.ClientWebSocket();
         using var timeout = new CancellationTokenSource(Signals.DefaultTimeout);
-        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{_port}/socket.io/?EIO=4&transport=websocket"), timeout.Token);
+        await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{Port}/socket.io/?EIO=4&transport=websocket"), timeout.Token);
         var buffer = new byte[1024];
         await ws.ReceiveAsync(buffer, timeout.Token); // the open packet
 
@@ -115,7 +94,7 @@ public sealed class DirectWebSocketTests
     public async Task PollingOnTheSameEndpoint_GoesThroughKestrel()
     {
         using var http = new HttpClient();
-        var body = await http.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/socket.io/?EIO=4&transport=polling"));
+        var body = await http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}/socket.io/?EIO=4&transport=polling"));
         Assert.That(body, Does.StartWith("0{\"sid\":"));
         Assert.That(body, Does.Contain("\"upgrades\":[\"websocket\"]"));
     }
@@ -124,8 +103,8 @@ public sealed class DirectWebSocketTests
     [TestCase("/socket.io/?EIO=4&transport=websocket&sid=unknown")]
     public async Task AnUpgradeItDoesNotOwn_GetsTheHttpPathsAnswer(string target)
     {
-        using var raw = await RawHttpConnection.ConnectAsync(_port);
-        await raw.SendAsync(RawHttpConnection.UpgradeRequest(_port, target));
+        using var raw = await RawHttpConnection.ConnectAsync(Port);
+        await raw.SendAsync(RawHttpConnection.UpgradeRequest(Port, target));
         var response = await raw.ReadResponseAsync();
         Assert.That(response.StatusCode, Is.EqualTo(400));
     }
@@ -135,8 +114,8 @@ public sealed class DirectWebSocketTests
     [TestCase("/socket.io/?EIO=4&transport=websocket", "Origin: http://a", "Origin: http://b")]
     public async Task AnythingButTheExactPathAndOneOrigin_IsServedThroughKestrel(string target, params string[] headers)
     {
-        using var raw = await RawHttpConnection.ConnectAsync(_port);
-        await raw.SendAsync(RawHttpConnection.UpgradeRequest(_port, target, headers));
+        using var raw = await RawHttpConnection.ConnectAsync(Port);
+        await raw.SendAsync(RawHttpConnection.UpgradeRequest(Port, target, headers));
         var response = await raw.ReadResponseAsync();
         Assert.That(response.Header("Date"), Is.Not.Null, "answered by Kestrel's HTTP stack, whatever the answer");
     }
@@ -153,7 +132,7 @@ public sealed class DirectWebSocketTests
     [Test]
     public void TheConnectionLimits_GiveTheLargerShareToPlainConnections()
     {
-        var limits = _app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
+        var limits = App.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
         if (FileDescriptorBudget.Compute() is null)
         {
             Assert.Ignore("no file-descriptor budget on this platform");

@@ -1,0 +1,65 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SocketIo.Server;
+using SocketIo.Server.Hosting;
+
+namespace SocketIo.Tests.Support;
+
+/// <summary>
+/// An ASP.NET Core app with one loopback endpoint marked <c>UseSocketIoWebSockets</c> (after what
+/// <c>configureEndpoint</c> adds, e.g. <c>UseHttps</c>) and an "echo" event that acks its argument.
+/// </summary>
+internal sealed class DirectWebSocketApp : IAsyncDisposable
+{
+    private DirectWebSocketApp(WebApplication app, int port)
+    {
+        App = app;
+        Port = port;
+    }
+
+    public WebApplication App { get; }
+
+    public int Port { get; }
+
+    public SocketIoServer Io => App.Services.GetRequiredService<SocketIoServer>();
+
+    /// <summary>The direct listener bound for the endpoint.</summary>
+    public DirectSocketListener Listener =>
+        App.Services.GetServices<IConnectionListenerFactory>().OfType<DirectSocketListenerFactory>().Single().Listeners.Single();
+
+    public static async Task<DirectWebSocketApp> StartAsync(Action<ListenOptions>? configureEndpoint = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            configureEndpoint?.Invoke(listen);
+            listen.UseSocketIoWebSockets();
+        }));
+        builder.Services.AddSocketIo();
+        var app = builder.Build();
+        app.MapSocketIo();
+        app.Services.GetRequiredService<SocketIoServer>().OnConnection((socket, _) =>
+        {
+            socket.On("echo", e => e.AckAsync(e.Args[0]));
+            return ValueTask.CompletedTask;
+        });
+        await app.StartAsync();
+        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        return new DirectWebSocketApp(app, port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Io.CloseAsync();
+        await App.DisposeAsync();
+    }
+}
