@@ -78,13 +78,16 @@ public sealed class EngineIoRequest
             context.User);
     }
 
-    /// <summary>A parsed query with its keys as sent: Node's query parser is case-sensitive, ASP.NET's are not.</summary>
+    /// <summary>
+    /// A parsed query with its keys as sent: Node's query parser is case-sensitive, ASP.NET's are not. Common keys and
+    /// values ("EIO", "4", "transport", …) are the shared strings of <see cref="HandshakeStrings"/>.
+    /// </summary>
     internal static Dictionary<string, StringValues> OrdinalQuery(IEnumerable<KeyValuePair<string, StringValues>> parsed, int count)
     {
         var query = new Dictionary<string, StringValues>(count, StringComparer.Ordinal);
         foreach (var (key, value) in parsed)
         {
-            query[key] = value;
+            query[HandshakeStrings.Share(key)] = value.Count == 1 ? new StringValues(HandshakeStrings.Share(value[0]!)) : value;
         }
 
         return query;

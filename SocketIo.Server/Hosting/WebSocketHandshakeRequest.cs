@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Primitives;
+using SocketIo.Server.EngineIo;
 
 namespace SocketIo.Server.Hosting;
 
@@ -92,8 +93,8 @@ internal sealed class WebSocketHandshakeRequest
                 return null; // also folded lines (leading whitespace) and bare lines
             }
 
-            var name = line[..colon];
-            var value = line[(colon + 1)..].Trim(' ', '\t');
+            var name = HandshakeStrings.Get(line.AsSpan(0, colon));
+            var value = HandshakeStrings.Get(line.AsSpan(colon + 1).Trim(" \t"));
             headers[name] = headers.TryGetValue(name, out var existing) ? StringValues.Concat(existing, value) : new StringValues(value);
         }
 

@@ -31,6 +31,38 @@ public sealed class WebSocketHandshakeRequestTests
         Assert.That(request.IsPlainUpgrade(extensionsMustBeNegotiated: false), Is.True);
     }
 
+    [Test]
+    public void CommonHeaderNamesAndValues_AreSharedStrings_OthersAreCopies()
+    {
+        var first = Parse(Head(extra: ["X-Thing: a"]))!;
+        var second = Parse(Head(extra: ["X-Thing: a"]))!;
+        string NameOf(WebSocketHandshakeRequest r, string name) => r.Headers.Keys.Single(k => k.Equals(name, StringComparison.OrdinalIgnoreCase));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(NameOf(first, "sec-websocket-version"), Is.SameAs(NameOf(second, "sec-websocket-version")));
+            Assert.That(first.Header("Upgrade"), Is.SameAs(second.Header("Upgrade")));
+            Assert.That(first.Header("Sec-WebSocket-Version"), Is.SameAs(second.Header("Sec-WebSocket-Version")));
+            Assert.That(NameOf(first, "x-thing"), Is.Not.SameAs(NameOf(second, "x-thing")));
+            Assert.That(first.Header("Sec-WebSocket-Key"), Is.EqualTo(Key));
+        }
+    }
+
+    [Test]
+    public void CommonQueryKeysAndValues_AreSharedStrings_InTheEngineRequest()
+    {
+        var parsed = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery("EIO=4&transport=websocket&room=blue");
+        var first = SocketIo.Server.EngineIo.EngineIoRequest.OrdinalQuery(parsed, parsed.Count);
+        var second = SocketIo.Server.EngineIo.EngineIoRequest.OrdinalQuery(
+            Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery("EIO=4&transport=websocket&room=blue"), 3);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first.Keys.First(k => k == "transport"), Is.SameAs(second.Keys.First(k => k == "transport")));
+            Assert.That(first["EIO"][0], Is.SameAs(second["EIO"][0]));
+            Assert.That(first["transport"][0], Is.SameAs(second["transport"][0]));
+            Assert.That(first["room"][0], Is.EqualTo("blue"));
+        }
+    }
+
     [TestCase("POST /socket.io/?EIO=4&transport=websocket HTTP/1.1")]
     [TestCase("GET /socket.io/?EIO=4&transport=websocket HTTP/1.0")]
     [TestCase("GET  /socket.io/ HTTP/1.1")]
