@@ -19,7 +19,12 @@ internal static class HandshakeStrings
     ];
 
     /// <summary>The shared instance when <paramref name="text"/> is a known string, else a new string.</summary>
-    public static string Get(ReadOnlySpan<char> text)
+    public static string Get(ReadOnlySpan<char> text) => Find(text) ?? text.ToString();
+
+    /// <summary>The shared instance of <paramref name="text"/> when it is known, else <paramref name="text"/> itself.</summary>
+    public static string Share(string text) => Find(text) ?? text;
+
+    private static string? Find(ReadOnlySpan<char> text)
     {
         foreach (var known in Known)
         {
@@ -29,20 +34,6 @@ internal static class HandshakeStrings
             }
         }
 
-        return text.ToString();
-    }
-
-    /// <summary>The shared instance of <paramref name="text"/> when it is known, else <paramref name="text"/> itself.</summary>
-    public static string Share(string text)
-    {
-        foreach (var known in Known)
-        {
-            if (string.Equals(text, known, StringComparison.Ordinal))
-            {
-                return known;
-            }
-        }
-
-        return text;
+        return null;
     }
 }

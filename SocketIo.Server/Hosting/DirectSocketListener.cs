@@ -40,6 +40,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
     private readonly LogThrottle _refusedLog = new(TimeProvider.System, TimeSpan.FromSeconds(10));
     private readonly LogThrottle _acceptFailedLog = new(TimeProvider.System, TimeSpan.FromSeconds(10));
     private long _open;
+    private long _directSessions;
     private bool _unbound;
 
     public DirectSocketListener(
@@ -69,8 +70,6 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
     /// <summary>Sessions served on a <see cref="SocketWebSocket"/> so far.</summary>
     internal long DirectSessions => Interlocked.Read(ref _directSessions);
-
-    private long _directSessions;
 
     public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
     {
@@ -234,7 +233,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         try
         {
             int peeked;
-            using (var timeout = new CancellationTokenSource(DirectWebSocketMiddleware.FirstReadTimeout))
+            using (var timeout = new CancellationTokenSource(DirectWebSocketAdmission.FirstRequestTimeout))
             {
                 try
                 {

@@ -23,6 +23,12 @@ internal sealed class DirectWebSocketAdmission(string prefix, bool originsRestri
         EngineIoEndpointRouteBuilderExtensions.NormalizePath(path ?? server.Options.Path),
         services.GetService<IOptions<WebSocketOptions>>()?.Value.AllowedOrigins.Count > 0);
 
+    /// <summary>
+    /// How long the first bytes of a connection are awaited; a client that opens a connection and sends nothing is then
+    /// left to Kestrel's own header timeout.
+    /// </summary>
+    public static readonly TimeSpan FirstRequestTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>The engine path this endpoint answers, as clients send it.</summary>
     public string Prefix { get; } = prefix;
 

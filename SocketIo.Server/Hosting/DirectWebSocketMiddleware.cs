@@ -22,8 +22,6 @@ namespace SocketIo.Server.Hosting;
 /// </summary>
 internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketIoServer server, DirectWebSocketAdmission admission)
 {
-    // A client that opens a connection and sends nothing is left to Kestrel's own header timeout after this.
-    internal static readonly TimeSpan FirstReadTimeout = TimeSpan.FromSeconds(10);
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
@@ -51,7 +49,7 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketI
         ReadResult first;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closing))
         {
-            timeout.CancelAfter(FirstReadTimeout);
+            timeout.CancelAfter(DirectWebSocketAdmission.FirstRequestTimeout);
             try
             {
                 first = await input.ReadAsync(timeout.Token).ConfigureAwait(false);

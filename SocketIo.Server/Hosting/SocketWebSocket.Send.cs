@@ -46,11 +46,7 @@ internal sealed partial class SocketWebSocket
             throw new ArgumentException("Only text and binary messages can be sent; close with CloseOutputAsync.", nameof(messageType));
         }
 
-        if (State is not (WebSocketState.Open or WebSocketState.CloseReceived))
-        {
-            throw new WebSocketException(WebSocketError.InvalidState, $"The WebSocket is {State}; it cannot send.");
-        }
-
+        // The state is checked where the frame is queued, under the queue's lock (EnqueueFrame).
         var opcode = _sendingFragments ? 0 : messageType == WebSocketMessageType.Text ? 1 : 2;
         _sendingFragments = !endOfMessage;
         return WaitIfFull(EnqueueFrame(opcode, endOfMessage, buffer.Span, dataFrame: true), cancellationToken);

@@ -7,11 +7,6 @@ using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using NUnit.Framework;
 using SocketIo.Server;
 using SocketIo.Server.Hosting;
@@ -35,48 +30,36 @@ public sealed class DirectSocketListenerTests
         private readonly Channel<byte[]> _handedOver = Channel.CreateUnbounded<byte[]>();
         private readonly Channel<byte[]> _toHttp = Channel.CreateUnbounded<byte[]>();
 
-        public WebApplication App { get; private set; } = null!;
+        private DirectWebSocketApp _app = null!;
 
-        public int Port { get; private set; }
+        public WebApplication App => _app.App;
 
-        public DirectSocketListener Listener { get; private set; } = null!;
+        public int Port => _app.Port;
 
-        public SocketIoServer Io => App.Services.GetRequiredService<SocketIoServer>();
+        public DirectSocketListener Listener => _app.Listener;
+
+        public SocketIoServer Io => _app.Io;
 
         public Uri WebSocketUri => new($"ws://127.0.0.1:{Port}{WebSocketPath}");
 
         public static async Task<TestHost> StartAsync(long? maxConcurrentConnections = null)
         {
+            // Kestrel's connection middleware runs for the connections the direct listener hands over. The first one
+            // sees every such connection; the one after UseSocketIoWebSockets only those its middleware passes on to
+            // the HTTP stack. Both record the first bytes and leave them unread.
             var host = new TestHost();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.ConfigureKestrel(k =>
-            {
-                k.Limits.MaxConcurrentConnections = maxConcurrentConnections;
-                k.Listen(IPAddress.Loopback, 0, listen =>
+            host._app = await DirectWebSocketApp.StartAsync(
+                beforeDirect: listen => listen.Use(next => async connection =>
                 {
-                    // Kestrel's connection middleware runs for the connections the direct listener hands over. The
-                    // first one sees every such connection; the one after UseSocketIoWebSockets only those its
-                    // middleware passes on to the HTTP stack. Both record the first bytes and leave them unread.
-                    listen.Use(next => async connection =>
-                    {
-                        host._handedOver.Writer.TryWrite(await PeekAsync(connection));
-                        await next(connection);
-                    });
-                    listen.UseSocketIoWebSockets();
-                    listen.Use(next => async connection =>
-                    {
-                        host._toHttp.Writer.TryWrite(await PeekAsync(connection));
-                        await next(connection);
-                    });
-                });
-            });
-            builder.Services.AddSocketIo();
-            host.App = builder.Build();
-            host.App.MapSocketIo();
-            await host.App.StartAsync().WithTimeout("the host to start");
-            host.Port = new Uri(host.App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
-            host.Listener = host.App.Services.GetServices<IConnectionListenerFactory>().OfType<DirectSocketListenerFactory>().Single().Listeners.Single();
+                    host._handedOver.Writer.TryWrite(await PeekAsync(connection));
+                    await next(connection);
+                }),
+                afterDirect: listen => listen.Use(next => async connection =>
+                {
+                    host._toHttp.Writer.TryWrite(await PeekAsync(connection));
+                    await next(connection);
+                }),
+                maxConcurrentConnections: maxConcurrentConnections);
             return host;
         }
 
@@ -113,7 +96,7 @@ public sealed class DirectSocketListenerTests
         public async ValueTask DisposeAsync()
         {
             await App.StopAsync().WithTimeout("the host to stop");
-            await App.DisposeAsync();
+            await _app.DisposeAsync();
         }
     }
 

@@ -13,8 +13,9 @@ using SocketIo.Server.Hosting;
 namespace SocketIo.Tests.Support;
 
 /// <summary>
-/// An ASP.NET Core app with one loopback endpoint marked <c>UseSocketIoWebSockets</c> (after what
-/// <c>configureEndpoint</c> adds, e.g. <c>UseHttps</c>) and an "echo" event that acks its argument.
+/// An ASP.NET Core app with one loopback endpoint marked <c>UseSocketIoWebSockets</c> (between what
+/// <c>beforeDirect</c> and <c>afterDirect</c> add, e.g. <c>UseHttps</c> before it) and an "echo" event that acks its
+/// argument.
 /// </summary>
 internal sealed class DirectWebSocketApp : IAsyncDisposable
 {
@@ -34,16 +35,24 @@ internal sealed class DirectWebSocketApp : IAsyncDisposable
     public DirectSocketListener Listener =>
         App.Services.GetServices<IConnectionListenerFactory>().OfType<DirectSocketListenerFactory>().Single().Listeners.Single();
 
-    public static async Task<DirectWebSocketApp> StartAsync(Action<ListenOptions>? configureEndpoint = null)
+    public static async Task<DirectWebSocketApp> StartAsync(
+        Action<ListenOptions>? beforeDirect = null,
+        Action<ListenOptions>? afterDirect = null,
+        long? maxConcurrentConnections = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelHttpsConfiguration();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
+        builder.WebHost.ConfigureKestrel(k =>
         {
-            configureEndpoint?.Invoke(listen);
-            listen.UseSocketIoWebSockets();
-        }));
+            k.Limits.MaxConcurrentConnections = maxConcurrentConnections;
+            k.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                beforeDirect?.Invoke(listen);
+                listen.UseSocketIoWebSockets();
+                afterDirect?.Invoke(listen);
+            });
+        });
         builder.Services.AddSocketIo();
         var app = builder.Build();
         app.MapSocketIo();
@@ -52,7 +61,7 @@ internal sealed class DirectWebSocketApp : IAsyncDisposable
             socket.On("echo", e => e.AckAsync(e.Args[0]));
             return ValueTask.CompletedTask;
         });
-        await app.StartAsync();
+        await app.StartAsync().WithTimeout("the host to start");
         var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
         return new DirectWebSocketApp(app, port);
     }
