@@ -18,6 +18,7 @@ public sealed partial class EngineIoServer
     private readonly ILogger _logger;
     private readonly LogThrottle _upgradeRefusals;
     private int _clientsCount;
+    private int _closed;
 
     /// <summary>Creates a server with the given options and handler.</summary>
     public EngineIoServer(EngineIoOptions options, EngineIoHandler handler, ILogger<EngineIoServer>? logger = null, System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
@@ -50,9 +51,18 @@ public sealed partial class EngineIoServer
     /// <summary>The open sessions.</summary>
     public ICollection<EngineIoSocket> Clients => _clients.Values;
 
-    /// <summary>Closes every session (Node: <c>engine.close()</c>).</summary>
+    /// <summary>
+    /// Whether <see cref="CloseAll"/> has run: new sessions are refused from then on (Node's <c>io.close()</c> also
+    /// closes the HTTP server, so new clients find nobody listening).
+    /// </summary>
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Closes every session and refuses new ones (Node: <c>engine.close()</c> and its HTTP server's close).</summary>
     public void CloseAll()
     {
+        // The flag goes up (a full fence) before the sessions are listed, and Register's count increment fences the
+        // new entry before Connect reads the flag: a handshake is either listed here or closes its own session.
+        Interlocked.Exchange(ref _closed, 1);
         foreach (var client in _clients.Values)
         {
             client.Close(discard: true);
@@ -107,6 +117,12 @@ public sealed partial class EngineIoServer
         if (verdict is { } failure)
         {
             await RejectAsync(context, isUpgrade, failure.Code, failure.Message, failure.Context).ConfigureAwait(false);
+            return;
+        }
+
+        if (sid.Length == 0 && IsClosed)
+        {
+            await RefuseClosedAsync(context).ConfigureAwait(false);
             return;
         }
 
@@ -235,6 +251,24 @@ public sealed partial class EngineIoServer
         await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A handshake after <see cref="CloseAll"/>: 503 and the connection closed, which clients treat as a server that
+    /// is down (they retry with their reconnection backoff) and load balancers as one to route around.
+    /// </summary>
+    private static Task RefuseClosedAsync(HttpContext context)
+    {
+        var response = context.Response;
+        if (response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+
+        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        response.Headers.Connection = "close";
+        response.ContentLength = 0;
+        return Task.CompletedTask;
+    }
+
     private void NotifyConnectionError(HttpContext context, EngineIoErrorCode code, string message, Dictionary<string, object?> errorContext)
     {
         try
@@ -313,6 +347,12 @@ public sealed partial class EngineIoServer
         {
             LogHandlerFailed(_logger, ex);
             socket.Close();
+            return;
+        }
+
+        if (IsClosed)
+        {
+            socket.Close(discard: true); // handshaken while CloseAll was listing the sessions
         }
     }
 

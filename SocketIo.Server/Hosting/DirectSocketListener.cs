@@ -247,7 +247,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
             // A head split over several packets, TLS, or anything else the parser does not accept goes to Kestrel.
             var request = peeked == 0 ? null : WebSocketHandshakeRequest.TryParse(new ReadOnlySequence<byte>(buffer, 0, peeked));
-            if (request is null || _admission.Qualifies(request, _server.Engine.Options) is not { } query)
+            if (request is null || _admission.Qualifies(request, _server.Engine) is not { } query)
             {
                 return null;
             }

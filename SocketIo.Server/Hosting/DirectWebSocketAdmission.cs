@@ -35,15 +35,18 @@ internal sealed class DirectWebSocketAdmission(string prefix, bool originsRestri
     /// <summary>
     /// A new WebSocket session the HTTP path would accept with no per-request decision left: EIO=4, the websocket
     /// transport enabled, no sid (an upgrade of a polling session stays on the HTTP path), and none of the options that
-    /// act on the HTTP exchange (allowRequest, cookie, CORS headers, permessage-deflate negotiation).
+    /// act on the HTTP exchange (allowRequest, cookie, CORS headers, permessage-deflate negotiation). Nothing
+    /// qualifies once the engine is closed: the HTTP path answers those.
     /// </summary>
     /// <returns>The parsed query when it qualifies, else null.</returns>
-    public Dictionary<string, StringValues>? Qualifies(WebSocketHandshakeRequest request, EngineIoOptions options)
+    public Dictionary<string, StringValues>? Qualifies(WebSocketHandshakeRequest request, EngineIoServer engine)
     {
+        var options = engine.Options;
         // Exactly the engine path, as clients send it: anything else under it (client files, encoded or dot
         // segments that Kestrel would decode or normalise) is routed by ASP.NET. An ASP.NET origin allow-list
         // (WebSocketOptions.AllowedOrigins) sends upgrades the ASP.NET way.
         if (!string.Equals(request.Path, Prefix, StringComparison.Ordinal)
+            || engine.IsClosed
             || originsRestricted
             || !request.IsPlainUpgrade(extensionsMustBeNegotiated: options.PerMessageDeflate)
             || options.AllowRequest is not null

@@ -62,7 +62,7 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketI
 
         var engine = server.Engine;
         var request = first.IsCanceled ? null : WebSocketHandshakeRequest.TryParse(first.Buffer);
-        if (request is null || admission.Qualifies(request, engine.Options) is not { } query)
+        if (request is null || admission.Qualifies(request, engine) is not { } query)
         {
             input.AdvanceTo(first.Buffer.Start); // nothing taken: Kestrel reads the same bytes
             return false;

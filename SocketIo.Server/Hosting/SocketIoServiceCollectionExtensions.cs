@@ -31,7 +31,7 @@ public static class SocketIoServiceCollectionExtensions
         }
 
         // Bad settings stop the host at start-up with every problem named, not at the first connection.
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SocketIoOptions>, SocketIoOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SocketIoOptions>>(new OptionsErrorsValidator<SocketIoOptions>(static o => o.GetErrors())));
         options.ValidateOnStart();
 
         // A server that runs out of file descriptors is killed by the runtime (accept's EMFILE ends in a fail-fast),
@@ -48,6 +48,11 @@ public static class SocketIoServiceCollectionExtensions
             sp.GetService<ILoggerFactory>(),
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddHostedService<SocketIoLifetimeService>();
+
+        // After a mass disconnect the closed sessions' memory goes back to the system (MemoryReleaseService).
+        services.AddOptions<SocketIoMemoryReleaseOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SocketIoMemoryReleaseOptions>>(new OptionsErrorsValidator<SocketIoMemoryReleaseOptions>(static o => o.GetErrors())));
+        services.AddHostedService<MemoryReleaseService>();
         return new SocketIoBuilder(services);
     }
 

@@ -201,4 +201,28 @@ public sealed class EngineCloseTests
         using var response = await host.GetAsync(KestrelEngineHost.PollingQuery(handshake.Sid));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
     }
+
+    [Test]
+    public async Task AfterCloseAll_NewHandshakesAreRefused503_AndNoSessionOpens()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (before, _) = await host.ConnectPollingAsync();
+        host.Server.CloseAll();
+        await host.Handler.WaitForCloseAsync(before.Sid);
+
+        using var polling = await host.GetAsync("EIO=4&transport=polling");
+        using var raw = await host.ConnectRawAsync();
+        await raw.SendAsync(System.Text.Encoding.ASCII.GetBytes(RawHttpConnection.UpgradeRequest(host.Port, KestrelEngineHost.EnginePath + "?EIO=4&transport=websocket")));
+        var upgrade = await raw.ReadResponseAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(host.Server.IsClosed, Is.True);
+            Assert.That(polling.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+            Assert.That(polling.Headers.ConnectionClose, Is.True, "the connection is not kept for another try");
+            Assert.That(upgrade.StatusCode, Is.EqualTo(503));
+            Assert.That(host.Handler.Connections, Has.Count.EqualTo(1), "only the session from before");
+            Assert.That(host.Server.ClientsCount, Is.Zero);
+        }
+    }
 }

@@ -233,6 +233,26 @@ public sealed class DirectSocketListenerTests
     }
 
     [Test]
+    public async Task AfterIoClose_ANewWebSocketIsHandedToKestrel_WhichRefusesIt503()
+    {
+        await using var host = await TestHost.StartAsync();
+        var sessionsBefore = host.Listener.DirectSessions;
+        await host.Io.CloseAsync();
+        using var raw = await RawHttpConnection.ConnectAsync(host.Port);
+
+        await raw.SendAsync(Encoding.ASCII.GetBytes(RawHttpConnection.UpgradeRequest(host.Port, WebSocketPath)));
+        var response = await raw.ReadResponseAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(503));
+            Assert.That(response.Header("Date"), Is.Not.Null, "answered by Kestrel's HTTP stack");
+            Assert.That(host.Listener.DirectSessions, Is.EqualTo(sessionsBefore), "not served directly");
+            Assert.That(host.Io.Engine.ClientsCount, Is.Zero);
+        }
+    }
+
+    [Test]
     public async Task APollingRequest_GoesToKestrel_AndItsConnectionCountsUntilItCloses()
     {
         await using var host = await TestHost.StartAsync();

@@ -51,6 +51,26 @@ public sealed class CloseTests
     }
 
     [Test]
+    public async Task AfterCloseAsync_NewClientsAreRefused_OverPollingAndWebSocket()
+    {
+        var (host, reasons) = await StartAsync();
+        await using var owner = host;
+        await host.Io.CloseAsync();
+
+        using var http = new HttpClient { Timeout = Signals.DefaultTimeout };
+        using var polling = await http.GetAsync(new Uri(host.Url, "/socket.io/?EIO=4&transport=polling"));
+        var upgrade = Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() => host.OpenAsync());
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(polling.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.ServiceUnavailable), "Node's io.close() closes its HTTP server");
+            Assert.That(upgrade!.Message, Does.Contain("503"));
+            Assert.That(host.Io.Engine.ClientsCount, Is.Zero);
+            Assert.That(reasons.Count, Is.Zero);
+        }
+    }
+
+    [Test]
     public async Task SocketDisconnect_SendsDisconnect_WithServerNamespaceDisconnect_AndTheSessionStays()
     {
         var (host, reasons) = await StartAsync();

@@ -1,0 +1,41 @@
+namespace SocketIo.Server.Hosting;
+
+/// <summary>
+/// When the server gives back the memory of sessions that closed in large numbers: one full, compacting garbage
+/// collection once the count of open sessions has fallen by half and settled. Without it a server that goes quiet
+/// after a mass disconnect keeps that memory, since it allocates too little to start a full collection. Configure with <c>services.Configure&lt;SocketIoMemoryReleaseOptions&gt;(o =&gt; …)</c>.
+/// </summary>
+public sealed class SocketIoMemoryReleaseOptions
+{
+    /// <summary>Whether a full garbage collection follows a mass disconnect (default true).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// How many sessions must have closed since the high-water mark, which they must have halved at least, before
+    /// memory is released (default 1,000): ordinary churn never triggers it.
+    /// </summary>
+    public int MinimumClosedSessions { get; set; } = 1000;
+
+    /// <summary>
+    /// How often the session count is looked at (default 2 s). A release waits until the count has stopped falling
+    /// for one interval, so that it follows the last of the closes.
+    /// </summary>
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>What is wrong with these options, if anything.</summary>
+    internal List<string> GetErrors()
+    {
+        var errors = new List<string>();
+        if (MinimumClosedSessions < 1)
+        {
+            errors.Add($"MinimumClosedSessions must be at least 1 (was {MinimumClosedSessions}).");
+        }
+
+        if (CheckInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"CheckInterval must be positive (was {CheckInterval}).");
+        }
+
+        return errors;
+    }
+}
