@@ -234,8 +234,8 @@ public sealed partial class SocketIoServer : IAsyncDisposable
     public Task<IReadOnlyList<JToken?>> ServerSideEmitWithAckAsync(string eventName, params object?[] args) => Sockets.ServerSideEmitWithAckAsync(eventName, args);
 
     /// <summary>
-    /// Shuts down (Node: <c>io.close()</c>): every socket leaves with "server shutting down", adapters close,
-    /// then every Engine.IO session closes.
+    /// Shuts down (Node: <c>io.close()</c>): new handshakes are refused (503), every socket leaves with "server
+    /// shutting down", adapters close, then every Engine.IO session closes.
     /// </summary>
     public async ValueTask CloseAsync()
     {
@@ -244,6 +244,8 @@ public sealed partial class SocketIoServer : IAsyncDisposable
             return;
         }
 
+        // New clients are refused from the start, not only once the adapters (a Redis round trip) have closed.
+        Engine.StopAccepting();
         foreach (var client in Engine.Clients)
         {
             (client.Owner as ClientConnection)?.OnServerShutdown();

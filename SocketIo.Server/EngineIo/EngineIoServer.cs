@@ -52,17 +52,23 @@ public sealed partial class EngineIoServer
     public ICollection<EngineIoSocket> Clients => _clients.Values;
 
     /// <summary>
-    /// Whether <see cref="CloseAll"/> has run: new sessions are refused from then on (Node's <c>io.close()</c> also
-    /// closes the HTTP server, so new clients find nobody listening).
+    /// Whether new sessions are refused (<see cref="StopAccepting"/>, <see cref="CloseAll"/>); for good: a closed
+    /// server is not reopened.
     /// </summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>Closes every session and refuses new ones (Node: <c>engine.close()</c> and its HTTP server's close).</summary>
+    /// <summary>
+    /// Refuses new sessions from now on: handshakes are answered 503 (where Node, whose server closes its HTTP server
+    /// too, leaves new clients nobody to connect to). Open sessions go on.
+    /// </summary>
+    public void StopAccepting() => Interlocked.Exchange(ref _closed, 1);
+
+    /// <summary>Closes every session and refuses new ones for good (Node: <c>engine.close()</c> and its HTTP server's close).</summary>
     public void CloseAll()
     {
         // The flag goes up (a full fence) before the sessions are listed, and Register's count increment fences the
         // new entry before Connect reads the flag: a handshake is either listed here or closes its own session.
-        Interlocked.Exchange(ref _closed, 1);
+        StopAccepting();
         foreach (var client in _clients.Values)
         {
             client.Close(discard: true);
@@ -112,17 +118,16 @@ public sealed partial class EngineIoServer
         var query = context.Request.Query;
         var transport = query["transport"].ToString();
         var sid = query["sid"].ToString();
+        if (sid.Length == 0 && IsClosed)
+        {
+            RefuseClosed(context); // before AllowRequest and the other checks: none of them matter any more
+            return;
+        }
 
         var verdict = await VerifyAsync(context, isUpgrade, transport, sid).ConfigureAwait(false);
         if (verdict is { } failure)
         {
             await RejectAsync(context, isUpgrade, failure.Code, failure.Message, failure.Context).ConfigureAwait(false);
-            return;
-        }
-
-        if (sid.Length == 0 && IsClosed)
-        {
-            await RefuseClosedAsync(context).ConfigureAwait(false);
             return;
         }
 
@@ -255,18 +260,15 @@ public sealed partial class EngineIoServer
     /// A handshake after <see cref="CloseAll"/>: 503 and the connection closed, which clients treat as a server that
     /// is down (they retry with their reconnection backoff) and load balancers as one to route around.
     /// </summary>
-    private static Task RefuseClosedAsync(HttpContext context)
+    private static void RefuseClosed(HttpContext context)
     {
         var response = context.Response;
-        if (response.HasStarted)
+        if (!response.HasStarted)
         {
-            return Task.CompletedTask;
+            response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            response.Headers.Connection = "close";
+            response.ContentLength = 0;
         }
-
-        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.Headers.Connection = "close";
-        response.ContentLength = 0;
-        return Task.CompletedTask;
     }
 
     private void NotifyConnectionError(HttpContext context, EngineIoErrorCode code, string message, Dictionary<string, object?> errorContext)
@@ -298,16 +300,14 @@ public sealed partial class EngineIoServer
             }
 
             var transport = new WebSocketTransport(ws, Options);
-            var socket = Register(id, transport, request);
             // The handler must own the session before the first client packet can be read.
-            Connect(socket);
+            Accept(id, transport, request);
             await transport.RunAsync(context.RequestAborted).ConfigureAwait(false);
         }
         else
         {
             var transport = new PollingTransport(Options);
-            var socket = Register(id, transport, request);
-            Connect(socket);
+            Accept(id, transport, request);
             // The handshake GET is the session's first poll: it carries the open packet (server.ts handshake).
             await transport.HandleRequestAsync(context).ConfigureAwait(false);
         }
@@ -321,18 +321,19 @@ public sealed partial class EngineIoServer
     {
         // Not async: one state machine less held by every idle connection.
         var transport = new WebSocketTransport(ws, Options);
-        var socket = Register(Base64Id.Generate(), transport, request);
-        Connect(socket);
+        Accept(Base64Id.Generate(), transport, request);
         return transport.RunAsync(connectionClosed);
     }
 
-    internal EngineIoSocket Register(string id, EngineTransport transport, EngineIoRequest request)
+    /// <summary>Opens a session (the open packet is queued) and hands it to the handler.</summary>
+    internal EngineIoSocket Accept(string id, EngineTransport transport, EngineIoRequest request)
     {
         var socket = new EngineIoSocket(id, this, transport, request);
         _clients[id] = socket;
         Interlocked.Increment(ref _clientsCount);
         Metrics.ConnectionOpened(transport.Name);
         socket.Open();
+        Connect(socket);
         return socket;
     }
 
@@ -347,7 +348,12 @@ public sealed partial class EngineIoServer
         {
             LogHandlerFailed(_logger, ex);
             socket.Close();
-            return;
+        }
+        finally
+        {
+            // A close that came first (CloseAll listed the session, the transport failed) reaches the handler now,
+            // after the connection, never before it.
+            socket.Announce();
         }
 
         if (IsClosed)

@@ -27,6 +27,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     private string? _closeReason;
     private string? _closeDescription;
     private int _closeNotified;
+    private int _announced;
     private UpgradeAttempt? _upgrade;
 
     internal EngineIoSocket(string id, EngineIoServer server, EngineTransport transport, EngineIoRequest request)
@@ -436,13 +437,33 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         _transport.Close();
     }
 
-    /// <summary>Tells the server and the handler once, outside the lock, that the session has closed.</summary>
+    /// <summary>
+    /// The handler has been told of the session (<see cref="EngineIoServer"/>'s Connect); a close that happened while it
+    /// was being told is reported now.
+    /// </summary>
+    internal void Announce()
+    {
+        Interlocked.Exchange(ref _announced, 1);
+        NotifyIfClosed();
+    }
+
+    /// <summary>
+    /// Tells the server and the handler once, outside the lock, that the session has closed; not before the handler
+    /// has been told of the connection (<see cref="Announce"/>).
+    /// </summary>
     private void NotifyIfClosed()
     {
         // A transport may report its close synchronously from inside Close (polling does when a GET is pending),
         // which re-enters this method while the outer caller still holds the lock. Leave the notification to that
         // caller: every method that takes the lock calls NotifyIfClosed after releasing it.
         if (Monitor.IsEntered(_gate))
+        {
+            return;
+        }
+
+        // A full fence before both reads: Announce writes the flag then reads the reason, a close writes the reason
+        // then reads the flag; one of the two sees the other's write.
+        if (Interlocked.CompareExchange(ref _announced, 0, 0) == 0)
         {
             return;
         }

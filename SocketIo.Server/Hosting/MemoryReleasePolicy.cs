@@ -7,21 +7,25 @@ namespace SocketIo.Server.Hosting;
 /// </summary>
 internal sealed class MemoryReleasePolicy(int minimumClosedSessions)
 {
+    // How far the count may still move between two looks and count as settled: closes still under way, or clients
+    // coming back after a blip, both wait.
+    private readonly int _settledWithin = Math.Max(1, minimumClosedSessions / 10);
     private int _peak;
-    private int _fullCollections = -1;
+    private long _blockingFullCollections = -1;
     private int _settlingAt = -1;
 
     /// <summary>
-    /// Looks at the open sessions and the number of full collections so far; true when a release is due now
-    /// (the count has fallen by <c>minimumClosedSessions</c> and by half from its high-water mark and has stopped
-    /// falling since the previous look).
+    /// Looks at the open sessions and the index of the last blocking full collection; true when a release is due now:
+    /// the count has fallen by <c>minimumClosedSessions</c> and by half from its high-water mark and has stayed
+    /// where it was at the previous look.
     /// </summary>
-    public bool Observe(int sessions, int fullCollections)
+    public bool Observe(int sessions, long blockingFullCollections)
     {
-        if (fullCollections != _fullCollections)
+        if (blockingFullCollections != _blockingFullCollections)
         {
-            // The runtime collected on its own (or we did): what closed before now is reclaimed already.
-            _fullCollections = fullCollections;
+            // A blocking full collection (the runtime's own, or ours) has compacted the heap: what closed before is
+            // reclaimed already. Background collections do not count: they neither compact nor give memory back.
+            _blockingFullCollections = blockingFullCollections;
             Rebase(sessions);
             return false;
         }
@@ -38,9 +42,9 @@ internal sealed class MemoryReleasePolicy(int minimumClosedSessions)
             return false;
         }
 
-        if (_settlingAt < 0 || sessions < _settlingAt)
+        if (_settlingAt < 0 || Math.Abs(sessions - _settlingAt) > _settledWithin)
         {
-            _settlingAt = sessions; // still closing: wait for the last of them
+            _settlingAt = sessions; // still moving: wait for it to settle
             return false;
         }
 

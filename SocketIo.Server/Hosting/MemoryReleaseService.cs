@@ -11,28 +11,37 @@ namespace SocketIo.Server.Hosting;
 /// to the system (<see cref="GCCollectionMode.Aggressive"/>). It pauses the process once, for a heap that has just
 /// lost at least half its sessions.
 /// </summary>
-/// <param name="server">The server whose sessions are counted.</param>
-/// <param name="options">When to release.</param>
-/// <param name="logger">Where each release is reported.</param>
-/// <param name="fullCollections">The number of full collections so far (tests replace the runtime's count).</param>
-internal sealed partial class MemoryReleaseService(
-    SocketIoServer server,
-    IOptions<SocketIoMemoryReleaseOptions> options,
-    ILogger<MemoryReleaseService> logger,
-    Func<int>? fullCollections = null) : IHostedService, IAsyncDisposable
+internal sealed partial class MemoryReleaseService : IHostedService, IDisposable, IAsyncDisposable
 {
-    private readonly SocketIoMemoryReleaseOptions _options = options.Value;
-    private readonly Func<int> _fullCollections = fullCollections ?? (static () => GC.CollectionCount(GC.MaxGeneration));
-    private MemoryReleasePolicy? _policy;
+    private readonly SocketIoServer _server;
+    private readonly SocketIoMemoryReleaseOptions _options;
+    private readonly ILogger _logger;
+    private readonly Func<long> _blockingFullCollections;
+    private readonly MemoryReleasePolicy _policy;
     private ITimer? _timer;
     private int _busy;
+
+    /// <summary>The service as the host creates it.</summary>
+    public MemoryReleaseService(SocketIoServer server, IOptions<SocketIoMemoryReleaseOptions> options, ILogger<MemoryReleaseService> logger)
+        : this(server, options, logger, static () => GC.GetGCMemoryInfo(GCKind.FullBlocking).Index)
+    {
+    }
+
+    /// <summary>Tests replace the runtime's index of the last blocking full collection.</summary>
+    internal MemoryReleaseService(SocketIoServer server, IOptions<SocketIoMemoryReleaseOptions> options, ILogger<MemoryReleaseService> logger, Func<long> blockingFullCollections)
+    {
+        _server = server;
+        _options = options.Value;
+        _logger = logger;
+        _blockingFullCollections = blockingFullCollections;
+        _policy = new MemoryReleasePolicy(_options.MinimumClosedSessions);
+    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (_options.Enabled)
         {
-            _policy = new MemoryReleasePolicy(_options.MinimumClosedSessions);
-            _timer = server.Options.TimeProvider.CreateTimer(static s => ((MemoryReleaseService)s!).OnTick(), this, _options.CheckInterval, _options.CheckInterval);
+            _timer = _server.Options.TimeProvider.CreateTimer(static s => ((MemoryReleaseService)s!).OnTick(), this, _options.CheckInterval, _options.CheckInterval);
         }
 
         return Task.CompletedTask;
@@ -40,22 +49,36 @@ internal sealed partial class MemoryReleaseService(
 
     public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
 
+    public void Dispose() => _timer?.Dispose();
+
     public ValueTask DisposeAsync() => _timer?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private void OnTick()
     {
-        // A slow collection must not meet the next tick.
-        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        // A slow collection must not meet the next tick; a server shutting down is about to give everything back.
+        if (_server.Engine.IsClosed || Interlocked.Exchange(ref _busy, 1) != 0)
         {
             return;
         }
 
         try
         {
-            var sessions = server.Engine.ClientsCount;
-            if (_policy!.Observe(sessions, _fullCollections()))
+            var sessions = _server.Engine.ClientsCount;
+            if (_policy.Observe(sessions, _blockingFullCollections()))
             {
                 Release(sessions);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Nothing may escape a timer callback: it would end the process.
+            try
+            {
+                LogReleaseFailed(_logger, ex);
+            }
+            catch (Exception)
+            {
+                // The logger itself failed; there is nowhere left to report it.
             }
         }
         finally
@@ -66,14 +89,16 @@ internal sealed partial class MemoryReleaseService(
 
     private void Release(int sessions)
     {
-        var before = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        var before = Environment.WorkingSet;
         var started = Stopwatch.GetTimestamp();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var after = GC.GetGCMemoryInfo().TotalCommittedBytes;
-        LogReleased(logger, sessions, before >> 20, after >> 20, elapsed.TotalMilliseconds);
+        LogReleased(_logger, sessions, before >> 20, Environment.WorkingSet >> 20, elapsed.TotalMilliseconds);
     }
 
-    [LoggerMessage(EventId = 1013, Level = LogLevel.Information, Message = "Sessions fell to {Sessions}: a full collection took the heap's committed memory from {BeforeMb} MB to {AfterMb} MB in {Milliseconds:F0} ms")]
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Information, Message = "Sessions fell to {Sessions}: a full collection took the process from {BeforeMb} MB to {AfterMb} MB resident in {Milliseconds:F0} ms")]
     private static partial void LogReleased(ILogger logger, int sessions, long beforeMb, long afterMb, double milliseconds);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Error, Message = "Releasing memory after a mass disconnect failed")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception);
 }

@@ -12,13 +12,14 @@ public sealed class SocketIoMemoryReleaseOptions
 
     /// <summary>
     /// How many sessions must have closed since the high-water mark, which they must have halved at least, before
-    /// memory is released (default 1,000): ordinary churn never triggers it.
+    /// memory is released (default 1,000): ordinary churn never triggers it. The count must also have settled: moved
+    /// by no more than a tenth of this between two looks.
     /// </summary>
     public int MinimumClosedSessions { get; set; } = 1000;
 
     /// <summary>
-    /// How often the session count is looked at (default 2 s). A release waits until the count has stopped falling
-    /// for one interval, so that it follows the last of the closes.
+    /// How often the session count is looked at (default 2 s). A release waits until the count has stayed put for one
+    /// interval, so that it follows the last of the closes and not a wave of clients reconnecting.
     /// </summary>
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -31,9 +32,10 @@ public sealed class SocketIoMemoryReleaseOptions
             errors.Add($"MinimumClosedSessions must be at least 1 (was {MinimumClosedSessions}).");
         }
 
-        if (CheckInterval <= TimeSpan.Zero)
+        // A timer takes at most uint.MaxValue - 1 milliseconds.
+        if (CheckInterval <= TimeSpan.Zero || CheckInterval.TotalMilliseconds > uint.MaxValue - 1)
         {
-            errors.Add($"CheckInterval must be positive (was {CheckInterval}).");
+            errors.Add($"CheckInterval must be positive and at most 49 days (was {CheckInterval}).");
         }
 
         return errors;

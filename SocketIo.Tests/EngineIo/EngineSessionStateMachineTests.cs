@@ -33,7 +33,7 @@ public sealed class EngineSessionStateMachineTests
         _server = new EngineIoServer(new EngineIoOptions { TimeProvider = _time }, _handler);
     }
 
-    private EngineIoSocket Register(FakeEngineTransport transport) => _server.Register(Sid, transport, EngineIoRequests.Polling());
+    private EngineIoSocket Register(FakeEngineTransport transport) => _server.Accept(Sid, transport, EngineIoRequests.Polling());
 
     [Test]
     public void OpenPacket_IsSentFirst_WithTheUpgradesOfTheTransport()
@@ -47,7 +47,7 @@ public sealed class EngineSessionStateMachineTests
         Assert.That(_server.TryGetClient(Sid, out var found) && found == socket, Is.True);
 
         var ws = new FakeEngineTransport(EngineIoOptions.WebSocket);
-        _server.Register("AAAAAAAAAAAAAAAAAAA2", ws, EngineIoRequests.Polling());
+        _server.Accept("AAAAAAAAAAAAAAAAAAA2", ws, EngineIoRequests.Polling());
         Assert.That(ws.Sent.Single(), Does.Contain("\"upgrades\":[],"));
     }
 
@@ -271,8 +271,8 @@ public sealed class EngineSessionStateMachineTests
     {
         var failing = new FakeEngineTransport(EngineIoOptions.WebSocket);
         var closing = new FakeEngineTransport(EngineIoOptions.WebSocket);
-        _server.Register("AAAAAAAAAAAAAAAAAAA3", failing, EngineIoRequests.Polling());
-        _server.Register("AAAAAAAAAAAAAAAAAAA4", closing, EngineIoRequests.Polling());
+        _server.Accept("AAAAAAAAAAAAAAAAAAA3", failing, EngineIoRequests.Polling());
+        _server.Accept("AAAAAAAAAAAAAAAAAAA4", closing, EngineIoRequests.Polling());
 
         failing.Fail("write error");
         closing.ClientClosed();
@@ -475,5 +475,48 @@ public sealed class EngineSessionStateMachineTests
         Assert.That(_handler.CloseOf(Sid)?.Reason, Is.EqualTo(EngineIoCloseReasons.TransportClose));
         Assert.That(ws.CloseCalls, Is.EqualTo(1));
         Assert.That(socket.Upgrading, Is.False);
+    }
+
+    [Test]
+    public void ASessionClosedWhileTheHandlerIsBeingToldOfIt_IsReportedClosedAfterTheConnection()
+    {
+        var handler = new OwnerSettingHandler();
+        var server = new EngineIoServer(new EngineIoOptions { TimeProvider = _time }, handler);
+
+        var socket = server.Accept(Sid, new FakeEngineTransport(EngineIoOptions.Polling), EngineIoRequests.Polling());
+
+        Assert.That(handler.Events, Is.EqualTo<string[]>(["connection", "close with owner"]), "the close waits until OnConnection has returned");
+        Assert.That(socket.ReadyState, Is.EqualTo(EngineIoReadyState.Closed));
+        Assert.That(server.ClientsCount, Is.Zero);
+    }
+
+    [Test]
+    public void AfterCloseAll_ASessionThatStillOpens_ClosesItself()
+    {
+        _server.CloseAll();
+
+        var socket = Register(new FakeEngineTransport(EngineIoOptions.Polling));
+
+        Assert.That(socket.ReadyState, Is.EqualTo(EngineIoReadyState.Closed));
+        Assert.That(_handler.CloseOf(Sid)?.Reason, Is.EqualTo(EngineIoCloseReasons.ForcedClose));
+        Assert.That(_server.ClientsCount, Is.Zero);
+    }
+
+    /// <summary>Closes each session from inside OnConnection and takes ownership only after that, as a handler may.</summary>
+    private sealed class OwnerSettingHandler : EngineIoHandler
+    {
+        public List<string> Events { get; } = [];
+
+        public override void OnConnection(EngineIoSocket socket)
+        {
+            socket.Close(discard: true);
+            Events.Add("connection");
+            socket.Owner = this;
+        }
+
+        public override void OnMessage(EngineIoSocket socket, EngineMessage message) => Events.Add("message");
+
+        public override void OnClose(EngineIoSocket socket, string reason, string? description) =>
+            Events.Add(socket.Owner is null ? "close without owner" : "close with owner");
     }
 }

@@ -32,12 +32,24 @@ public sealed class MemoryReleaseTests
     }
 
     [Test]
-    public void Policy_ASettledCountThatRisesAgainStillReleases()
+    public void Policy_ClientsComingBackWait_UntilTheCountSettlesAgain()
     {
         var policy = new MemoryReleasePolicy(minimumClosedSessions: 100);
         policy.Observe(1000, 0);
         Assert.That(policy.Observe(0, 0), Is.False);
-        Assert.That(policy.Observe(30, 0), Is.True, "clients reconnecting do not give the closed sessions' memory back");
+        Assert.That(policy.Observe(300, 0), Is.False, "a wave of reconnections: no pause in the middle of it");
+        Assert.That(policy.Observe(450, 0), Is.False, "still coming");
+        Assert.That(policy.Observe(455, 0), Is.True, "settled within a tenth of the minimum, and still below half");
+    }
+
+    [Test]
+    public void Policy_AllComingBackWithinAnIntervalNeverReleases()
+    {
+        var policy = new MemoryReleasePolicy(minimumClosedSessions: 100);
+        policy.Observe(1000, 0);
+        Assert.That(policy.Observe(0, 0), Is.False);
+        Assert.That(policy.Observe(990, 0), Is.False);
+        Assert.That(policy.Observe(995, 0), Is.False, "above half: their memory is in use again");
     }
 
     [Test]
@@ -59,13 +71,13 @@ public sealed class MemoryReleaseTests
     }
 
     [Test]
-    public void Policy_AFullCollectionOfTheRuntimesOwnMakesItUnnecessary()
+    public void Policy_ABlockingFullCollectionOfTheRuntimesOwnMakesItUnnecessary()
     {
         var policy = new MemoryReleasePolicy(minimumClosedSessions: 100);
-        policy.Observe(1000, 0);
-        Assert.That(policy.Observe(0, 0), Is.False);
-        Assert.That(policy.Observe(0, 1), Is.False, "the runtime collected after the closes");
-        Assert.That(policy.Observe(0, 1), Is.False);
+        policy.Observe(1000, 7);
+        Assert.That(policy.Observe(0, 7), Is.False);
+        Assert.That(policy.Observe(0, 8), Is.False, "the runtime compacted the heap after the closes");
+        Assert.That(policy.Observe(0, 8), Is.False);
     }
 
     [Test]
@@ -73,12 +85,11 @@ public sealed class MemoryReleaseTests
     {
         await using var host = await SioTestHost.StartAsync();
         var logger = new FakeLogger<MemoryReleaseService>();
-        var fullCollections = 0;
         await using var service = new MemoryReleaseService(
             host.Io,
             Options.Create(new SocketIoMemoryReleaseOptions { MinimumClosedSessions = 2, CheckInterval = TimeSpan.FromSeconds(1) }),
             logger,
-            () => fullCollections);
+            () => 0L);
         await service.StartAsync(CancellationToken.None);
 
         var clients = new[] { await host.OpenAsync(), await host.OpenAsync(), await host.OpenAsync() };
@@ -109,7 +120,7 @@ public sealed class MemoryReleaseTests
             host.Io,
             Options.Create(new SocketIoMemoryReleaseOptions { Enabled = false, MinimumClosedSessions = 1, CheckInterval = TimeSpan.FromSeconds(1) }),
             logger,
-            () => 0);
+            () => 0L);
         await service.StartAsync(CancellationToken.None);
         var client = await host.OpenAsync();
         host.Time.Advance(TimeSpan.FromSeconds(1));
@@ -120,15 +131,16 @@ public sealed class MemoryReleaseTests
     }
 
     [Test]
-    public void AddSocketIo_RunsTheService_AndInvalidOptionsStopTheHost()
+    public void AddSocketIo_RegistersTheServiceOnce_AndInvalidOptionsStopTheHost()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Services.AddSocketIo();
+        builder.Services.AddSocketIo();
         builder.Services.Configure<SocketIoMemoryReleaseOptions>(o =>
         {
             o.MinimumClosedSessions = 0;
-            o.CheckInterval = TimeSpan.Zero;
+            o.CheckInterval = TimeSpan.MaxValue;
         });
         Assert.That(builder.Services.Count(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(MemoryReleaseService)), Is.EqualTo(1));
         using var app = builder.Build();

@@ -26,8 +26,7 @@ internal sealed class SioFakeServer : IAsyncDisposable
     public (FakeEngineTransport Transport, SocketIoSocket Socket) Connect(string nsp = "/")
     {
         var transport = new FakeEngineTransport(EngineIoOptions.WebSocket);
-        var conn = Io.Engine.Register(Base64Id.Generate(), transport, EngineIoRequests.Polling());
-        Io.Engine.Handler.OnConnection(conn);
+        var conn = Io.Engine.Accept(Base64Id.Generate(), transport, EngineIoRequests.Polling());
         transport.ReceiveText(nsp == "/" ? "40" : "40" + nsp + ",");
         // Without middleware the namespace connection completes synchronously on the receive path.
         var socket = Io.Of(nsp).Sockets.Values.Single(s => s.Conn == conn);
