@@ -66,8 +66,8 @@ public sealed partial class EngineIoServer
     /// <summary>Closes every session and refuses new ones for good (Node: <c>engine.close()</c> and its HTTP server's close).</summary>
     public void CloseAll()
     {
-        // The flag goes up (a full fence) before the sessions are listed, and Register's count increment fences the
-        // new entry before Connect reads the flag: a handshake is either listed here or closes its own session.
+        // The flag goes up (a full fence) before the sessions are listed, and Accept's count increment fences the new
+        // entry before it reads the flag: a handshake is either listed here or closes its own session.
         StopAccepting();
         foreach (var client in _clients.Values)
         {
@@ -82,7 +82,8 @@ public sealed partial class EngineIoServer
             ? [EngineIoOptions.WebSocket]
             : [];
 
-    internal void OnSocketClosed(EngineIoSocket socket)
+    /// <summary>A session has closed: it leaves the list, and the handler is told (a handler that throws is logged).</summary>
+    internal void OnSocketClosed(EngineIoSocket socket, string reason, string? description)
     {
         if (_clients.TryRemove(new KeyValuePair<string, EngineIoSocket>(socket.Id, socket)))
         {
@@ -91,6 +92,15 @@ public sealed partial class EngineIoServer
         }
 
         LogSessionClosed(_logger, socket.Id);
+        try
+        {
+            Handler.OnClose(socket, reason, description);
+        }
+        catch (Exception ex)
+        {
+            // Closes are reported from timers and request handlers alike: a handler's failure must reach neither.
+            LogHandlerFailed(_logger, ex);
+        }
     }
 
     /// <summary>Serves one Engine.IO HTTP request or WebSocket upgrade (Node: <c>handleRequest</c> / <c>handleUpgrade</c>).</summary>
@@ -128,6 +138,12 @@ public sealed partial class EngineIoServer
         if (verdict is { } failure)
         {
             await RejectAsync(context, isUpgrade, failure.Code, failure.Message, failure.Context).ConfigureAwait(false);
+            return;
+        }
+
+        if (sid.Length == 0 && IsClosed)
+        {
+            RefuseClosed(context); // closed while AllowRequest was deciding
             return;
         }
 
@@ -257,7 +273,7 @@ public sealed partial class EngineIoServer
     }
 
     /// <summary>
-    /// A handshake after <see cref="CloseAll"/>: 503 and the connection closed, which clients treat as a server that
+    /// A handshake once the server has stopped accepting (<see cref="StopAccepting"/>): 503 and the connection closed, which clients treat as a server that
     /// is down (they retry with their reconnection backoff) and load balancers as one to route around.
     /// </summary>
     private static void RefuseClosed(HttpContext context)
@@ -331,9 +347,24 @@ public sealed partial class EngineIoServer
         var socket = new EngineIoSocket(id, this, transport, request);
         _clients[id] = socket;
         Interlocked.Increment(ref _clientsCount);
-        Metrics.ConnectionOpened(transport.Name);
-        socket.Open();
-        Connect(socket);
+        try
+        {
+            Metrics.ConnectionOpened(transport.Name);
+            socket.Open();
+            Connect(socket);
+        }
+        finally
+        {
+            // A close that came first (CloseAll listed the session, the transport failed) reaches the handler now,
+            // after the connection, never before it; and a session that failed to open still leaves the list.
+            socket.Announce();
+        }
+
+        if (IsClosed)
+        {
+            socket.Close(discard: true); // handshaken while the server stopped accepting
+        }
+
         return socket;
     }
 
@@ -348,17 +379,6 @@ public sealed partial class EngineIoServer
         {
             LogHandlerFailed(_logger, ex);
             socket.Close();
-        }
-        finally
-        {
-            // A close that came first (CloseAll listed the session, the transport failed) reaches the handler now,
-            // after the connection, never before it.
-            socket.Announce();
-        }
-
-        if (IsClosed)
-        {
-            socket.Close(discard: true); // handshaken while CloseAll was listing the sessions
         }
     }
 

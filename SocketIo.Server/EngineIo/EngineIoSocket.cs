@@ -423,8 +423,9 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         }
 
         _state = EngineIoReadyState.Closed;
-        _closeReason = reason;
+        // The description first: NotifyIfClosed reads the reason without the lock, then the description.
         _closeDescription = description;
+        Volatile.Write(ref _closeReason, reason);
         _pingTimeoutArmed = false;
         _heartbeatTimer.Dispose();
         _writeBuffer = new List<EnginePacket>();
@@ -461,19 +462,19 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
             return;
         }
 
-        // A full fence before both reads: Announce writes the flag then reads the reason, a close writes the reason
-        // then reads the flag; one of the two sees the other's write.
-        if (Interlocked.CompareExchange(ref _announced, 0, 0) == 0)
+        // Not closed: nothing to tell (the common case, on every send and receive, without a fence).
+        if (Volatile.Read(ref _closeReason) is not { } reason)
         {
             return;
         }
 
-        if (Volatile.Read(ref _closeReason) is not { } reason || Interlocked.Exchange(ref _closeNotified, 1) != 0)
+        // A full fence before reading the flag: Announce writes the flag then reads the reason, a close writes the
+        // reason then reads the flag; one of the two sees the other's write.
+        if (Interlocked.CompareExchange(ref _announced, 0, 0) == 0 || Interlocked.Exchange(ref _closeNotified, 1) != 0)
         {
             return;
         }
 
-        _server.OnSocketClosed(this);
-        _server.Handler.OnClose(this, reason, _closeDescription);
+        _server.OnSocketClosed(this, reason, _closeDescription);
     }
 }

@@ -11,21 +11,21 @@ internal sealed class MemoryReleasePolicy(int minimumClosedSessions)
     // coming back after a blip, both wait.
     private readonly int _settledWithin = Math.Max(1, minimumClosedSessions / 10);
     private int _peak;
-    private long _blockingFullCollections = -1;
+    private long _lastCompaction = -1;
     private int _settlingAt = -1;
 
     /// <summary>
-    /// Looks at the open sessions and the index of the last blocking full collection; true when a release is due now:
+    /// Looks at the open sessions and the index of the last compacting full collection; true when a release is due now:
     /// the count has fallen by <c>minimumClosedSessions</c> and by half from its high-water mark and has stayed
     /// where it was at the previous look.
     /// </summary>
-    public bool Observe(int sessions, long blockingFullCollections)
+    public bool Observe(int sessions, long compactingCollections)
     {
-        if (blockingFullCollections != _blockingFullCollections)
+        if (compactingCollections != _lastCompaction)
         {
-            // A blocking full collection (the runtime's own, or ours) has compacted the heap: what closed before is
-            // reclaimed already. Background collections do not count: they neither compact nor give memory back.
-            _blockingFullCollections = blockingFullCollections;
+            // A full collection (the runtime's own, or ours) has compacted the heap: what closed before is reclaimed
+            // already. Background and sweeping collections do not count: they give little memory back.
+            _lastCompaction = compactingCollections;
             Rebase(sessions);
             return false;
         }

@@ -16,24 +16,25 @@ internal sealed partial class MemoryReleaseService : IHostedService, IDisposable
     private readonly SocketIoServer _server;
     private readonly SocketIoMemoryReleaseOptions _options;
     private readonly ILogger _logger;
-    private readonly Func<long> _blockingFullCollections;
+    private readonly Func<long> _compactingCollections;
     private readonly MemoryReleasePolicy _policy;
     private ITimer? _timer;
     private int _busy;
+    private long _lastCompacting = -1;
 
     /// <summary>The service as the host creates it.</summary>
     public MemoryReleaseService(SocketIoServer server, IOptions<SocketIoMemoryReleaseOptions> options, ILogger<MemoryReleaseService> logger)
-        : this(server, options, logger, static () => GC.GetGCMemoryInfo(GCKind.FullBlocking).Index)
+        : this(server, options, logger, null)
     {
     }
 
-    /// <summary>Tests replace the runtime's index of the last blocking full collection.</summary>
-    internal MemoryReleaseService(SocketIoServer server, IOptions<SocketIoMemoryReleaseOptions> options, ILogger<MemoryReleaseService> logger, Func<long> blockingFullCollections)
+    /// <summary>Tests replace the runtime's index of the last compacting full collection.</summary>
+    internal MemoryReleaseService(SocketIoServer server, IOptions<SocketIoMemoryReleaseOptions> options, ILogger<MemoryReleaseService> logger, Func<long>? compactingCollections)
     {
         _server = server;
         _options = options.Value;
         _logger = logger;
-        _blockingFullCollections = blockingFullCollections;
+        _compactingCollections = compactingCollections ?? LastCompactingFullCollection;
         _policy = new MemoryReleasePolicy(_options.MinimumClosedSessions);
     }
 
@@ -64,7 +65,7 @@ internal sealed partial class MemoryReleaseService : IHostedService, IDisposable
         try
         {
             var sessions = _server.Engine.ClientsCount;
-            if (_policy.Observe(sessions, _blockingFullCollections()))
+            if (_policy.Observe(sessions, _compactingCollections()))
             {
                 Release(sessions);
             }
@@ -85,6 +86,21 @@ internal sealed partial class MemoryReleaseService : IHostedService, IDisposable
         {
             Volatile.Write(ref _busy, 0);
         }
+    }
+
+    /// <summary>
+    /// The index of the last blocking full collection that compacted (as far as these looks saw): background and
+    /// sweeping collections give little memory back, so they do not stand in for a release.
+    /// </summary>
+    private long LastCompactingFullCollection()
+    {
+        var last = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        if (last.Compacted)
+        {
+            _lastCompacting = last.Index;
+        }
+
+        return _lastCompacting;
     }
 
     private void Release(int sessions)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 using SocketIo.Server.EngineIo;
@@ -502,6 +503,21 @@ public sealed class EngineSessionStateMachineTests
         Assert.That(_server.ClientsCount, Is.Zero);
     }
 
+    [Test]
+    public void AHandlerWhoseOnCloseThrows_IsLogged_AndTheSessionStillLeaves()
+    {
+        var handler = new OwnerSettingHandler { ThrowOnClose = true };
+        var logs = new RecordingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        var server = new EngineIoServer(new EngineIoOptions { TimeProvider = _time }, handler, factory.CreateLogger<EngineIoServer>());
+
+        Assert.That(() => server.Accept(Sid, new FakeEngineTransport(EngineIoOptions.Polling), EngineIoRequests.Polling()), Throws.Nothing);
+
+        Assert.That(handler.Events, Is.EqualTo<string[]>(["connection", "close with owner"]));
+        Assert.That(server.ClientsCount, Is.Zero);
+        Assert.That(logs.Errors.Select(e => e.Exception?.Message), Has.Some.EqualTo("OnClose failed"));
+    }
+
     /// <summary>Closes each session from inside OnConnection and takes ownership only after that, as a handler may.</summary>
     private sealed class OwnerSettingHandler : EngineIoHandler
     {
@@ -516,7 +532,15 @@ public sealed class EngineSessionStateMachineTests
 
         public override void OnMessage(EngineIoSocket socket, EngineMessage message) => Events.Add("message");
 
-        public override void OnClose(EngineIoSocket socket, string reason, string? description) =>
+        public bool ThrowOnClose { get; init; }
+
+        public override void OnClose(EngineIoSocket socket, string reason, string? description)
+        {
             Events.Add(socket.Owner is null ? "close without owner" : "close with owner");
+            if (ThrowOnClose)
+            {
+                throw new InvalidOperationException("OnClose failed");
+            }
+        }
     }
 }

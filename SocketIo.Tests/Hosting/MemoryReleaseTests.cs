@@ -71,7 +71,7 @@ public sealed class MemoryReleaseTests
     }
 
     [Test]
-    public void Policy_ABlockingFullCollectionOfTheRuntimesOwnMakesItUnnecessary()
+    public void Policy_ACompactingFullCollectionOfTheRuntimesOwnMakesItUnnecessary()
     {
         var policy = new MemoryReleasePolicy(minimumClosedSessions: 100);
         policy.Observe(1000, 7);
@@ -109,6 +109,53 @@ public sealed class MemoryReleaseTests
         Assert.That(logger.LatestRecord.Message, Does.StartWith("Sessions fell to 0: a full collection"));
         host.Time.Advance(TimeSpan.FromSeconds(5));
         Assert.That(logger.Collector.Count, Is.EqualTo(1), "once per drop");
+    }
+
+    [Test]
+    public async Task Service_OnceTheServerStopsAccepting_ReleasesNothing()
+    {
+        await using var host = await SioTestHost.StartAsync();
+        var logger = new FakeLogger<MemoryReleaseService>();
+        await using var service = new MemoryReleaseService(
+            host.Io,
+            Options.Create(new SocketIoMemoryReleaseOptions { MinimumClosedSessions = 1, CheckInterval = TimeSpan.FromSeconds(1) }),
+            logger,
+            () => 0L);
+        await service.StartAsync(CancellationToken.None);
+        var clients = new[] { await host.OpenAsync(), await host.OpenAsync() };
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+
+        host.Io.Engine.StopAccepting();
+        foreach (var client in clients)
+        {
+            client.Abort();
+        }
+
+        await Signals.UntilAsync(() => host.Io.Engine.ClientsCount == 0, "the sessions to close");
+        host.Time.Advance(TimeSpan.FromSeconds(5));
+        Assert.That(logger.Collector.Count, Is.Zero, "a server shutting down gives everything back when it exits");
+    }
+
+    [Test]
+    public async Task Service_AFailingLookIsLogged_AndTheNextLooksGoOn()
+    {
+        await using var host = await SioTestHost.StartAsync();
+        var logger = new FakeLogger<MemoryReleaseService>();
+        var looks = 0;
+        await using var service = new MemoryReleaseService(
+            host.Io,
+            Options.Create(new SocketIoMemoryReleaseOptions { CheckInterval = TimeSpan.FromSeconds(1) }),
+            logger,
+            () => ++looks == 1 ? throw new InvalidOperationException("no GC info") : 0L);
+        await service.StartAsync(CancellationToken.None);
+
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.That(logger.Collector.Count, Is.EqualTo(1));
+        Assert.That(logger.LatestRecord.Id.Id, Is.EqualTo(1014));
+        Assert.That(logger.LatestRecord.Exception, Is.InstanceOf<InvalidOperationException>());
+        Assert.That(looks, Is.EqualTo(2), "the timer survived the failure");
     }
 
     [Test]
