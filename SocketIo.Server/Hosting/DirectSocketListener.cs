@@ -39,6 +39,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
     private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
     private readonly LogThrottle _refusedLog = new(TimeProvider.System, TimeSpan.FromSeconds(10));
     private readonly LogThrottle _acceptFailedLog = new(TimeProvider.System, TimeSpan.FromSeconds(10));
+    private readonly Action<Socket> _socketClosed; // one delegate for every session's SocketWebSocket
     private long _open;
     private long _directSessions;
     private bool _unbound;
@@ -59,6 +60,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         _noDelay = noDelay;
         _limit = limit ?? long.MaxValue;
         _logger = logger;
+        _socketClosed = Released;
         EndPoint = listenSocket.LocalEndPoint!;
         _ = AcceptLoopAsync();
     }
@@ -194,7 +196,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             }
 
             Interlocked.Increment(ref _directSessions);
-            ws = new SocketWebSocket(socket);
+            ws = new SocketWebSocket(socket, _socketClosed);
             await _server.Engine.ServeWebSocketAsync(session, ws, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
@@ -207,17 +209,15 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         }
         finally
         {
-            if (!handedOver)
+            if (ws is not null)
             {
-                if (ws is null)
-                {
-                    socket.Dispose();
-                }
-                else
-                {
-                    ws.Dispose(); // closes the socket once a close frame still queued (the answer to the client's) is out
-                }
-
+                // Closes the socket once a close frame still queued (the answer to the client's) is out, or at the
+                // close timeout when the peer does not read; the connection counts until then (_socketClosed).
+                ws.Dispose();
+            }
+            else if (!handedOver)
+            {
+                socket.Dispose();
                 Released(socket);
             }
         }

@@ -200,7 +200,7 @@ internal sealed partial class SocketWebSocket
 
                     if (closing)
                     {
-                        socket.Dispose();
+                        CloseSocket();
                     }
 
                     return;
@@ -248,7 +248,7 @@ internal sealed partial class SocketWebSocket
             // Runs unobserved: nothing may escape (the usual cause is the socket closed under the write).
             MarkAborted();
             DropQueue(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, ex));
-            socket.Dispose();
+            CloseSocket();
             return;
         }
         finally
@@ -316,7 +316,17 @@ internal sealed partial class SocketWebSocket
 
     /// <summary>Closes the socket after the close timeout: a writer still waiting on a peer that does not read ends then.</summary>
     private void CloseSoon() => _ = Task.Delay(CloseTimeout).ContinueWith(
-        static (_, s) => ((Socket)s!).Dispose(), socket, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        static (_, s) => ((SocketWebSocket)s!).CloseSocket(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    /// <summary>Closes the socket, and tells the owner the first time.</summary>
+    private void CloseSocket()
+    {
+        socket.Dispose();
+        if (Interlocked.Exchange(ref _socketClosed, 1) == 0)
+        {
+            socketClosed?.Invoke(socket);
+        }
+    }
 
     /// <summary>A server frame header (unmasked) for a payload of <paramref name="length"/> bytes; returns its length.</summary>
     internal static int WriteHeader(Span<byte> destination, int opcode, bool fin, int length)
@@ -344,7 +354,7 @@ internal sealed partial class SocketWebSocket
     public override void Abort()
     {
         MarkAborted();
-        socket.Dispose();
+        CloseSocket();
         DropQueue(new WebSocketException(WebSocketError.InvalidState, "The WebSocket was aborted."));
     }
 
@@ -367,7 +377,7 @@ internal sealed partial class SocketWebSocket
             if (!_writerActive)
             {
                 _closeWhenWritten = true; // nothing more is queued
-                socket.Dispose();
+                CloseSocket();
                 return;
             }
 

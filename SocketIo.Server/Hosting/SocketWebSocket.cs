@@ -20,7 +20,12 @@ namespace SocketIo.Server.Hosting;
 /// has its own heartbeat). Protocol errors close with 1002 (1007 for invalid UTF-8 text) and throw, as
 /// ManagedWebSocket does; the owner disposes it, which closes the socket.
 /// </remarks>
-internal sealed partial class SocketWebSocket(Socket socket) : WebSocket
+/// <param name="socket">The connection, after the 101.</param>
+/// <param name="socketClosed">
+/// Told once when the socket is closed, which can be up to the close timeout after <see cref="Dispose"/> when the
+/// queue waits on a peer that does not read: the owner counts the connection until then.
+/// </param>
+internal sealed partial class SocketWebSocket(Socket socket, Action<Socket>? socketClosed = null) : WebSocket
 {
     private const int ReceiveBufferSize = 4096;
     private const int MaxControlPayload = 125;
@@ -37,6 +42,7 @@ internal sealed partial class SocketWebSocket(Socket socket) : WebSocket
     private WebSocketCloseStatus? _closeStatus;
     private string? _closeDescription;
     private int _disposed;
+    private int _socketClosed;
 
     public override WebSocketCloseStatus? CloseStatus => _closeStatus;
 

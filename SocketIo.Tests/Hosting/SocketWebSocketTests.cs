@@ -22,6 +22,7 @@ public sealed class SocketWebSocketTests
     private Socket _client = null!;
     private Socket _serverSocket = null!;
     private SocketWebSocket _ws = null!;
+    private int _socketsClosed;
 
     [SetUp]
     public Task ConnectAsync() => ConnectAsync(receiveBufferSize: null);
@@ -47,7 +48,8 @@ public sealed class SocketWebSocketTests
         await _client.ConnectAsync(listener.LocalEndpoint, timeout.Token);
         _serverSocket = await accept;
         _serverSocket.NoDelay = true; // as the direct listener's sockets (Kestrel's default)
-        _ws = new SocketWebSocket(_serverSocket);
+        _socketsClosed = 0;
+        _ws = new SocketWebSocket(_serverSocket, _ => Interlocked.Increment(ref _socketsClosed));
     }
 
     [TearDown]
@@ -875,6 +877,43 @@ public sealed class SocketWebSocketTests
         }
 
         await Task.WhenAll(sends).Within("the sends, once the reader has caught up");
+    }
+
+    [Test]
+    public void Dispose_WithNothingQueued_ClosesTheSocket_AndTellsTheOwnerOnce()
+    {
+        _ws.Dispose();
+        _ws.Abort();
+        _ws.Dispose();
+
+        Assert.That(Volatile.Read(ref _socketsClosed), Is.EqualTo(1));
+        Assert.That(() => _serverSocket.Available, Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    [Test]
+    public async Task Dispose_WhileTheQueueWaitsOnAPeerThatDoesNotRead_TellsTheOwnerOnlyOnceTheSocketCloses()
+    {
+        Disconnect();
+        await ConnectAsync(receiveBufferSize: 4096);
+        _serverSocket.SendBufferSize = 4096;
+        var chunk = Pattern(16 * 1024);
+        var sends = new List<Task>();
+        for (var i = 0; i < 16; i++)
+        {
+            sends.Add(_ws.SendAsync(chunk.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None).AsTask());
+        }
+
+        Assert.That(sends[^1].IsCompleted, Is.False, "the queue waits on the peer");
+        _ws.Dispose();
+        Assert.That(Volatile.Read(ref _socketsClosed), Is.Zero, "the socket is still open and writing: the connection still counts");
+
+        for (var i = 0; i < 16; i++)
+        {
+            Assert.That((await ReadServerFrameAsync()).Payload, Is.EqualTo(chunk));
+        }
+
+        Assert.That(await ServerClosesTcpAsync(), Is.True, "closed once the queue is written");
+        await Signals.UntilAsync(() => Volatile.Read(ref _socketsClosed) == 1, "the owner to hear of the close");
     }
 
     [Test]
