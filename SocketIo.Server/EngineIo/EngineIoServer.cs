@@ -273,8 +273,9 @@ public sealed partial class EngineIoServer
     }
 
     /// <summary>
-    /// A handshake once the server has stopped accepting (<see cref="StopAccepting"/>): 503 and the connection closed, which clients treat as a server that
-    /// is down (they retry with their reconnection backoff) and load balancers as one to route around.
+    /// A handshake once the server has stopped accepting (<see cref="StopAccepting"/>): 503 and the connection closed,
+    /// which clients treat as a server that is down (they retry with their reconnection backoff) and load balancers as
+    /// one to route around.
     /// </summary>
     private static void RefuseClosed(HttpContext context)
     {
@@ -356,7 +357,7 @@ public sealed partial class EngineIoServer
         finally
         {
             // A close that came first (CloseAll listed the session, the transport failed) reaches the handler now,
-            // after the connection, never before it; and a session that failed to open still leaves the list.
+            // after the connection, never before it; also when opening threw, so that a closed session leaves the list.
             socket.Announce();
         }
 
