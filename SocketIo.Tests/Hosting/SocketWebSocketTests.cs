@@ -869,7 +869,10 @@ public sealed class SocketWebSocketTests
             sends.Add(_ws.SendAsync(chunk.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None).AsTask());
         }
 
-        Assert.That(sends[^1].IsCompleted, Is.False, "256 KB cannot all be queued while nobody reads");
+        Assert.That(
+            sends[^1].IsCompleted,
+            Is.False,
+            () => $"256 KB cannot all be queued while nobody reads ({sends.Count(t => t.IsCompleted)} of {Chunks} done: {sends[^1].Exception?.InnerException})");
         for (var i = 0; i < Chunks; i++)
         {
             var frame = await ReadServerFrameAsync();
