@@ -15,14 +15,8 @@ public sealed class AcksTests
     private static async Task<(SioTestHost Host, SioRawClient Client, SocketIoSocket Socket)> StartAsync(Action<SocketIoSocket>? setup = null, string nsp = "/")
     {
         var host = await SioTestHost.StartAsync();
-        host.Io.Of(nsp).OnConnection((socket, _) =>
-        {
-            setup?.Invoke(socket);
-            return ValueTask.CompletedTask;
-        });
-        var client = await host.OpenAsync();
-        var sid = await client.ConnectNamespaceAsync(nsp);
-        return (host, client, host.Socket(sid, nsp));
+        var (client, socket) = await host.ConnectWithHandlerAsync(setup, nsp);
+        return (host, client, socket);
     }
 
     [Test]

@@ -15,19 +15,8 @@ public sealed class SocketTests
     private static async Task<(SioTestHost Host, SioRawClient Client, SocketIoSocket Socket)> StartAsync(Action<SocketIoSocket>? setup = null)
     {
         var host = await SioTestHost.StartAsync();
-        var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        host.Io.OnConnection((socket, _) =>
-        {
-            setup?.Invoke(socket);
-            handled.TrySetResult();
-            return ValueTask.CompletedTask;
-        });
-        var client = await host.OpenAsync();
-        var sid = await client.ConnectNamespaceAsync();
-        // As in Node, the CONNECT reply goes out before the connection handlers run: wait for them, so that a test
-        // never races its own setup.
-        await handled.Task.WithTimeout("the connection handler");
-        return (host, client, host.Socket(sid));
+        var (client, socket) = await host.ConnectWithHandlerAsync(setup);
+        return (host, client, socket);
     }
 
     [Test]

@@ -86,6 +86,26 @@ internal sealed class SioTestHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// Runs <paramref name="setup"/> as <paramref name="nsp"/>'s connection handler, connects a raw client there and
+    /// returns once the handler has run: as in Node, the CONNECT reply goes out before the handlers, so a test that
+    /// went on at the reply would race its own setup.
+    /// </summary>
+    public async Task<(SioRawClient Client, SocketIoSocket Socket)> ConnectWithHandlerAsync(Action<SocketIoSocket>? setup, string nsp = "/")
+    {
+        var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Io.Of(nsp).OnConnection((socket, _) =>
+        {
+            setup?.Invoke(socket);
+            handled.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+        var client = await OpenAsync();
+        var sid = await client.ConnectNamespaceAsync(nsp);
+        await handled.Task.WithTimeout("the connection handler");
+        return (client, Socket(sid, nsp));
+    }
+
     /// <summary>A long-polling client (raw HTTP), disposed with the host.</summary>
     public SioPollingClient CreatePollingClient()
     {
