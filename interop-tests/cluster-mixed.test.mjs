@@ -379,7 +379,7 @@ describe(".NET servers facing a member that never answers", () => {
         const [a, b] = await Promise.all([connect(A, "/"), connect(B, "/")]);
         b.on("ask", (p, cb) => cb(`b:${p}`));
         a.on("ask", (p, cb) => cb(`a:${p}`));
-        // The sharded adapter's requests wait 5 s whatever REQUESTS_TIMEOUT says (as in Node); classic waits 1.5 s.
+        // REQUESTS_TIMEOUT (1.5 s) bounds the requests on both adapter kinds (the contract).
         const started = Date.now();
         const [fetched] = await call(a, "fetch", null);
         assert.match(fetched.err, /^timeout reached: only 1 responses received out of 2$/);
@@ -396,6 +396,41 @@ describe(".NET servers facing a member that never answers", () => {
         await silent.quit().catch(() => {});
       }
     });
+  }
+});
+
+describe("REQUESTS_TIMEOUT bounds cluster requests on every adapter kind", () => {
+  const impls = [...new Set(IMPLS)];
+  for (const impl of impls) {
+    for (const adapter of ["classic", "sharded"]) {
+      it(`${impl}, ${adapter}: fetch and sse-ack facing a silent member end at REQUESTS_TIMEOUT, not at 5 s`, async (t) => {
+        if (skipReason) return t.skip(skipReason);
+        const key = `reqtimeout-${impl}-${adapter}-${process.pid}`;
+        // A subscriber that counts as a server (NUMSUB / SHARDNUMSUB) but never answers.
+        const silent = createClient({ url: redis.url });
+        silent.on("error", () => {});
+        await silent.connect();
+        if (adapter === "classic") await silent.subscribe(`${key}-request#/#`, () => {});
+        else await silent.sSubscribe(`${key}#/#`, () => {});
+        const requestsTimeout = 1500;
+        const srv = await startServer({ impl, env: { REDIS_URL: redis.url, REDIS_ADAPTER: adapter, REDIS_KEY: key, REQUESTS_TIMEOUT: requestsTimeout } });
+        try {
+          const a = await connect(srv, "/");
+          for (const [event, args] of [["fetch", [null]], ["sse-ack", ["who", 7000]]]) {
+            const started = Date.now();
+            const [answer] = await call(a, event, ...args);
+            const elapsed = Date.now() - started;
+            assert.ok(typeof answer?.err === "string", `${event}: ends with an error, got ${JSON.stringify(answer)}`);
+            assert.ok(elapsed >= requestsTimeout - 100, `${event}: waited for the timeout (${elapsed} ms)`);
+            // The adapter's own 5 s default would end it past 5000 ms.
+            assert.ok(elapsed < 4000, `${event}: ended at REQUESTS_TIMEOUT, not at the 5 s default (${elapsed} ms)`);
+          }
+        } finally {
+          await srv.stop();
+          await silent.quit().catch(() => {});
+        }
+      });
+    }
   }
 });
 

@@ -1,4 +1,4 @@
-// Node twin of SocketIo.InteropServer: implements /work/shared/interop-contract.md with
+// Node twin of SocketIo.InteropServer: implements ../shared/interop-contract.md (beside the repository) with
 // socket.io 4.8.4 (+ @socket.io/redis-adapter 8.3.0 when REDIS_URL is set), so that every
 // interop test can run against Node, .NET, or a mixed cluster of both.
 //
@@ -87,8 +87,8 @@ if (REDIS_URL) {
   clearTimeout(giveUp);
   io.adapter(
     REDIS_ADAPTER === "sharded"
-      ? // The sharded adapter has no requestsTimeout option: its requests use the emit
-        // timeout flag or 5000 ms (redis-wire.md §7.1).
+      ? // The sharded adapter has no requestsTimeout option: its requests use the emit timeout flag or 5000 ms
+        // (redis-wire.md §7.1), so REQUESTS_TIMEOUT is applied per request (fetch, sse-ack).
         createShardedAdapter(pubClient, subClient, { channelPrefix: REDIS_KEY })
       : createAdapter(pubClient, subClient, { key: REDIS_KEY, requestsTimeout: REQUESTS_TIMEOUT }),
   );
@@ -186,7 +186,7 @@ function registerEvents(socket) {
 
   socket.on("fetch", async (room, ack) => {
     try {
-      const sockets = await inRoom(nsp, room).fetchSockets();
+      const sockets = await inRoom(nsp, room).timeout(REQUESTS_TIMEOUT).fetchSockets();
       const list = sockets
         .map((s) => ({
           id: s.id,
@@ -243,14 +243,16 @@ function registerEvents(socket) {
       ack({ err: null, responses: [] });
       return;
     }
-    // socket.io 4.8 has no per-call timeout for server-side acks (the adapter uses
-    // REQUESTS_TIMEOUT, or 5000 ms for the sharded adapter), so timeoutMs is enforced here.
+    // socket.io 4.8 has no per-call timeout for server-side acks (the classic adapter uses requestsTimeout, the
+    // sharded one always 5000 ms), so timeoutMs is enforced here, and REQUESTS_TIMEOUT too for the sharded adapter
+    // (the contract: it bounds cluster requests for every adapter kind).
+    const limit = REDIS_ADAPTER === "sharded" ? Math.min(Number(timeoutMs), REQUESTS_TIMEOUT) : Number(timeoutMs);
     let done = false;
     const timer = setTimeout(() => {
       if (done) return;
       done = true;
       ack({ err: "operation has timed out", responses: [] });
-    }, Number(timeoutMs));
+    }, limit);
     mainNsp.serverSideEmit(event, ...args, (err, responses) => {
       if (done) return;
       done = true;

@@ -55,8 +55,13 @@ if (settings.RedisUrl is { } redisUrl)
     var requestsTimeout = TimeSpan.FromMilliseconds(settings.RequestsTimeout);
     if (settings.RedisAdapter == "sharded")
     {
-        // Node's sharded adapter has no requestsTimeout option: 5000 ms (redis-wire §7.1).
-        socketIo.AddShardedRedisAdapter(redisUrl, o => o.ChannelPrefix = settings.RedisKey);
+        // Node's sharded adapter has no requestsTimeout option (redis-wire §7.1); the contract applies REQUESTS_TIMEOUT
+        // to every adapter kind, and ours has the option.
+        socketIo.AddShardedRedisAdapter(redisUrl, o =>
+        {
+            o.ChannelPrefix = settings.RedisKey;
+            o.RequestsTimeout = requestsTimeout;
+        });
     }
     else
     {
