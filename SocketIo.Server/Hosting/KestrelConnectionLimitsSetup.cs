@@ -17,7 +17,7 @@ namespace SocketIo.Server.Hosting;
 /// upgraded and counts only against <c>MaxConcurrentUpgradedConnections</c>. Because of that hand-over the two
 /// shares can be disjoint and their sum never exceeds the budget. A quarter goes to plain HTTP (polling, handshakes
 /// in flight, other endpoints), the rest to WebSockets.
-/// <para>A limit set before <c>AddSocketIo</c> (non-null) is kept; one set after it overrides this, and setting it
+/// <para>Registered by <c>AddFileDescriptorConnectionLimits</c>. A limit set before that call (non-null) is kept; one set after it overrides this, and setting it
 /// back to null there opts out.</para>
 /// </remarks>
 internal sealed class KestrelConnectionLimitsSetup(long? budget) : IConfigureOptions<KestrelServerOptions>

@@ -21,7 +21,7 @@ public static class SocketIoListenOptionsExtensions
     /// conventions (<c>RequireAuthorization</c>, CORS policies, forwarded headers, host filtering) run for them, and
     /// <c>socket.User</c> is anonymous. Use
     /// it when the Socket.IO layer authenticates (handshake auth in <c>io.Use</c>), as in Node. Call it inside
-    /// <c>ConfigureKestrel</c> before <c>AddSocketIo</c> (so the connection limits are split for it), and after
+    /// <c>ConfigureKestrel</c> before <c>AddFileDescriptorConnectionLimits</c>, if you use it (so the limits are split for it), and after
     /// <c>UseHttps</c> on a TLS endpoint. The server is the one registered with <c>AddSocketIo</c>; <paramref name="path"/>
     /// defaults to its <c>Path</c>.
     /// </remarks>

@@ -3,7 +3,7 @@ namespace SocketIo.Server.Hosting;
 /// <summary>
 /// When the server gives back the memory of sessions that closed in large numbers: one full, compacting garbage
 /// collection once the count of open sessions has fallen by half and settled. Without it a server that goes quiet
-/// after a mass disconnect keeps that memory, since it allocates too little to start a full collection. Configure with <c>services.Configure&lt;SocketIoMemoryReleaseOptions&gt;(o =&gt; …)</c>.
+/// after a mass disconnect keeps that memory, since it allocates too little to start a full collection. Turned on, and configured, by <c>AddSocketIo().AddMemoryRelease(o =&gt; …)</c>.
 /// </summary>
 public sealed class SocketIoMemoryReleaseOptions
 {

@@ -92,11 +92,24 @@ public sealed class FileDescriptorLimitsTests
     }
 
     [Test]
-    public void AddSocketIo_sizes_both_Kestrel_limits_to_the_budget()
+    public void AddSocketIo_alone_leaves_Kestrels_limits_unset()
+    {
+        var services = new ServiceCollection();
+        services.AddSocketIo();
+        using var provider = services.BuildServiceProvider();
+
+        var limits = provider.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
+
+        Assert.That(limits.MaxConcurrentConnections, Is.Null);
+        Assert.That(limits.MaxConcurrentUpgradedConnections, Is.Null);
+    }
+
+    [Test]
+    public void AddFileDescriptorConnectionLimits_sizes_both_Kestrel_limits_to_the_budget()
     {
         RequireLinux();
         var services = new ServiceCollection();
-        services.AddSocketIo();
+        services.AddSocketIo().AddFileDescriptorConnectionLimits().AddFileDescriptorConnectionLimits();
         using var provider = services.BuildServiceProvider();
 
         var before = FileDescriptorBudget.Compute() ?? throw new InvalidOperationException("no budget on Linux");
@@ -108,12 +121,12 @@ public sealed class FileDescriptorLimitsTests
     }
 
     [Test]
-    public void AddSocketIo_keeps_a_Kestrel_limit_set_before_it()
+    public void AddFileDescriptorConnectionLimits_keeps_a_Kestrel_limit_set_before_it()
     {
         RequireLinux();
         var services = new ServiceCollection();
         services.Configure<KestrelServerOptions>(k => k.Limits.MaxConcurrentConnections = 5);
-        services.AddSocketIo();
+        services.AddSocketIo().AddFileDescriptorConnectionLimits();
         using var provider = services.BuildServiceProvider();
 
         var limits = provider.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;

@@ -178,17 +178,20 @@ public sealed class MemoryReleaseTests
     }
 
     [Test]
-    public void AddSocketIo_RegistersTheServiceOnce_AndInvalidOptionsStopTheHost()
+    public void AddSocketIo_Alone_DoesNotRegisterTheService()
+    {
+        var services = new ServiceCollection();
+        services.AddSocketIo();
+        Assert.That(services.Any(d => d.ImplementationType == typeof(MemoryReleaseService)), Is.False);
+    }
+
+    [Test]
+    public void AddMemoryRelease_RegistersTheServiceOnce_AndInvalidOptionsStopTheHost()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddSocketIo();
-        builder.Services.AddSocketIo();
-        builder.Services.Configure<SocketIoMemoryReleaseOptions>(o =>
-        {
-            o.MinimumClosedSessions = 0;
-            o.CheckInterval = TimeSpan.MaxValue;
-        });
+        builder.Services.AddSocketIo().AddMemoryRelease(o => o.MinimumClosedSessions = 0);
+        builder.Services.AddSocketIo().AddMemoryRelease(o => o.CheckInterval = TimeSpan.MaxValue);
         Assert.That(builder.Services.Count(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(MemoryReleaseService)), Is.EqualTo(1));
         using var app = builder.Build();
         var error = Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());

@@ -53,7 +53,8 @@ internal sealed class DirectWebSocketApp : IAsyncDisposable
                 afterDirect?.Invoke(listen);
             });
         });
-        builder.Services.AddSocketIo();
+        // As the README recommends beside direct WebSockets (the limits then favour plain connections).
+        builder.Services.AddSocketIo().AddFileDescriptorConnectionLimits();
         var app = builder.Build();
         app.MapSocketIo();
         app.Services.GetRequiredService<SocketIoServer>().OnConnection((socket, _) =>

@@ -45,11 +45,14 @@ void ConfigureEngine(EngineIoOptions options)
     }
 }
 
+// The host tuning the README recommends for a server with many connections (the benchmark measures with it).
 var socketIo = builder.Services.AddSocketIo(options =>
-{
-    options.ConnectTimeout = TimeSpan.FromMilliseconds(settings.ConnectTimeout);
-    ConfigureEngine(options.Engine);
-});
+    {
+        options.ConnectTimeout = TimeSpan.FromMilliseconds(settings.ConnectTimeout);
+        ConfigureEngine(options.Engine);
+    })
+    .AddFileDescriptorConnectionLimits()
+    .AddMemoryRelease();
 if (settings.RedisUrl is { } redisUrl)
 {
     var requestsTimeout = TimeSpan.FromMilliseconds(settings.RequestsTimeout);
