@@ -28,14 +28,8 @@ public sealed partial class StandaloneHostProcessTests
     [OneTimeSetUp]
     public async Task BuildTheReadmeProgram()
     {
-        var tests = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = tests.Parent!.Name; // …/SocketIo.Tests/bin/<configuration>/net10.0
-        var root = tests;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "SocketIoNet.sln")))
-        {
-            root = root.Parent;
-        }
-
+        var configuration = TestBuildLayout.Configuration;
+        var root = TestBuildLayout.RepositoryRoot();
         Assert.That(root, Is.Not.Null, "the repository root (SocketIoNet.sln) above the test binaries");
         var library = Path.Combine(root!.FullName, "SocketIo.Server", "SocketIo.Server.csproj");
         var readme = Path.Combine(root.FullName, "README.md");
