@@ -11,7 +11,8 @@ namespace SocketIo.Server.Hosting;
 
 /// <summary>
 /// A standalone server on its own Kestrel listener (Node: <c>new Server(3000)</c>): everything outside the
-/// Socket.IO path answers 404, as Node's standalone server does.
+/// Socket.IO path answers 404, as Node's standalone server does. <see cref="RunAsync"/> keeps a program alive
+/// until Ctrl+C or SIGTERM, as Node's listening server keeps its process alive.
 /// </summary>
 public sealed class SocketIoHost : IAsyncDisposable
 {
@@ -60,7 +61,34 @@ public sealed class SocketIoHost : IAsyncDisposable
         return new SocketIoHost(app, app.Services.GetRequiredService<SocketIoServer>(), new Uri(bound));
     }
 
-    /// <summary>Closes every connection and stops listening.</summary>
+    /// <summary>
+    /// Serves until the process is asked to stop (Ctrl+C/SIGINT, SIGTERM, SIGQUIT) or <paramref name="cancellationToken"/>
+    /// is cancelled, then stops as <see cref="StopAsync"/> does: every socket leaves with "server shutting down", the
+    /// port is released, and the task completes (a program that returns then exits with code 0). Node: a listening
+    /// <c>new Server(3000)</c> keeps its process alive; ASP.NET Core: <c>WaitForShutdownAsync</c> after <c>StartAsync</c>.
+    /// </summary>
+    /// <remarks>
+    /// The host's console lifetime turns those signals into a stop request and cancels their default action (ending
+    /// the process), so a program that started the host and waits on anything else never ends on Ctrl+C or SIGTERM.
+    /// </remarks>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (_app.Lifetime.ApplicationStopping.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), stopRequested).ConfigureAwait(false))
+        await using (cancellationToken.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), stopRequested).ConfigureAwait(false))
+        {
+            await stopRequested.Task.ConfigureAwait(false);
+        }
+
+        // Not the caller's token: it may be the very one that asked for the stop, and the stop must still complete.
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Closes every connection (Node: <c>io.close()</c>) and stops listening. Calling it again, or disposing the host
+    /// after it (or after <see cref="RunAsync"/>), is safe. <paramref name="cancellationToken"/> cuts short the wait
+    /// for open requests to end.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         await Server.CloseAsync().ConfigureAwait(false);

@@ -82,14 +82,9 @@ internal sealed partial class InteropServerProcess : IAsyncDisposable
     /// <summary>The interop host of the tests' own configuration, as fresh as the library under test.</summary>
     private static string FindBuild()
     {
-        var tests = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = tests.Parent!.Name; // …/SocketIo.Tests/bin/<configuration>/net10.0
-        var root = tests;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "SocketIoNet.sln")))
-        {
-            root = root.Parent;
-        }
-
+        var tests = TestBuildLayout.TestsDirectory;
+        var configuration = TestBuildLayout.Configuration;
+        var root = TestBuildLayout.RepositoryRoot();
         var output = root is null ? null : Path.Combine(root.FullName, "interop-tests", "server", "bin", configuration, tests.Name);
         var dll = output is null ? null : Path.Combine(output, "SocketIo.InteropServer.dll");
         if (dll is null || !File.Exists(dll))
