@@ -140,14 +140,7 @@ public sealed class PollingTransportTests
         await using var host = await KestrelEngineHost.StartAsync();
         var (handshake, _) = await host.ConnectPollingAsync();
 
-        // The first POST announces a body and asks to continue; Kestrel answers "100 Continue" only when the engine
-        // starts reading the body, so after it the first POST is certainly in flight on the server.
-        var first = await host.ConnectRawAsync();
-        await first.SendAsync(
-            $"POST {KestrelEngineHost.EnginePath}?{KestrelEngineHost.PollingQuery(handshake.Sid)} HTTP/1.1\r\n" +
-            $"Host: 127.0.0.1:{host.Port}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 6\r\nExpect: 100-continue\r\n\r\n");
-        var interim = await first.ReadResponseAsync();
-        Assert.That(interim.StatusCode, Is.EqualTo(100));
+        await StartPostMidBodyAsync(host, handshake.Sid);
 
         using var second = await host.PostAsync(handshake.Sid, "4second");
         var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
@@ -223,12 +216,7 @@ public sealed class PollingTransportTests
         await using var host = await KestrelEngineHost.StartAsync();
         var (handshake, socket) = await host.ConnectPollingAsync();
 
-        // Kestrel sends "100 Continue" when the engine starts reading the body: the POST is then mid-body.
-        var raw = await host.ConnectRawAsync();
-        await raw.SendAsync(
-            $"POST {KestrelEngineHost.EnginePath}?{KestrelEngineHost.PollingQuery(handshake.Sid)} HTTP/1.1\r\n" +
-            $"Host: 127.0.0.1:{host.Port}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 6\r\nExpect: 100-continue\r\n\r\n");
-        Assert.That((await raw.ReadResponseAsync()).StatusCode, Is.EqualTo(100));
+        var raw = await StartPostMidBodyAsync(host, handshake.Sid);
 
         // An incomplete data request is destroyed on close, as Node's dataReq.destroy() does (polling.ts doClose).
         socket.Close();
@@ -358,6 +346,20 @@ public sealed class PollingTransportTests
         Assert.That(closed.Reason, Is.EqualTo(EngineIoCloseReasons.TransportError));
         Assert.That(closed.Description, Is.EqualTo("poll connection closed prematurely"));
         Assert.That(async () => await poll, Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    /// <summary>
+    /// Starts a POST that announces a 6-byte body and asks to continue; Kestrel answers "100 Continue" only when the
+    /// engine starts reading the body, so once it has, the POST is certainly in flight on the server, mid-body.
+    /// </summary>
+    private static async Task<RawHttpConnection> StartPostMidBodyAsync(KestrelEngineHost host, string sid)
+    {
+        var raw = await host.ConnectRawAsync();
+        await raw.SendAsync(
+            $"POST {KestrelEngineHost.EnginePath}?{KestrelEngineHost.PollingQuery(sid)} HTTP/1.1\r\n" +
+            $"Host: 127.0.0.1:{host.Port}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 6\r\nExpect: 100-continue\r\n\r\n");
+        Assert.That((await raw.ReadResponseAsync()).StatusCode, Is.EqualTo(100), "the POST's body is being read");
+        return raw;
     }
 
     /// <summary>A read-only stream without a length, so HttpClient sends it chunked.</summary>
