@@ -149,7 +149,13 @@ public sealed partial class EngineIoServer
 
         if (sid.Length > 0)
         {
-            var client = _clients[sid];
+            if (!_clients.TryGetValue(sid, out var client))
+            {
+                // Closed since VerifyAsync found it (a timer, another request of the session).
+                await RejectAsync(context, isUpgrade, EngineIoErrorCode.UnknownSid, null, new() { ["sid"] = sid }).ConfigureAwait(false);
+                return;
+            }
+
             if (isUpgrade)
             {
                 await UpgradeAsync(context, client).ConfigureAwait(false);
@@ -185,7 +191,9 @@ public sealed partial class EngineIoServer
 
         if (sid.Length > 0)
         {
-            if (!_clients.TryGetValue(sid, out var client))
+            // A session whose heartbeat deadline has passed is closed first, even if its timer callback is still
+            // queued: in Node the timer would have run before this request was read (EngineIoSocket.CloseIfHeartbeatExpired).
+            if (!_clients.TryGetValue(sid, out var client) || client.CloseIfHeartbeatExpired())
             {
                 return new Failure(EngineIoErrorCode.UnknownSid, null, new() { ["sid"] = sid });
             }

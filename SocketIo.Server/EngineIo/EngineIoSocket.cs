@@ -178,8 +178,41 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
 
     private void SchedulePingLocked()
     {
-        _pingDue = _time.GetTimestamp() + (long)(_options.PingInterval.TotalSeconds * _time.TimestampFrequency);
+        _pingDue = _time.GetTimestamp() + ToTimestamp(_options.PingInterval);
         _heartbeatTimer.Change(_options.PingInterval, Timeout.InfiniteTimeSpan);
+    }
+
+    private long ToTimestamp(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
+
+    /// <summary>
+    /// Closes the session with <c>ping timeout</c> when its heartbeat deadline has passed but the timer callback
+    /// has not run yet; the server calls it when a request names this session. Node's event loop runs expired
+    /// timers before the I/O of the same turn, so there a request that arrives after the deadline always finds the
+    /// session gone (400 Session ID unknown); a .NET timer callback may still be queued on the thread pool.
+    /// </summary>
+    /// <returns>Whether the session was closed by this call.</returns>
+    internal bool CloseIfHeartbeatExpired()
+    {
+        lock (_gate)
+        {
+            if (_state is not (EngineIoReadyState.Open or EngineIoReadyState.Closing))
+            {
+                return false;
+            }
+
+            // While no ping is out, its timeout would end pingTimeout after the ping was due (the interval
+            // callback may be late too).
+            var deadline = _pingTimeoutArmed ? _pingTimeoutDeadline : _pingDue + ToTimestamp(_options.PingTimeout);
+            if (_time.GetTimestamp() < deadline)
+            {
+                return false;
+            }
+
+            OnCloseLocked(EngineIoCloseReasons.PingTimeout, null);
+        }
+
+        NotifyIfClosed();
+        return true;
     }
 
     /// <summary>
@@ -282,21 +315,35 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
                 return;
             }
 
-            // The timeout starts when the ping is queued, not when a poll delivers it (engine.io socket.ts schedulePing).
-            _hasRefreshedPingTimeout = false;
-            _writeBuffer.Add(EnginePacket.Ping);
-            ArmPingTimeoutLocked();
-            FlushLocked();
+            // The timeout runs from when the ping was due, not from when this callback got to run: otherwise the
+            // lateness of both timers adds up and the session outlives pingInterval + pingTimeout (Node closes it
+            // then, engine.io socket.ts schedulePing/resetPingTimeout). It starts when the ping is queued, not when
+            // a poll delivers it.
+            var deadline = _pingDue + ToTimestamp(_options.PingTimeout);
+            if (_time.GetTimestamp() >= deadline)
+            {
+                // This callback ran later than the whole timeout: the deadline has passed already.
+                OnCloseLocked(EngineIoCloseReasons.PingTimeout, null);
+            }
+            else
+            {
+                _hasRefreshedPingTimeout = false;
+                _writeBuffer.Add(EnginePacket.Ping);
+                ArmPingTimeoutLocked(deadline);
+                FlushLocked();
+            }
         }
 
         NotifyIfClosed();
     }
 
-    private void ArmPingTimeoutLocked()
+    /// <summary>Waits for the pong until <paramref name="deadline"/> (a timestamp still ahead).</summary>
+    private void ArmPingTimeoutLocked(long deadline)
     {
         _pingTimeoutArmed = true;
-        _pingTimeoutDeadline = _time.GetTimestamp() + (long)(_options.PingTimeout.TotalSeconds * _time.TimestampFrequency);
-        _heartbeatTimer.Change(_options.PingTimeout, Timeout.InfiniteTimeSpan);
+        _pingTimeoutDeadline = deadline;
+        var left = Math.Max(deadline - _time.GetTimestamp(), 0);
+        _heartbeatTimer.Change(TimeSpan.FromSeconds((double)left / _time.TimestampFrequency), Timeout.InfiniteTimeSpan);
     }
 
     private void OnPingTimeoutElapsed()
@@ -343,7 +390,8 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         if (_pingTimeoutArmed && !_hasRefreshedPingTimeout && packet is not { Type: EnginePacketType.Pong })
         {
             _hasRefreshedPingTimeout = true;
-            ArmPingTimeoutLocked();
+            // From now, as engine.io socket.ts onPacket's resetPingTimeout.
+            ArmPingTimeoutLocked(_time.GetTimestamp() + ToTimestamp(_options.PingTimeout));
         }
 
         switch (packet?.Type)

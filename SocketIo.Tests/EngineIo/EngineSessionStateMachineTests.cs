@@ -189,6 +189,37 @@ public sealed class EngineSessionStateMachineTests
     }
 
     [Test]
+    public void PingTimeout_RunsFromWhenThePingWasDue_EvenIfTheIntervalTimerFiredLate()
+    {
+        var transport = new FakeEngineTransport(EngineIoOptions.WebSocket);
+        Register(transport);
+        var late = TimeSpan.FromMilliseconds(5);
+
+        // One step: the clock already reads pingInterval + 5 ms when the interval callback runs.
+        _time.Advance(Interval + late);
+        Assert.That(transport.Sent[^1], Is.EqualTo("2"));
+
+        _time.Advance(Timeout - late - Tick);
+        Assert.That(_handler.Closes, Is.Empty, "open until pingInterval + pingTimeout");
+        _time.Advance(Tick);
+
+        // Node closes at pingInterval + pingTimeout; arming the timeout from the late callback closed 5 ms later.
+        Assert.That(_handler.CloseOf(Sid)?.Reason, Is.EqualTo(EngineIoCloseReasons.PingTimeout));
+    }
+
+    [Test]
+    public void IntervalTimerLaterThanTheWholeTimeout_ClosesAtOnce_WithoutAPing()
+    {
+        var transport = new FakeEngineTransport(EngineIoOptions.WebSocket);
+        Register(transport);
+
+        _time.Advance(Interval + Timeout);
+
+        Assert.That(_handler.CloseOf(Sid)?.Reason, Is.EqualTo(EngineIoCloseReasons.PingTimeout));
+        Assert.That(transport.Sent, Has.None.EqualTo("2"));
+    }
+
+    [Test]
     public void Pong_ClearsTheTimeout_AndReArmsTheInterval()
     {
         var transport = new FakeEngineTransport(EngineIoOptions.WebSocket);

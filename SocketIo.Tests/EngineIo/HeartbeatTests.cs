@@ -64,6 +64,57 @@ public sealed class HeartbeatTests
         Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("""{"code":1,"message":"Session ID unknown"}"""));
     }
 
+    [TestCase("GET", 300)]
+    [TestCase("POST pong", 300)]
+    [TestCase("WebSocket upgrade", 300)]
+    [TestCase("GET", 0)]
+    public async Task RequestPastTheHeartbeatDeadline_GetsUnknownSid_EvenBeforeTheTimerCallbackRuns(string request, int timersRunMs)
+    {
+        // Node runs expired timers before the I/O of the same loop turn, so a request that arrives after
+        // pingInterval + pingTimeout never finds the session; here the timer callback may still be queued.
+        var time = new LaggingTimerTimeProvider();
+        await using var host = await KestrelEngineHost.StartAsync(o =>
+        {
+            o.TimeProvider = time;
+            o.PingInterval = TimeSpan.FromMilliseconds(300);
+            o.PingTimeout = TimeSpan.FromMilliseconds(200);
+        });
+        var (handshake, socket) = await host.ConnectPollingAsync();
+        var query = KestrelEngineHost.PollingQuery(handshake.Sid);
+
+        // The timers run until timersRunMs (300: the ping is queued; 0: even the interval callback is late), then
+        // lag while the clock moves on.
+        time.Advance(TimeSpan.FromMilliseconds(timersRunMs));
+        time.AdvanceClock(TimeSpan.FromMilliseconds(499 - timersRunMs));
+        if (request == "GET" && timersRunMs == 300)
+        {
+            Assert.That(await host.PollAsync(handshake.Sid), Is.EqualTo("2"), "1 ms before the deadline the session still serves");
+        }
+
+        time.AdvanceClock(Tick);
+        Assert.That(socket.ReadyState, Is.Not.EqualTo(EngineIoReadyState.Closed), "no timer has closed it");
+
+        if (request == "WebSocket upgrade")
+        {
+            var raw = await host.ConnectRawAsync();
+            await raw.SendAsync(RawHttpConnection.UpgradeRequest(host.Port, $"{KestrelEngineHost.EnginePath}?EIO=4&transport=websocket&sid={handshake.Sid}"));
+            var refused = await raw.ReadResponseAsync();
+            Assert.That(refused.StatusCode, Is.EqualTo(400));
+            Assert.That(refused.BodyText, Is.EqualTo("Session ID unknown"));
+        }
+        else
+        {
+            using var response = request == "GET"
+                ? await host.GetAsync(query)
+                : await host.PostAsync(handshake.Sid, "3");
+            Assert.That((int)response.StatusCode, Is.EqualTo(400));
+            Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("""{"code":1,"message":"Session ID unknown"}"""));
+        }
+
+        Assert.That(host.Handler.CloseOf(handshake.Sid)?.Reason, Is.EqualTo(EngineIoCloseReasons.PingTimeout));
+        Assert.That(host.Server.ClientsCount, Is.Zero);
+    }
+
     [Test]
     public async Task Pong_ClearsTheTimeoutAndReArmsTheInterval()
     {
@@ -116,15 +167,8 @@ public sealed class HeartbeatTests
         await using var host = await KestrelEngineHost.StartAsync();
         var (handshake, _) = await host.ConnectPollingAsync();
 
-        // The POST itself may be cut off when the session closes (the reference destroys the data request too).
-        try
-        {
-            using var response = await host.PostAsync(handshake.Sid, "2");
-        }
-        catch (HttpRequestException)
-        {
-        }
-
+        // The POST that closes the session is still answered (polling.ts destroys only an unread data request).
+        await host.PostOkAsync(handshake.Sid, "2");
         var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
 
         Assert.That(closed.Reason, Is.EqualTo(EngineIoCloseReasons.TransportError));

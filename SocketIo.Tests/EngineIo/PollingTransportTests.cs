@@ -140,14 +140,7 @@ public sealed class PollingTransportTests
         await using var host = await KestrelEngineHost.StartAsync();
         var (handshake, _) = await host.ConnectPollingAsync();
 
-        // The first POST announces a body and asks to continue; Kestrel answers "100 Continue" only when the engine
-        // starts reading the body, so after it the first POST is certainly in flight on the server.
-        var first = await host.ConnectRawAsync();
-        await first.SendAsync(
-            $"POST {KestrelEngineHost.EnginePath}?{KestrelEngineHost.PollingQuery(handshake.Sid)} HTTP/1.1\r\n" +
-            $"Host: 127.0.0.1:{host.Port}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 6\r\nExpect: 100-continue\r\n\r\n");
-        var interim = await first.ReadResponseAsync();
-        Assert.That(interim.StatusCode, Is.EqualTo(100));
+        await StartPostMidBodyAsync(host, handshake.Sid);
 
         using var second = await host.PostAsync(handshake.Sid, "4second");
         var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
@@ -156,6 +149,80 @@ public sealed class PollingTransportTests
         Assert.That(closed.Reason, Is.EqualTo(EngineIoCloseReasons.TransportError));
         Assert.That(host.Handler.MessagesOf(handshake.Sid), Is.Empty);
         Assert.That(host.Server.ClientsCount, Is.Zero);
+    }
+
+    /// <summary>Bodies whose packets end the session while their own POST is in flight, and the close each gives.</summary>
+    private static IEnumerable<TestCaseData> SessionBreakingPosts()
+    {
+        foreach (var connection in new[] { "keep-alive", "close" })
+        {
+            yield return new TestCaseData("9zzz"u8.ToArray(), false, EngineIoCloseReasons.ParseError, connection).SetArgDisplayNames("unknown type", connection);
+            yield return new TestCaseData(new byte[] { 0xff, 0xfe }, false, EngineIoCloseReasons.ParseError, connection).SetArgDisplayNames("invalid UTF-8", connection);
+            yield return new TestCaseData("2"u8.ToArray(), false, EngineIoCloseReasons.TransportError, connection).SetArgDisplayNames("client ping", connection);
+            // The Socket.IO layer closes the session from its message callback (an invalid packet, a packet for a
+            // namespace not joined): a forced close from inside the POST.
+            yield return new TestCaseData("4abc"u8.ToArray(), true, EngineIoCloseReasons.ForcedClose, connection).SetArgDisplayNames("handler closes", connection);
+        }
+    }
+
+    [TestCaseSource(nameof(SessionBreakingPosts))]
+    public async Task PostWhosePayloadClosesTheSession_IsAnswered200Ok_PendingGetGetsTheClose(byte[] body, bool handlerCloses, string reason, string connection)
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        if (handlerCloses)
+        {
+            host.Handler.MessageHook = (socket, _) => socket.Close();
+        }
+
+        var (handshake, socket) = await host.ConnectPollingAsync();
+        var pending = await host.StartPendingPollAsync(socket);
+        var raw = await host.ConnectRawAsync();
+        var query = KestrelEngineHost.PollingQuery(handshake.Sid);
+        await raw.SendAsync([
+            .. Encoding.ASCII.GetBytes(
+                $"POST {KestrelEngineHost.EnginePath}?{query} HTTP/1.1\r\nHost: 127.0.0.1:{host.Port}\r\n" +
+                $"Content-Type: text/plain;charset=UTF-8\r\nContent-Length: {body.Length}\r\nConnection: {connection}\r\n\r\n"),
+            .. body,
+        ]);
+
+        // Node answers the POST and closes the session; it destroys only a data request whose body is unread
+        // (polling.ts doClose, _http_incoming.js _destroy). Aborting it here was a TCP reset for the client.
+        var response = await raw.ReadResponseAsync();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(200));
+            Assert.That(response.BodyText, Is.EqualTo("ok"));
+            Assert.That(response.Header("Content-Type"), Is.EqualTo("text/html"));
+            Assert.That(await pending.WithTimeout("the pending GET"), Is.EqualTo("1"));
+            Assert.That((await host.Handler.WaitForCloseAsync(handshake.Sid)).Reason, Is.EqualTo(reason));
+        }
+
+        if (connection == "close")
+        {
+            Assert.That(await raw.WaitForPeerCloseAsync(), Is.True, "Connection: close is honoured after the response");
+            return;
+        }
+
+        // Keep-alive: the connection survives the close and serves the next request, which finds no session.
+        await raw.SendAsync($"GET {KestrelEngineHost.EnginePath}?{query} HTTP/1.1\r\nHost: 127.0.0.1:{host.Port}\r\n\r\n");
+        var next = await raw.ReadResponseAsync();
+        Assert.That(next.StatusCode, Is.EqualTo(400));
+        Assert.That(next.BodyText, Is.EqualTo("""{"code":1,"message":"Session ID unknown"}"""));
+    }
+
+    [Test]
+    public async Task SessionClosedWhileAPostBodyIsStillArriving_AbortsThatPost()
+    {
+        await using var host = await KestrelEngineHost.StartAsync();
+        var (handshake, socket) = await host.ConnectPollingAsync();
+
+        var raw = await StartPostMidBodyAsync(host, handshake.Sid);
+
+        // An incomplete data request is destroyed on close, as Node's dataReq.destroy() does (polling.ts doClose).
+        socket.Close();
+
+        Assert.That(await raw.WaitForPeerCloseAsync(), Is.True);
+        Assert.That(host.Handler.MessagesOf(handshake.Sid), Is.Empty);
     }
 
     [TestCase("PUT")]
@@ -279,6 +346,20 @@ public sealed class PollingTransportTests
         Assert.That(closed.Reason, Is.EqualTo(EngineIoCloseReasons.TransportError));
         Assert.That(closed.Description, Is.EqualTo("poll connection closed prematurely"));
         Assert.That(async () => await poll, Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    /// <summary>
+    /// Starts a POST that announces a 6-byte body and asks to continue; Kestrel answers "100 Continue" only when the
+    /// engine starts reading the body, so once it has, the POST is certainly in flight on the server, mid-body.
+    /// </summary>
+    private static async Task<RawHttpConnection> StartPostMidBodyAsync(KestrelEngineHost host, string sid)
+    {
+        var raw = await host.ConnectRawAsync();
+        await raw.SendAsync(
+            $"POST {KestrelEngineHost.EnginePath}?{KestrelEngineHost.PollingQuery(sid)} HTTP/1.1\r\n" +
+            $"Host: 127.0.0.1:{host.Port}\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 6\r\nExpect: 100-continue\r\n\r\n");
+        Assert.That((await raw.ReadResponseAsync()).StatusCode, Is.EqualTo(100), "the POST's body is being read");
+        return raw;
     }
 
     /// <summary>A read-only stream without a length, so HttpClient sends it chunked.</summary>

@@ -264,6 +264,17 @@ internal sealed class PollingTransport : EngineTransport
                 RaiseError("data request connection closed prematurely");
                 return;
             }
+            finally
+            {
+                // Closing the session aborts the data request only while its body is still being read: polling.ts
+                // doClose calls dataReq.destroy(), and Node's IncomingMessage._destroy (_http_incoming.js) destroys
+                // the socket only for a request that was not fully read. A payload that closes the session (parse
+                // error, a client ping, a Socket.IO packet that ends the connection) still gets its 200 "ok".
+                lock (_sync)
+                {
+                    _abortDataRequest = null;
+                }
+            }
 
             if (body is null)
             {
