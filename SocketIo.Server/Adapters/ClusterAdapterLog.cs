@@ -16,6 +16,7 @@ internal static partial class ClusterAdapterLog
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Still unable to publish cluster messages for namespace {Namespace}: {Failed} more lost, outage for {Seconds} s ({Reason})")]
     public static partial void PublishStillFailing(ILogger logger, long failed, string @namespace, long seconds, string reason);
 
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Publishing cluster messages for namespace {Namespace} works again; {Failed} messages were lost during the {Seconds} s outage")]
+    // Warning, not Information: it closes the outage the warnings opened and reports how many messages were lost.
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Publishing cluster messages for namespace {Namespace} works again; {Failed} messages were lost during the {Seconds} s outage")]
     public static partial void PublishRecovered(ILogger logger, string @namespace, long failed, long seconds);
 }
