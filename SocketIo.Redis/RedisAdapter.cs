@@ -93,15 +93,14 @@ public sealed partial class RedisAdapter : ClusterAdapter
         await base.CloseAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Subscribers of the request channel, summed over the cluster (redis-wire §6.1).</summary>
+    /// <summary>
+    /// Subscribers of the request channel, summed over the cluster (redis-wire §6.1); throws
+    /// <see cref="SocketIo.Server.SocketIoClusterUnavailableException"/> while Redis is unreachable.
+    /// </summary>
     public override Task<int> ServerCountAsync(CancellationToken cancellationToken = default) =>
         _connection.CountSubscribersAsync("NUMSUB", _channels.Request);
 
-    private async Task PublishRawAsync(string channel, byte[] payload)
-    {
-        var subscriber = (await _connection.GetAsync().ConfigureAwait(false)).GetSubscriber();
-        await subscriber.PublishAsync(RedisChannel.Literal(channel), payload).ConfigureAwait(false);
-    }
+    private Task PublishRawAsync(string channel, byte[] payload) => _connection.PublishAsync(RedisChannel.Literal(channel), payload);
 
     /// <inheritdoc />
     protected override Task PublishAsync(ClusterMessage message, CancellationToken cancellationToken = default)

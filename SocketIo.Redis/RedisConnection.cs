@@ -1,3 +1,4 @@
+using SocketIo.Server;
 using StackExchange.Redis;
 
 namespace SocketIo.Redis;
@@ -32,6 +33,34 @@ public sealed class RedisConnection : IAsyncDisposable
 
     /// <summary>The connected multiplexer.</summary>
     public Task<IConnectionMultiplexer> GetAsync() => _multiplexer.Value;
+
+    /// <summary>
+    /// Issues a PUBLISH (or SPUBLISH for a sharded channel) before returning, so that publishes keep their call order
+    /// (StackExchange.Redis writes the commands of one connection in the order they are issued); the task reports the
+    /// outcome only. While Redis is known to be unreachable it fails at once with
+    /// <see cref="SocketIoClusterUnavailableException"/> instead of waiting in the multiplexer's backlog: a message
+    /// delivered seconds late, after the reconnect, is worth less than none, and the backlog would grow meanwhile.
+    /// </summary>
+    internal Task PublishAsync(RedisChannel channel, byte[] payload)
+    {
+        var pending = _multiplexer.Value;
+        if (!pending.IsCompletedSuccessfully)
+        {
+            // Only before the first connection (adapters subscribe first, so this is rare): order is not kept here.
+            return PublishWhenConnectedAsync(pending, channel, payload);
+        }
+
+        var multiplexer = pending.Result;
+        return multiplexer.IsConnected
+            ? multiplexer.GetSubscriber().PublishAsync(channel, payload)
+            : Task.FromException(new SocketIoClusterUnavailableException("Redis is unreachable: the multiplexer has no connected server"));
+    }
+
+    private static async Task PublishWhenConnectedAsync(Task<IConnectionMultiplexer> pending, RedisChannel channel, byte[] payload)
+    {
+        var multiplexer = await pending.ConfigureAwait(false);
+        await multiplexer.GetSubscriber().PublishAsync(channel, payload).ConfigureAwait(false);
+    }
 
     /// <summary>Converts <c>redis://[user:password@]host:port[/db]</c> into a StackExchange.Redis configuration string.</summary>
     public static string ToConfiguration(string urlOrConfiguration)
@@ -76,26 +105,46 @@ public sealed class RedisConnection : IAsyncDisposable
         return string.Join(',', parts);
     }
 
-    /// <summary>Sums <c>PUBSUB NUMSUB|SHARDNUMSUB channel</c> over every primary (counts are per node in a cluster, redis-wire §3.3).</summary>
+    /// <summary>
+    /// Sums <c>PUBSUB NUMSUB|SHARDNUMSUB channel</c> over every primary (counts are per node in a cluster, redis-wire
+    /// §3.3). A primary that cannot be asked makes the count unknown: <see cref="SocketIoClusterUnavailableException"/>,
+    /// never a smaller count (which would turn a cluster request into a silent local-only answer).
+    /// </summary>
     internal async Task<int> CountSubscribersAsync(string subcommand, string channel)
     {
         var multiplexer = await GetAsync().ConfigureAwait(false);
         var total = 0;
+        var primaries = 0;
         foreach (var server in multiplexer.GetServers())
         {
-            if (server.IsReplica || !server.IsConnected)
+            if (server.IsReplica)
             {
                 continue;
             }
 
-            var result = await server.ExecuteAsync("PUBSUB", subcommand, channel).ConfigureAwait(false);
+            if (!server.IsConnected)
+            {
+                throw new SocketIoClusterUnavailableException($"Redis server {server.EndPoint} is unreachable; the number of servers in the cluster is unknown");
+            }
+
+            RedisResult result;
+            try
+            {
+                result = await server.ExecuteAsync("PUBSUB", subcommand, channel).ConfigureAwait(false);
+            }
+            catch (RedisException ex)
+            {
+                throw new SocketIoClusterUnavailableException($"PUBSUB {subcommand} failed on Redis server {server.EndPoint}: {ex.Message}", ex);
+            }
+
+            primaries++;
             if (result.Resp2Type == ResultType.Array && result.Length >= 2)
             {
                 total += (int)result[1];
             }
         }
 
-        return total;
+        return primaries > 0 ? total : throw new SocketIoClusterUnavailableException("No Redis primary is known; the number of servers in the cluster is unknown");
     }
 
     /// <inheritdoc />

@@ -115,7 +115,10 @@ public sealed partial class ShardedRedisAdapter : ClusterAdapter
         await base.CloseAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Shard subscribers of the main channel, summed over the cluster (redis-wire §7.4).</summary>
+    /// <summary>
+    /// Shard subscribers of the main channel, summed over the cluster (redis-wire §7.4); throws
+    /// <see cref="SocketIo.Server.SocketIoClusterUnavailableException"/> while Redis is unreachable.
+    /// </summary>
     public override Task<int> ServerCountAsync(CancellationToken cancellationToken = default) =>
         _connection.CountSubscribersAsync("SHARDNUMSUB", _channels.BroadcastBase);
 
@@ -133,12 +136,8 @@ public sealed partial class ShardedRedisAdapter : ClusterAdapter
         return PublishEnvelopeAsync(_channels.OwnChannel(requesterUid), response);
     }
 
-    private async Task PublishEnvelopeAsync(string channel, ClusterMessage message)
-    {
-        var payload = ShardedWireFormat.Encode(message);
-        var subscriber = (await _connection.GetAsync().ConfigureAwait(false)).GetSubscriber();
-        await subscriber.PublishAsync(RedisChannel.Sharded(channel), payload).ConfigureAwait(false);
-    }
+    private Task PublishEnvelopeAsync(string channel, ClusterMessage message) =>
+        _connection.PublishAsync(RedisChannel.Sharded(channel), ShardedWireFormat.Encode(message));
 
     private void OnShardedMessage(string channel, bool isOwnChannel, byte[] payload)
     {

@@ -71,6 +71,8 @@ public sealed class BroadcastOperator
     /// <summary>
     /// Emits and collects one acknowledgement per client, across the cluster (Node: <c>emitWithAck</c>). Needs
     /// <see cref="Timeout"/>; on timeout throws <see cref="SocketIoTimeoutException"/> with the responses received.
+    /// While the cluster (Redis) is unreachable the local clients still get the packet, and the call throws
+    /// <see cref="SocketIoClusterUnavailableException"/> because the other servers cannot be counted.
     /// </summary>
     public Task<IReadOnlyList<JToken?>> EmitWithAckAsync(string eventName, params object?[] args) =>
         EmitWithAckAsync(eventName, (IReadOnlyList<object?>)args, CancellationToken.None);
@@ -101,12 +103,15 @@ public sealed class BroadcastOperator
         await using var registration = cancellationToken.Register(() => collector.Cancel(cancellationToken)).ConfigureAwait(false);
 
         await _adapter.BroadcastWithAckAsync(packet, Options, collector.AddServer, collector.AddResponse).ConfigureAwait(false);
-        var serverCount = await _adapter.ServerCountAsync(cancellationToken).ConfigureAwait(false);
-        collector.SetExpectedServers(_flags.Local ? 1 : serverCount);
+        // A local emit never asks the cluster (its count is unknown while Redis is down, and irrelevant).
+        collector.SetExpectedServers(_flags.Local ? 1 : await _adapter.ServerCountAsync(cancellationToken).ConfigureAwait(false));
         return await collector.Task.ConfigureAwait(false);
     }
 
-    /// <summary>The targeted sockets, on every node (Node: <c>fetchSockets()</c>).</summary>
+    /// <summary>
+    /// The targeted sockets, on every node (Node: <c>fetchSockets()</c>). Throws <see cref="SocketIoClusterUnavailableException"/>
+    /// while the cluster (Redis) is unreachable (unless <see cref="Local"/>) rather than answer with this server's sockets only.
+    /// </summary>
     public async Task<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default)
     {
         var details = await _adapter.FetchSocketsAsync(Options, cancellationToken).ConfigureAwait(false);

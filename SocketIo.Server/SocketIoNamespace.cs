@@ -96,7 +96,10 @@ public sealed class SocketIoNamespace : IAdapterNamespace
     /// <summary>Sends a <c>message</c> event to every socket (Node: <c>nsp.send</c>).</summary>
     public ValueTask SendAsync(params object?[] args) => EmitAsync("message", args);
 
-    /// <summary>All sockets of the namespace, cluster-wide (Node: <c>nsp.fetchSockets()</c>).</summary>
+    /// <summary>
+    /// All sockets of the namespace, cluster-wide (Node: <c>nsp.fetchSockets()</c>); throws
+    /// <see cref="SocketIoClusterUnavailableException"/> while the cluster (Redis) is unreachable.
+    /// </summary>
     public Task<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) => NewOperator().FetchSocketsAsync(cancellationToken);
 
     /// <summary>Makes every socket join rooms (Node: <c>nsp.socketsJoin</c>).</summary>
@@ -117,7 +120,8 @@ public sealed class SocketIoNamespace : IAdapterNamespace
 
     /// <summary>
     /// Sends an event to the other servers and collects one answer per server (Node: <c>nsp.serverSideEmitWithAck</c>).
-    /// Throws <see cref="SocketIoTimeoutException"/> with the partial answers after the adapter's request timeout.
+    /// Throws <see cref="SocketIoTimeoutException"/> with the partial answers after the adapter's request timeout, and
+    /// <see cref="SocketIoClusterUnavailableException"/> at once while the cluster (Redis) is unreachable.
     /// </summary>
     public Task<IReadOnlyList<JToken?>> ServerSideEmitWithAckAsync(string eventName, params object?[] args) =>
         ServerSideEmitWithAckAsync(eventName, args, CancellationToken.None);

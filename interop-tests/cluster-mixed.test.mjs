@@ -444,9 +444,32 @@ describe(".NET servers ride out a Redis restart", () => {
     const [A, B] = await Promise.all([startServer({ impl: "dotnet", env }), startServer({ impl: "dotnet", env })]);
     let restarted;
     try {
-      const [a, b] = await Promise.all([connect(A, "/"), connect(B, "/")]);
-      await pollFetch(a, null, (l) => l.length === 2);
+      const [a, b, a2] = await Promise.all([connect(A, "/"), connect(B, "/"), connect(A, "/")]);
+      await pollFetch(a, null, (l) => l.length === 3);
+      const ra2 = recorder(a2, "msg");
+      const outputBefore = A.output().length;
       await own.stop();
+
+      // While Redis is down (issue #12 item 6): local delivery and the sender's acks do not wait for Redis (the
+      // StackExchange.Redis backlog would hold each for about 5 s), bursts stay in order, cluster requests fail
+      // clearly instead of answering with the local sockets only, and the outage costs a few log lines, not one
+      // stack trace per message.
+      const total = 200;
+      for (let burst = 0; burst < total / 5; burst++) {
+        const acks = [];
+        for (let i = 0; i < 5; i++) acks.push(callWithin(a, 2000, "bcast-all", null, `down-${burst * 5 + i}`));
+        await Promise.all(acks);
+      }
+      await ra2.until(() => ra2.list.length >= total, 2000, `${total} local broadcasts during the outage`);
+      assert.deepEqual(ra2.list.map((args) => args[0]), Array.from({ length: total }, (_, n) => `down-${n}`));
+      const [fetched] = await callWithin(a, 2000, "fetch", null);
+      assert.match(fetched.err ?? "", /unreachable/i, `fetch fails clearly: ${JSON.stringify(fetched)}`);
+      const [sse] = await callWithin(a, 2000, "sse-ack", "who", 1500);
+      assert.match(sse.err ?? "", /unreachable/i, `sse-ack fails clearly: ${JSON.stringify(sse)}`);
+      const outageLog = A.output().slice(outputBefore);
+      const lines = outageLog.split("\n").filter((l) => /\[300[13]\]/.test(l)).length;
+      assert.ok(lines >= 1 && lines <= 3, `the outage is logged once or a few times, not per message (${lines} lines):\n${outageLog.slice(0, 3000)}`);
+
       restarted = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
       const rb = recorder(b, "msg");
       // Keep broadcasting until B's client hears A again (bounded): reconnect and resubscribe are automatic.
@@ -458,6 +481,7 @@ describe(".NET servers ride out a Redis restart", () => {
         await new Promise((r) => setTimeout(r, 250));
       }
       assert.match(rb.list[0][0], /^after-restart-/);
+      assert.match(A.output().slice(outputBefore), /\[3004\]/, "the end of the outage is logged");
       for (const s of [A, B]) assert.doesNotMatch(s.output(), /unhandled|crit:/i);
     } finally {
       await Promise.all([A.stop(), B.stop()]);

@@ -223,6 +223,27 @@ for (const adapter of ["classic", "sharded"]) {
       await untilFetchSees(a, [a.id, a2.id]);
     });
 
+    it("bursts of bcast-all from one client arrive in order on both servers (issue #12 item 5)", async (t) => {
+      if (skipReason) return t.skip(skipReason);
+      const { a, ra, rb, ra2 } = await setup();
+      const bursts = 20;
+      const perBurst = 5;
+      for (let burst = 0; burst < bursts; burst++) {
+        // Back to back, the acks awaited only after the whole burst: the server runs these handlers concurrently.
+        const acks = [];
+        for (let i = 0; i < perBurst; i++) acks.push(call(a, "bcast-all", "fence", `burst-${burst * perBurst + i}`));
+        await Promise.all(acks);
+      }
+      const total = bursts * perBurst;
+      const expected = Array.from({ length: total }, (_, n) => `burst-${n}`);
+      for (const [name, rec] of [["the sender", ra], ["its neighbour on A", ra2], ["the client on B", rb]]) {
+        await rec.until(() => rec.list.filter((args) => String(args[0]).startsWith("burst-")).length >= total, 10_000, `${total} bursts at ${name}`);
+        const seen = rec.list.map((args) => args[0]).filter((m) => String(m).startsWith("burst-"));
+        const late = seen.filter((m, i) => m !== expected[i]).length;
+        assert.deepEqual(seen, expected, `${name} saw ${late} of ${total} messages out of order`);
+      }
+    });
+
     it("bcast-ack collects the answers of clients on both servers", async (t) => {
       if (skipReason) return t.skip(skipReason);
       const { a, b, a2 } = await setup();

@@ -27,7 +27,10 @@ public abstract class ClusterAdapter : InMemoryAdapter
         Options = options ?? new ClusterAdapterOptions();
         Logger = logger ?? NullLogger.Instance;
         _metrics = new ClusterAdapterMetrics(Options.MeterFactory, GetType().Name);
+        _outageLog = new PublishOutageLog(Logger, nsp.Name, nsp.TimeProvider, TimeSpan.FromSeconds(10));
     }
+
+    private readonly PublishOutageLog _outageLog;
 
     private readonly ClusterAdapterMetrics _metrics;
 
@@ -51,57 +54,90 @@ public abstract class ClusterAdapter : InMemoryAdapter
     /// <summary>A new request id (Node's ClusterAdapter: 8 random bytes as hex).</summary>
     protected virtual string NewRequestId() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
 
-    /// <summary>Sends a message to every other node (Node: <c>doPublish</c>).</summary>
+    /// <summary>
+    /// Sends a message to every other node (Node: <c>doPublish</c>). Called in the order of the operations, never
+    /// awaited before the next one: an implementation must hand the message to its transport before it returns (a
+    /// Redis command issued on one connection keeps its place), so that the cluster sees one sender's messages in call
+    /// order. The task only reports the outcome. While the transport is known to be down it should fail at once
+    /// (with <see cref="SocketIoClusterUnavailableException"/>) rather than queue.
+    /// </summary>
     protected abstract Task PublishAsync(ClusterMessage message, CancellationToken cancellationToken = default);
 
-    /// <summary>Sends a response to the node that asked (Node: <c>doPublishResponse</c>).</summary>
+    /// <summary>Sends a response to the node that asked (Node: <c>doPublishResponse</c>); same rules as <see cref="PublishAsync"/>.</summary>
     protected abstract Task PublishResponseAsync(string requesterUid, ClusterMessage response, CancellationToken cancellationToken = default);
 
-    private async Task SafePublishAsync(ClusterMessage message)
+    /// <summary>
+    /// Issues a publish and returns without waiting for it: local delivery never waits for the cluster
+    /// (socket.io-adapter 2.5.7+ never lets a failed publish prevent local delivery either). A failure is reported
+    /// through <paramref name="onFailure"/> and the outage log.
+    /// </summary>
+    private void Publish(ClusterMessage message, string? requesterUid = null, Action<Exception>? onFailure = null)
     {
+        var sequence = _outageLog.NextSequence();
+        Task task;
         try
         {
-            await PublishAsync(message).ConfigureAwait(false);
-            _metrics.Published();
+            task = requesterUid is null ? PublishAsync(message) : PublishResponseAsync(requesterUid, message);
         }
         catch (Exception ex)
         {
-            // socket.io-adapter 2.5.7+: a failed publish never prevents local delivery.
-            ClusterAdapterLog.PublishFailed(Logger, (int)message.Type, Namespace.Name, ex);
+            task = Task.FromException(ex);
         }
+
+        if (task.IsCompletedSuccessfully)
+        {
+            Published(sequence);
+            return;
+        }
+
+        _ = ObservePublishAsync(task, sequence, message.Type, onFailure);
     }
 
-    private async Task SafePublishResponseAsync(string requesterUid, ClusterMessage response)
+    private async Task ObservePublishAsync(Task publish, long sequence, ClusterMessageType type, Action<Exception>? onFailure)
     {
         try
         {
-            await PublishResponseAsync(requesterUid, response).ConfigureAwait(false);
-            _metrics.Published();
+            await publish.ConfigureAwait(false);
+            Published(sequence);
         }
         catch (Exception ex)
         {
-            ClusterAdapterLog.PublishFailed(Logger, (int)response.Type, Namespace.Name, ex);
+            _metrics.PublishFailed();
+            _outageLog.Failed(sequence, (int)type, ex);
+            onFailure?.Invoke(ex);
         }
     }
 
+    private void Published(long sequence)
+    {
+        _metrics.Published();
+        _outageLog.Succeeded(sequence);
+    }
+
     /// <inheritdoc />
-    public override async ValueTask BroadcastAsync(SocketIoPacket packet, BroadcastOptions options)
+    public override ValueTask BroadcastAsync(SocketIoPacket packet, BroadcastOptions options)
     {
         ArgumentNullException.ThrowIfNull(packet);
         ArgumentNullException.ThrowIfNull(options);
-        if (!options.Flags.Local)
+        // Local delivery first and synchronously, the publish issued right after without waiting for it: one
+        // sender's broadcasts reach this server's clients in call order even though its handlers run concurrently,
+        // and a Redis outage cannot hold them up.
+        var message = options.Flags.Local ? null : ClusterMessages.Broadcast(Uid, Namespace.Name, packet, options);
+        var local = base.BroadcastAsync(packet, options);
+        if (message is not null)
         {
-            await SafePublishAsync(ClusterMessages.Broadcast(Uid, Namespace.Name, packet, options)).ConfigureAwait(false);
+            Publish(message);
         }
 
-        await base.BroadcastAsync(packet, options).ConfigureAwait(false);
+        return local;
     }
 
     /// <inheritdoc />
-    public override async ValueTask BroadcastWithAckAsync(SocketIoPacket packet, BroadcastOptions options, Action<int> clientCount, Action<JToken?> ack)
+    public override ValueTask BroadcastWithAckAsync(SocketIoPacket packet, BroadcastOptions options, Action<int> clientCount, Action<JToken?> ack)
     {
         ArgumentNullException.ThrowIfNull(packet);
         ArgumentNullException.ThrowIfNull(options);
+        ClusterMessage? message = null;
         if (!options.Flags.Local)
         {
             var requestId = NewRequestId();
@@ -113,46 +149,59 @@ public abstract class ClusterAdapter : InMemoryAdapter
                 new object[] { this, requestId },
                 options.Flags.Timeout ?? Options.RequestsTimeout,
                 Timeout.InfiniteTimeSpan);
-            await SafePublishAsync(ClusterMessages.Broadcast(Uid, Namespace.Name, packet, options, requestId)).ConfigureAwait(false);
+            message = ClusterMessages.Broadcast(Uid, Namespace.Name, packet, options, requestId);
         }
 
-        await base.BroadcastWithAckAsync(packet, options, clientCount, ack).ConfigureAwait(false);
+        var local = base.BroadcastWithAckAsync(packet, options, clientCount, ack);
+        if (message is not null)
+        {
+            Publish(message);
+        }
+
+        return local;
     }
 
     /// <inheritdoc />
-    public override async ValueTask AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    public override ValueTask AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!options.Flags.Local)
-        {
-            await SafePublishAsync(ClusterMessages.SocketsJoinOrLeave(Uid, Namespace.Name, join: true, options, rooms)).ConfigureAwait(false);
-        }
-
-        await base.AddSocketsAsync(options, rooms).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(rooms);
+        return ApplyLocallyThenPublishAsync(
+            base.AddSocketsAsync(options, rooms),
+            options.Flags.Local ? null : ClusterMessages.SocketsJoinOrLeave(Uid, Namespace.Name, join: true, options, rooms));
     }
 
     /// <inheritdoc />
-    public override async ValueTask DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    public override ValueTask DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!options.Flags.Local)
-        {
-            await SafePublishAsync(ClusterMessages.SocketsJoinOrLeave(Uid, Namespace.Name, join: false, options, rooms)).ConfigureAwait(false);
-        }
-
-        await base.DelSocketsAsync(options, rooms).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(rooms);
+        return ApplyLocallyThenPublishAsync(
+            base.DelSocketsAsync(options, rooms),
+            options.Flags.Local ? null : ClusterMessages.SocketsJoinOrLeave(Uid, Namespace.Name, join: false, options, rooms));
     }
 
     /// <inheritdoc />
-    public override async ValueTask DisconnectSocketsAsync(BroadcastOptions options, bool close)
+    public override ValueTask DisconnectSocketsAsync(BroadcastOptions options, bool close)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!options.Flags.Local)
+        return ApplyLocallyThenPublishAsync(
+            base.DisconnectSocketsAsync(options, close),
+            options.Flags.Local ? null : ClusterMessages.DisconnectSockets(Uid, Namespace.Name, options, close));
+    }
+
+    /// <summary>
+    /// The local part of a bulk operation has been started (it completes synchronously for sockets whose join, leave
+    /// or disconnect does no I/O); the publish is issued right after it, in call order, and never awaited.
+    /// </summary>
+    private ValueTask ApplyLocallyThenPublishAsync(ValueTask local, ClusterMessage? message)
+    {
+        if (message is not null)
         {
-            await SafePublishAsync(ClusterMessages.DisconnectSockets(Uid, Namespace.Name, options, close)).ConfigureAwait(false);
+            Publish(message);
         }
 
-        await base.DisconnectSocketsAsync(options, close).ConfigureAwait(false);
+        return local;
     }
 
     /// <inheritdoc />
@@ -175,7 +224,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         var request = new PendingRequest(ClusterMessageType.FetchSockets, expected);
         request.Sockets.AddRange(local);
         var result = Track(requestId, request, options.Flags.Timeout ?? Options.RequestsTimeout, cancellationToken);
-        await SafePublishAsync(ClusterMessages.FetchSockets(Uid, Namespace.Name, options, requestId)).ConfigureAwait(false);
+        PublishRequest(ClusterMessages.FetchSockets(Uid, Namespace.Name, options, requestId), requestId);
         await result.ConfigureAwait(false);
         lock (request)
         {
@@ -189,7 +238,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         ArgumentNullException.ThrowIfNull(args);
         if (!withAck)
         {
-            await SafePublishAsync(ClusterMessages.ServerSideEmit(Uid, Namespace.Name, args)).ConfigureAwait(false);
+            Publish(ClusterMessages.ServerSideEmit(Uid, Namespace.Name, args));
             return Array.Empty<JToken?>();
         }
 
@@ -202,13 +251,23 @@ public abstract class ClusterAdapter : InMemoryAdapter
         var requestId = NewRequestId();
         var request = new PendingRequest(ClusterMessageType.ServerSideEmit, expected);
         var result = Track(requestId, request, Options.RequestsTimeout, cancellationToken);
-        await SafePublishAsync(ClusterMessages.ServerSideEmit(Uid, Namespace.Name, args, requestId)).ConfigureAwait(false);
+        PublishRequest(ClusterMessages.ServerSideEmit(Uid, Namespace.Name, args, requestId), requestId);
         await result.ConfigureAwait(false);
         lock (request)
         {
             return request.Responses.ToArray();
         }
     }
+
+    /// <summary>A request that could not be published fails at once: no other server will ever answer it.</summary>
+    private void PublishRequest(ClusterMessage message, string requestId) =>
+        Publish(message, onFailure: error =>
+        {
+            if (_requests.TryRemove(requestId, out var pending))
+            {
+                pending.Fail(new SocketIoClusterUnavailableException($"The cluster request (type {(int)message.Type}) could not be published: {error.Message}", error));
+            }
+        });
 
     private Task Track(string requestId, PendingRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -319,8 +378,8 @@ public abstract class ClusterAdapter : InMemoryAdapter
             _ = RunLocalAsync(base.BroadcastWithAckAsync(
                 packet,
                 options,
-                count => _ = SafePublishResponseAsync(requester, ClusterMessages.BroadcastClientCount(Uid, Namespace.Name, requestId, count)),
-                arg => _ = SafePublishResponseAsync(requester, ClusterMessages.BroadcastAck(Uid, Namespace.Name, requestId, arg))));
+                count => Publish(ClusterMessages.BroadcastClientCount(Uid, Namespace.Name, requestId, count), requester),
+                arg => Publish(ClusterMessages.BroadcastAck(Uid, Namespace.Name, requestId, arg), requester)));
         }
         else
         {
@@ -336,7 +395,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
             return;
         }
 
-        Namespace.OnServerSideEmit(packet, arg => _ = SafePublishResponseAsync(requester, ClusterMessages.ServerSideEmitResponse(Uid, Namespace.Name, requestId, arg)));
+        Namespace.OnServerSideEmit(packet, arg => Publish(ClusterMessages.ServerSideEmitResponse(Uid, Namespace.Name, requestId, arg), requester));
     }
 
     private async Task AnswerFetchAsync(string requester, string requestId, BroadcastOptions options)
@@ -344,7 +403,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         try
         {
             var local = await base.FetchSocketsAsync(options).ConfigureAwait(false);
-            await SafePublishResponseAsync(requester, ClusterMessages.FetchSocketsResponse(Uid, Namespace.Name, requestId, local)).ConfigureAwait(false);
+            Publish(ClusterMessages.FetchSocketsResponse(Uid, Namespace.Name, requestId, local), requester);
         }
         catch (Exception ex)
         {
@@ -484,6 +543,13 @@ public abstract class ClusterAdapter : InMemoryAdapter
         {
             Timer?.Dispose();
             Completion.TrySetCanceled(token);
+        }
+
+        public void Fail(Exception error)
+        {
+            Timer?.Dispose();
+            Registration.Dispose();
+            Completion.TrySetException(error);
         }
     }
 }

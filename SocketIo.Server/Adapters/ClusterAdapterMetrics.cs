@@ -6,6 +6,7 @@ namespace SocketIo.Server.Adapters;
 internal sealed class ClusterAdapterMetrics
 {
     private readonly Counter<long> _published;
+    private readonly Counter<long> _publishFailures;
     private readonly Counter<long> _received;
     private readonly Counter<long> _requestTimeouts;
     private readonly KeyValuePair<string, object?> _tag;
@@ -14,12 +15,15 @@ internal sealed class ClusterAdapterMetrics
     {
         var meter = EngineIo.EngineIoMetrics.MeterFor(meterFactory);
         _published = meter.CreateCounter<long>("socketio.cluster.messages.published", "{message}", "Cluster messages published (broadcasts, requests, responses)");
+        _publishFailures = meter.CreateCounter<long>("socketio.cluster.messages.publish_failures", "{message}", "Cluster messages that could not be published (the cluster transport was unreachable)");
         _received = meter.CreateCounter<long>("socketio.cluster.messages.received", "{message}", "Cluster messages received from other nodes");
         _requestTimeouts = meter.CreateCounter<long>("socketio.cluster.request.timeouts", "{request}", "Cluster requests (fetchSockets, serverSideEmit acks) that timed out");
         _tag = new KeyValuePair<string, object?>("adapter", adapter);
     }
 
     public void Published() => _published.Add(1, _tag);
+
+    public void PublishFailed() => _publishFailures.Add(1, _tag);
 
     public void Received() => _received.Add(1, _tag);
 

@@ -33,7 +33,10 @@ public abstract class SocketIoAdapter : IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>How many servers share this namespace (Node: <c>serverCount()</c>); 1 when alone.</summary>
+    /// <summary>
+    /// How many servers share this namespace (Node: <c>serverCount()</c>); 1 when alone. A cluster adapter throws
+    /// <see cref="SocketIoClusterUnavailableException"/> when it cannot count (Redis unreachable), never a guess.
+    /// </summary>
     public virtual Task<int> ServerCountAsync(CancellationToken cancellationToken = default) => Task.FromResult(1);
 
     /// <summary>Adds a socket to rooms (Node: <c>addAll</c>).</summary>
@@ -67,7 +70,10 @@ public abstract class SocketIoAdapter : IAsyncDisposable
     /// <summary>Ids of the sockets in the given rooms (Node: <c>sockets(rooms)</c>).</summary>
     public abstract ValueTask<IReadOnlyCollection<string>> SocketsAsync(IReadOnlySet<string> rooms, CancellationToken cancellationToken = default);
 
-    /// <summary>The targeted sockets (Node: <c>fetchSockets</c>).</summary>
+    /// <summary>
+    /// The targeted sockets (Node: <c>fetchSockets</c>). A cluster adapter throws
+    /// <see cref="SocketIoClusterUnavailableException"/> when it cannot reach the other servers.
+    /// </summary>
     public abstract ValueTask<IReadOnlyList<SocketDetails>> FetchSocketsAsync(BroadcastOptions options, CancellationToken cancellationToken = default);
 
     /// <summary>Makes the targeted sockets join rooms (Node: <c>addSockets</c>).</summary>
@@ -82,7 +88,8 @@ public abstract class SocketIoAdapter : IAsyncDisposable
     /// <summary>
     /// Sends an event to the other servers of the cluster (Node: <c>serverSideEmit</c>). With an ack, the
     /// returned task completes with every other server's response, or throws <see cref="SocketIoTimeoutException"/>
-    /// holding the partial responses.
+    /// holding the partial responses, or <see cref="SocketIoClusterUnavailableException"/> when the other servers cannot
+    /// be reached.
     /// </summary>
     public abstract Task<IReadOnlyList<JToken?>> ServerSideEmitAsync(JArray args, bool withAck, CancellationToken cancellationToken = default);
 

@@ -181,6 +181,54 @@ public abstract class AdapterSpecification
     }
 
     [Test]
+    public async Task BurstsFromOneClient_ReachEveryClientOnEveryServer_InOrder()
+    {
+        // issue #12 item 5: one socket's handlers run concurrently (the receive loop never awaits them), so each
+        // emit must deliver locally in call order and never wait for its publish.
+        const int bursts = 10, perBurst = 5, total = bursts * perBurst;
+        await using var cluster = await StartAsync();
+        var members = await cluster.ConnectManyAsync(2 * ServerCount);
+        var sender = members[0];
+        foreach (var member in members)
+        {
+            await member.Socket.JoinAsync("room");
+        }
+
+        sender.Socket.On("bcast-all", async e =>
+        {
+            await cluster[sender.Server].To("room").EmitAsync("msg", e.Args[0]);
+            await e.AckAsync();
+        });
+
+        for (var burst = 0; burst < bursts; burst++)
+        {
+            // Back to back, without waiting for the acks (socket.io-client's emits in a loop).
+            for (var i = 0; i < perBurst; i++)
+            {
+                var n = burst * perBurst + i;
+                await sender.Client.SendAsync($"2{n}[\"bcast-all\",{n}]");
+            }
+        }
+
+        var expected = Enumerable.Range(0, total).Select(n => $"2[\"msg\",{n}]").ToList();
+        foreach (var member in members)
+        {
+            var received = new List<string>(total);
+            while (received.Count < total)
+            {
+                var text = await member.Client.ReceiveTextAsync();
+                if (!text.StartsWith('3'))
+                {
+                    // The sender's frames interleave its acks.
+                    received.Add(text);
+                }
+            }
+
+            Assert.That(received, Is.EqualTo(expected), $"the order seen by the client on server {member.Server}");
+        }
+    }
+
+    [Test]
     public async Task ABinaryBroadcast_ReachesRemoteClientsWithItsAttachments()
     {
         await using var cluster = await StartAsync();

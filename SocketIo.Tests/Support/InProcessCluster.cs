@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using SocketIo.Server;
 using SocketIo.Server.Adapters;
 
 namespace SocketIo.Tests.Support;
@@ -15,10 +17,61 @@ internal sealed class InProcessCluster
     private readonly object _sync = new();
     private readonly List<Member> _members = [];
     private readonly HashSet<SocketIoAdapter> _silenced = [];
+    private List<TaskCompletionSource>? _heldCompletions;
     private int _nextUid;
 
     /// <summary>The adapter factory for one server (<c>options.AdapterFactory = cluster.AdapterFactory()</c>).</summary>
-    public Func<IAdapterNamespace, SocketIoAdapter> AdapterFactory() => nsp => new Member(this, nsp, "node" + Interlocked.Increment(ref _nextUid));
+    public Func<IAdapterNamespace, SocketIoAdapter> AdapterFactory(ILogger? logger = null) =>
+        nsp => new Member(this, nsp, "node" + Interlocked.Increment(ref _nextUid), logger);
+
+    /// <summary>Publishes fail at once with <see cref="SocketIoClusterUnavailableException"/> and reach nobody (a Redis outage).</summary>
+    public bool PublishesFail { get; set; }
+
+    /// <summary>The server count fails with <see cref="SocketIoClusterUnavailableException"/> (PUBSUB NUMSUB during an outage).</summary>
+    public bool CountFails { get; set; }
+
+    /// <summary>
+    /// From now on a publish still reaches the other members at once and in order (as a Redis command does), but its
+    /// task completes only at <see cref="ReleasePublishCompletions"/>: a slow or backlogged transport.
+    /// </summary>
+    public void HoldPublishCompletions()
+    {
+        lock (_sync)
+        {
+            _heldCompletions ??= [];
+        }
+    }
+
+    /// <summary>Completes the held publish tasks, the last one first (completions need not come in order), and stops holding.</summary>
+    public void ReleasePublishCompletions()
+    {
+        List<TaskCompletionSource>? held;
+        lock (_sync)
+        {
+            held = _heldCompletions;
+            _heldCompletions = null;
+        }
+
+        for (var i = (held?.Count ?? 0) - 1; i >= 0; i--)
+        {
+            held![i].TrySetResult();
+        }
+    }
+
+    private Task PublishOutcome()
+    {
+        lock (_sync)
+        {
+            if (_heldCompletions is null)
+            {
+                return Task.CompletedTask;
+            }
+
+            var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _heldCompletions.Add(completion);
+            return completion.Task;
+        }
+    }
 
     /// <summary>Members (one per server and namespace) of <paramref name="nsp"/> now.</summary>
     public int MemberCount(string nsp)
@@ -81,8 +134,8 @@ internal sealed class InProcessCluster
         private readonly InProcessCluster _cluster;
         private readonly Channel<Action> _inbox = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
 
-        public Member(InProcessCluster cluster, IAdapterNamespace nsp, string uid)
-            : base(nsp, uid)
+        public Member(InProcessCluster cluster, IAdapterNamespace nsp, string uid, ILogger? logger)
+            : base(nsp, uid, logger: logger)
         {
             _cluster = cluster;
             _ = Task.Run(PumpAsync);
@@ -102,21 +155,33 @@ internal sealed class InProcessCluster
         }
 
         public override Task<int> ServerCountAsync(CancellationToken cancellationToken = default) =>
-            Task.FromResult(_cluster.MemberCount(Namespace.Name));
+            _cluster.CountFails
+                ? Task.FromException<int>(new SocketIoClusterUnavailableException("the in-process bus is down"))
+                : Task.FromResult(_cluster.MemberCount(Namespace.Name));
 
         protected override Task PublishAsync(ClusterMessage message, CancellationToken cancellationToken = default)
         {
+            if (_cluster.PublishesFail)
+            {
+                return Task.FromException(new SocketIoClusterUnavailableException("the in-process bus is down"));
+            }
+
             foreach (var member in _cluster.Others(this))
             {
                 var copy = Copy(message);
                 member._inbox.Writer.TryWrite(() => member.OnMessage(copy));
             }
 
-            return Task.CompletedTask;
+            return _cluster.PublishOutcome();
         }
 
         protected override Task PublishResponseAsync(string requesterUid, ClusterMessage response, CancellationToken cancellationToken = default)
         {
+            if (_cluster.PublishesFail)
+            {
+                return Task.FromException(new SocketIoClusterUnavailableException("the in-process bus is down"));
+            }
+
             if (_cluster.Find(requesterUid) is { } requester)
             {
                 var copy = Copy(response);

@@ -10,7 +10,7 @@ namespace SocketIo.Tests.Support;
 /// </summary>
 public sealed class RedisServerFixture : IAsyncDisposable
 {
-    private readonly Process _process;
+    private Process _process;
 
     private RedisServerFixture(Process process, int port)
     {
@@ -27,6 +27,30 @@ public sealed class RedisServerFixture : IAsyncDisposable
     /// <summary>Starts one, or fails/ignores the test when redis-server is not installed.</summary>
     public static async Task<RedisServerFixture> StartAsync()
     {
+        var (process, port) = await StartProcessAsync(null);
+        return new RedisServerFixture(process, port);
+    }
+
+    /// <summary>Kills the server (an outage: clients see their connections reset).</summary>
+    public async Task StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Starts a fresh, empty server on the same port after <see cref="StopAsync"/>.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+        (_process, _) = await StartProcessAsync(Port);
+    }
+
+    private static async Task<(Process Process, int Port)> StartProcessAsync(int? fixedPort)
+    {
         var binary = TestPrerequisites.FindOnPath("redis-server");
         if (binary is null)
         {
@@ -35,7 +59,7 @@ public sealed class RedisServerFixture : IAsyncDisposable
 
         for (var attempt = 0; ; attempt++)
         {
-            var port = FreePort();
+            var port = fixedPort ?? FreePort();
             var start = new ProcessStartInfo(binary!, $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no")
             {
                 RedirectStandardOutput = true,
@@ -56,7 +80,7 @@ public sealed class RedisServerFixture : IAsyncDisposable
             var first = await Task.WhenAny(ready.Task, exited, Task.Delay(Signals.DefaultTimeout));
             if (first == ready.Task)
             {
-                return new RedisServerFixture(process, port);
+                return (process, port);
             }
 
             process.Kill();

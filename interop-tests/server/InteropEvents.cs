@@ -116,6 +116,11 @@ internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
             {
                 result = new JObject { ["err"] = ex.Message, ["responses"] = new JArray(ex.Responses) };
             }
+            catch (SocketIoClusterUnavailableException ex)
+            {
+                // Redis is down: the local clients got the packet, the cluster could not be asked.
+                result = new JObject { ["err"] = ex.Message, ["responses"] = new JArray() };
+            }
 
             await e.AckAsync(result);
         });
@@ -135,7 +140,7 @@ internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
                     }));
                 await e.AckAsync(list);
             }
-            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or SocketIoClusterUnavailableException)
             {
                 await e.AckAsync(new JObject { ["err"] = ex.Message });
             }
@@ -195,6 +200,10 @@ internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
             catch (OperationCanceledException)
             {
                 result = new JObject { ["err"] = "operation has timed out", ["responses"] = new JArray() };
+            }
+            catch (SocketIoClusterUnavailableException ex)
+            {
+                result = new JObject { ["err"] = ex.Message, ["responses"] = new JArray() };
             }
 
             await e.AckAsync(result);
