@@ -30,9 +30,10 @@ public abstract class ClusterAdapter : InMemoryAdapter
         _outageLog = new PublishOutageLog(Logger, nsp.Name, nsp.TimeProvider, TimeSpan.FromSeconds(10));
     }
 
-    private readonly PublishOutageLog _outageLog;
-
     private readonly ClusterAdapterMetrics _metrics;
+
+    // One warning per outage, then a summary per 10 s and one line at the end, not a stack trace per lost message.
+    private readonly PublishOutageLog _outageLog;
 
     /// <summary>This adapter's id in the cluster (one per namespace per server).</summary>
     public string Uid { get; }
