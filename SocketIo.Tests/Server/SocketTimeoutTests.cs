@@ -88,7 +88,8 @@ public sealed class SocketTimeoutTests
     [Test]
     public async Task TheTypedEmitOnTheSocket_WaitsWithoutATimeout()
     {
-        await using var host = await SioTestHost.StartAsync();
+        // A heartbeat longer than the wait: a day of silence would otherwise end the session (ping timeout), as in Node.
+        await using var host = await SioTestHost.StartAsync(o => o.Engine.PingInterval = TimeSpan.FromDays(2));
         using var client = await host.OpenAsync();
         var socket = host.Socket(await client.ConnectNamespaceAsync());
 
