@@ -120,17 +120,20 @@ internal sealed class ClientConnection
 
     public void WritePacket(SocketIoPacket packet) => WriteToEngine(SocketIoWire.Encode(packet), isVolatile: false);
 
-    /// <summary>Queues encoded packets on the session (Node: <c>client.writeToEngine</c>); volatile ones are dropped when the transport is busy.</summary>
-    public void WriteToEngine(IReadOnlyList<EnginePacket> packets, bool isVolatile)
+    /// <summary>
+    /// Queues encoded packets on the session (Node: <c>client.writeToEngine</c>); volatile ones are dropped when the
+    /// transport is busy. Says whether they were queued, so that a broadcast can report the sockets it did not reach.
+    /// </summary>
+    public EngineWriteResult WriteToEngine(IReadOnlyList<EnginePacket> packets, bool isVolatile)
     {
         if (Conn.ReadyState != EngineIoReadyState.Open)
         {
-            return;
+            return EngineWriteResult.Gone;
         }
 
         if (isVolatile && !Conn.IsWritable)
         {
-            return;
+            return EngineWriteResult.Full;
         }
 
         if (packets.Count == 1)
@@ -141,6 +144,8 @@ internal sealed class ClientConnection
         {
             Conn.SendPackets(packets);
         }
+
+        return EngineWriteResult.Written;
     }
 
     /// <summary>Disconnects every namespace, then closes the connection (Node: <c>client._disconnect</c>).</summary>
