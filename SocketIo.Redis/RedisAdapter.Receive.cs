@@ -104,24 +104,32 @@ public sealed partial class RedisAdapter
     /// <summary>The ≤ 7.x forms <c>{requestId, type, sid, room|close}</c>: the server that owns <c>sid</c> acts and answers <c>{requestId}</c>.</summary>
     private async Task OnLegacySocketRequestAsync(string uid, string? requestId, int type, JObject request)
     {
-        if (request["sid"] is not { Type: JTokenType.String } sidToken || !Namespace.TryGetSocket((string)sidToken!, out var socket))
+        if (request["sid"] is not { Type: JTokenType.String } sidToken)
         {
             return;
         }
 
+        string[] sid = [(string)sidToken!];
+        int found;
         switch (type)
         {
             case ClassicRequestType.RemoteJoin when ClusterFormats.RoomName(request["room"]) is { } room:
-                await socket.JoinAsync(room).ConfigureAwait(false);
+                found = await Namespace.JoinAsync(sid, [room]).ConfigureAwait(false);
                 break;
             case ClassicRequestType.RemoteLeave when ClusterFormats.RoomName(request["room"]) is { } room:
-                await socket.LeaveAsync(room).ConfigureAwait(false);
+                found = await Namespace.LeaveAsync(sid, [room]).ConfigureAwait(false);
                 break;
             case ClassicRequestType.RemoteDisconnect:
-                await socket.DisconnectAsync(request["close"] is { Type: JTokenType.Boolean } c && (bool)c).ConfigureAwait(false);
+                found = await Namespace.DisconnectAsync(sid, request["close"] is { Type: JTokenType.Boolean } c && (bool)c).ConfigureAwait(false);
                 break;
             default:
                 return;
+        }
+
+        // Only the server that owns the socket answers.
+        if (found == 0)
+        {
+            return;
         }
 
         if (requestId is not null)

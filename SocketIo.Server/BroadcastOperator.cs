@@ -10,14 +10,14 @@ namespace SocketIo.Server;
 /// </summary>
 public sealed class BroadcastOperator
 {
-    private readonly SocketIoAdapter _adapter;
+    private readonly SocketIoNamespace _nsp;
     private readonly HashSet<string> _rooms;
     private readonly HashSet<string> _except;
     private readonly BroadcastFlags _flags;
 
-    internal BroadcastOperator(SocketIoAdapter adapter, HashSet<string>? rooms, HashSet<string>? except, BroadcastFlags flags)
+    internal BroadcastOperator(SocketIoNamespace nsp, HashSet<string>? rooms, HashSet<string>? except, BroadcastFlags flags)
     {
-        _adapter = adapter;
+        _nsp = nsp;
         _rooms = rooms ?? new HashSet<string>(StringComparer.Ordinal);
         _except = except ?? new HashSet<string>(StringComparer.Ordinal);
         _flags = flags;
@@ -29,7 +29,7 @@ public sealed class BroadcastOperator
         ArgumentNullException.ThrowIfNull(rooms);
         var next = new HashSet<string>(_rooms, StringComparer.Ordinal);
         next.UnionWith(rooms);
-        return new BroadcastOperator(_adapter, next, _except, _flags);
+        return new BroadcastOperator(_nsp, next, _except, _flags);
     }
 
     /// <summary>Same as <see cref="To"/> (Node: <c>in(room)</c>).</summary>
@@ -41,22 +41,24 @@ public sealed class BroadcastOperator
         ArgumentNullException.ThrowIfNull(rooms);
         var next = new HashSet<string>(_except, StringComparer.Ordinal);
         next.UnionWith(rooms);
-        return new BroadcastOperator(_adapter, _rooms, next, _flags);
+        return new BroadcastOperator(_nsp, _rooms, next, _flags);
     }
 
     /// <summary>Sets whether packets may be compressed (Node: <c>compress(bool)</c>).</summary>
-    public BroadcastOperator Compress(bool compress) => new(_adapter, _rooms, _except, _flags with { Compress = compress });
+    public BroadcastOperator Compress(bool compress) => new(_nsp, _rooms, _except, _flags with { Compress = compress });
 
     /// <summary>Drops the packet for clients that cannot receive it right now (Node: <c>volatile</c>).</summary>
-    public BroadcastOperator Volatile => new(_adapter, _rooms, _except, _flags with { Volatile = true });
+    public BroadcastOperator Volatile => new(_nsp, _rooms, _except, _flags with { Volatile = true });
 
     /// <summary>Only this node's clients (Node: <c>local</c>).</summary>
-    public BroadcastOperator Local => new(_adapter, _rooms, _except, _flags with { Local = true });
+    public BroadcastOperator Local => new(_nsp, _rooms, _except, _flags with { Local = true });
 
     /// <summary>Ack timeout for <c>EmitWithAckAsync</c> (Node: <c>timeout(ms)</c>).</summary>
-    public BroadcastOperator Timeout(TimeSpan timeout) => new(_adapter, _rooms, _except, _flags with { Timeout = timeout });
+    public BroadcastOperator Timeout(TimeSpan timeout) => new(_nsp, _rooms, _except, _flags with { Timeout = timeout });
 
-    internal BroadcastOperator ExpectSingleResponse => new(_adapter, _rooms, _except, _flags with { ExpectSingleResponse = true });
+    internal BroadcastOperator ExpectSingleResponse => new(_nsp, _rooms, _except, _flags with { ExpectSingleResponse = true });
+
+    private SocketIoAdapter Adapter => _nsp.Adapter;
 
     private BroadcastOptions Options => new(_rooms, _except, _flags);
 
@@ -64,8 +66,8 @@ public sealed class BroadcastOperator
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {
         SocketIoSocket.CheckEventName(eventName);
-        var packet = new SocketIoPacket(SocketIoPacketType.Event, _adapter.Namespace.Name, JsonArgs.EventArray(eventName, args));
-        return _adapter.BroadcastAsync(packet, Options);
+        var packet = new SocketIoPacket(SocketIoPacketType.Event, _nsp.Name, JsonArgs.EventArray(eventName, args));
+        return Adapter.BroadcastAsync(packet, Options);
     }
 
     /// <summary>
@@ -81,20 +83,15 @@ public sealed class BroadcastOperator
     public async Task<IReadOnlyList<JToken?>> EmitWithAckAsync(string eventName, IReadOnlyList<object?> args, CancellationToken cancellationToken)
     {
         SocketIoSocket.CheckEventName(eventName);
-        var nsp = _adapter.Namespace;
-        var id = nsp.NextAckId();
-        var packet = new SocketIoPacket(SocketIoPacketType.Event, nsp.Name, JsonArgs.EventArray(eventName, args), id);
+        // No ack id here: each server's adapter gives the packet one of its own (Node publishes the packet without it).
+        var packet = new SocketIoPacket(SocketIoPacketType.Event, _nsp.Name, JsonArgs.EventArray(eventName, args));
         var collector = new BroadcastAckCollector();
         var timeout = _flags.Timeout ?? System.Threading.Timeout.InfiniteTimeSpan;
-        await using var timer = nsp.TimeProvider.CreateTimer(
+        // The adapters drop the sockets' ack entries at the same deadline (the port's ack streams).
+        await using var timer = _nsp.Server.TimeProvider.CreateTimer(
             _ =>
             {
-                foreach (var socket in nsp.Sockets)
-                {
-                    socket.RemoveAck(id);
-                }
-
-                (nsp as SocketIoNamespace)?.Server.Metrics.AckTimedOut(nsp.Name);
+                _nsp.Server.Metrics.AckTimedOut(_nsp.Name);
                 collector.TimeOut();
             },
             null,
@@ -102,9 +99,9 @@ public sealed class BroadcastOperator
             System.Threading.Timeout.InfiniteTimeSpan).ConfigureAwait(false);
         await using var registration = cancellationToken.Register(() => collector.Cancel(cancellationToken)).ConfigureAwait(false);
 
-        await _adapter.BroadcastWithAckAsync(packet, Options, collector.AddServer, collector.AddResponse).ConfigureAwait(false);
+        await Adapter.BroadcastWithAckAsync(packet, Options, collector.AddServer, collector.AddResponse).ConfigureAwait(false);
         // A local emit never asks the cluster (its count is unknown while Redis is down, and irrelevant).
-        collector.SetExpectedServers(_flags.Local ? 1 : await _adapter.ServerCountAsync(cancellationToken).ConfigureAwait(false));
+        collector.SetExpectedServers(_flags.Local ? 1 : await Adapter.ServerCountAsync(cancellationToken).ConfigureAwait(false));
         return await collector.Task.ConfigureAwait(false);
     }
 
@@ -114,24 +111,24 @@ public sealed class BroadcastOperator
     /// </summary>
     public async Task<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default)
     {
-        var details = await _adapter.FetchSocketsAsync(Options, cancellationToken).ConfigureAwait(false);
+        var details = await Adapter.FetchSocketsAsync(Options, cancellationToken).ConfigureAwait(false);
         var result = new List<RemoteSocket>(details.Count);
         foreach (var d in details)
         {
-            result.Add(new RemoteSocket(_adapter, d));
+            result.Add(new RemoteSocket(_nsp, d));
         }
 
         return result;
     }
 
     /// <summary>Makes the targeted sockets join rooms (Node: <c>socketsJoin</c>).</summary>
-    public ValueTask SocketsJoinAsync(params string[] rooms) => _adapter.AddSocketsAsync(Options, rooms);
+    public ValueTask SocketsJoinAsync(params string[] rooms) => Adapter.AddSocketsAsync(Options, rooms);
 
     /// <summary>Makes the targeted sockets leave rooms (Node: <c>socketsLeave</c>).</summary>
-    public ValueTask SocketsLeaveAsync(params string[] rooms) => _adapter.DelSocketsAsync(Options, rooms);
+    public ValueTask SocketsLeaveAsync(params string[] rooms) => Adapter.DelSocketsAsync(Options, rooms);
 
     /// <summary>Disconnects the targeted sockets (Node: <c>disconnectSockets(close)</c>).</summary>
-    public ValueTask DisconnectSocketsAsync(bool close = false) => _adapter.DisconnectSocketsAsync(Options, close);
+    public ValueTask DisconnectSocketsAsync(bool close = false) => Adapter.DisconnectSocketsAsync(Options, close);
 
     /// <summary>
     /// Gathers a broadcast's acknowledgements: complete when every server has reported its client count and every

@@ -11,13 +11,13 @@ public sealed class RemoteSocket
 {
     private readonly BroadcastOperator _operator;
 
-    internal RemoteSocket(SocketIoAdapter adapter, SocketDetails details)
+    internal RemoteSocket(SocketIoNamespace nsp, SocketDetails details)
     {
         Id = details.Id;
         Handshake = details.Handshake;
         Rooms = details.Rooms;
         Data = details.Data;
-        _operator = new BroadcastOperator(adapter, new HashSet<string>(StringComparer.Ordinal) { details.Id }, null, BroadcastFlags.None).ExpectSingleResponse;
+        _operator = new BroadcastOperator(nsp, new HashSet<string>(StringComparer.Ordinal) { details.Id }, null, BroadcastFlags.None).ExpectSingleResponse;
     }
 
     /// <summary>Socket id.</summary>
@@ -35,8 +35,8 @@ public sealed class RemoteSocket
     /// <summary>Emits to this socket (Node: <c>remoteSocket.emit</c>).</summary>
     public ValueTask EmitAsync(string eventName, params object?[] args) => _operator.EmitAsync(eventName, args);
 
-    /// <summary>Emits with a timeout (Node: <c>remoteSocket.timeout(ms)</c>).</summary>
-    public BroadcastOperator Timeout(TimeSpan timeout) => _operator.Timeout(timeout);
+    /// <summary>Emits with an ack timeout; the ack resolves with one value (Node: <c>remoteSocket.timeout(ms)</c>).</summary>
+    public RemoteSocketEmitter Timeout(TimeSpan timeout) => new(_operator.Timeout(timeout));
 
     /// <summary>Joins rooms (Node: <c>remoteSocket.join</c>).</summary>
     public ValueTask JoinAsync(params string[] rooms) => _operator.SocketsJoinAsync(rooms);

@@ -9,7 +9,7 @@ namespace SocketIo.Server;
 /// A namespace (Node: socket.io <c>Namespace</c>): its sockets, connection middleware, connection handlers,
 /// broadcast operators and adapter.
 /// </summary>
-public sealed class SocketIoNamespace : IAdapterNamespace
+public sealed class SocketIoNamespace
 {
     private readonly ConcurrentDictionary<string, SocketIoSocket> _sockets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SocketIoSocket> _preConnect = new(StringComparer.Ordinal);
@@ -22,7 +22,8 @@ public sealed class SocketIoNamespace : IAdapterNamespace
     {
         Server = server;
         Name = name;
-        Adapter = server.Options.AdapterFactory?.Invoke(this) ?? new InMemoryAdapter(this);
+        var port = new AdapterPort(this);
+        Adapter = server.Options.AdapterFactory?.Invoke(port) ?? new InMemoryAdapter(port);
     }
 
     /// <summary>The namespace name (Node: <c>nsp.name</c>).</summary>
@@ -36,10 +37,6 @@ public sealed class SocketIoNamespace : IAdapterNamespace
 
     /// <summary>Connected local sockets by id (Node: <c>nsp.sockets</c>).</summary>
     public IReadOnlyDictionary<string, SocketIoSocket> Sockets => _sockets;
-
-    TimeProvider IAdapterNamespace.TimeProvider => Server.TimeProvider;
-
-    IEnumerable<SocketIoSocket> IAdapterNamespace.Sockets => _sockets.Values;
 
     /// <summary>
     /// Adds a connection middleware (Node: <c>nsp.use((socket, next) => …)</c>). Throw
@@ -143,13 +140,9 @@ public sealed class SocketIoNamespace : IAdapterNamespace
         }
     }
 
-    bool IAdapterNamespace.TryGetSocket(string id, [NotNullWhen(true)] out SocketIoSocket? socket) => _sockets.TryGetValue(id, out socket);
-
-    long IAdapterNamespace.NextAckId() => NextAckId();
-
     internal long NextAckId() => Interlocked.Increment(ref _ids) - 1;
 
-    void IAdapterNamespace.OnServerSideEmit(JArray args, Action<JToken?>? ack)
+    internal void OnServerSideEmit(JArray args, Action<JToken?>? ack)
     {
         if (args.Count == 0 || !_serverSideHandlers.TryGetValue(SocketIoSocket.EventNameOf(args[0]), out var handlers))
         {
@@ -188,7 +181,7 @@ public sealed class SocketIoNamespace : IAdapterNamespace
         }
     }
 
-    private BroadcastOperator NewOperator() => new(Adapter, null, null, BroadcastFlags.None);
+    private BroadcastOperator NewOperator() => new(this, null, null, BroadcastFlags.None);
 
     /// <summary>Connects a client (Node: <c>nsp._add</c>): middleware, then CONNECT or CONNECT_ERROR.</summary>
     internal async Task AddAsync(ClientConnection client, JObject? auth)

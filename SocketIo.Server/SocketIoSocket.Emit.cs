@@ -96,8 +96,8 @@ public sealed partial class SocketIoSocket
         }
     }
 
-    /// <summary>Registers a callback for an ack id (used by broadcasts with ack).</summary>
-    internal void RegisterAck(long id, Action<JArray> ack) => Acks[id] = new PendingAck(ack, null);
+    /// <summary>Registers a callback for an ack id (used by broadcasts with ack), and what to do if the socket leaves first.</summary>
+    internal void RegisterAck(long id, Action<JArray> ack, Action? onAbandon = null) => Acks[id] = new PendingAck(ack, onAbandon);
 
     /// <summary>Forgets an ack id (a broadcast with ack timed out).</summary>
     internal void RemoveAck(long id) => _acks?.TryRemove(id, out _);

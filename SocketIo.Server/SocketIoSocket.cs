@@ -213,7 +213,7 @@ public sealed partial class SocketIoSocket
     public BroadcastOperator Except(params string[] rooms) => Broadcast.Except(rooms);
 
     /// <summary>Every socket of the namespace but this one (Node: <c>socket.broadcast</c>).</summary>
-    public BroadcastOperator Broadcast => new(Adapter, null, new HashSet<string>(StringComparer.Ordinal) { Id }, BroadcastFlags.None);
+    public BroadcastOperator Broadcast => new(Namespace, null, new HashSet<string>(StringComparer.Ordinal) { Id }, BroadcastFlags.None);
 
     /// <summary>Broadcast to this node only (Node: <c>socket.local</c>).</summary>
     public BroadcastOperator Local => Broadcast.Local;

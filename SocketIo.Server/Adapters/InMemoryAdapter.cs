@@ -5,7 +5,7 @@ namespace SocketIo.Server.Adapters;
 
 /// <summary>
 /// The default single-server adapter (Node: socket.io-adapter <c>Adapter</c>): rooms ⇄ sockets maps, and
-/// broadcasts encoded once and handed as the same Engine.IO packets to every recipient.
+/// broadcasts encoded once and handed through the port, by socket id, to every recipient.
 /// </summary>
 public class InMemoryAdapter : SocketIoAdapter
 {
@@ -170,17 +170,9 @@ public class InMemoryAdapter : SocketIoAdapter
     {
         ArgumentNullException.ThrowIfNull(packet);
         ArgumentNullException.ThrowIfNull(options);
-        packet = packet with { Namespace = Namespace.Name };
-        var wire = SocketIoWire.Encode(packet, options.Flags.Compress != false);
-        var isVolatile = options.Flags.Volatile;
-        var recipients = Recipients(options);
-        foreach (var socket in recipients)
-        {
-            socket.NotifyOutgoingListeners(packet);
-            socket.Client.WriteToEngine(wire, isVolatile);
-        }
-
-        (Namespace as SocketIoNamespace)?.Server.Metrics.Broadcast(Namespace.Name, recipients.Count);
+        var outgoing = OutgoingPacket.Create(packet with { Namespace = Namespace.Name }, options.Flags);
+        var report = Namespace.Send(LocalSocketIds(options), outgoing);
+        Namespace.Metrics.Broadcast(report.Delivered + report.Full.Count);
         return ValueTask.CompletedTask;
     }
 
@@ -191,61 +183,48 @@ public class InMemoryAdapter : SocketIoAdapter
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(clientCount);
         ArgumentNullException.ThrowIfNull(ack);
-        var id = packet.Id ?? Namespace.NextAckId();
-        packet = packet with { Namespace = Namespace.Name, Id = id };
-        var wire = SocketIoWire.Encode(packet, options.Flags.Compress != false);
-        var count = 0;
-        foreach (var socket in Recipients(options))
+        var answers = Namespace.SendWithAck(LocalSocketIds(options), packet, options.Flags, options.Flags.Timeout);
+        // Only the clients that got the packet are counted: one that was full or gone will never answer.
+        clientCount(answers.Count);
+        Namespace.Metrics.Broadcast(answers.Report.Delivered + answers.Report.Full.Count);
+        if (answers.Count > 0)
         {
-            count++;
-            socket.RegisterAck(id, args => ack(args.Count > 0 ? args[0] : null));
-            socket.NotifyOutgoingListeners(packet);
-            socket.Client.WriteToEngine(wire, options.Flags.Volatile);
+            _ = ForwardAnswersAsync(answers, ack);
         }
 
-        clientCount(count);
-        (Namespace as SocketIoNamespace)?.Server.Metrics.Broadcast(Namespace.Name, count);
         return ValueTask.CompletedTask;
     }
 
-    /// <inheritdoc />
-    public override ValueTask<IReadOnlyCollection<string>> SocketsAsync(IReadOnlySet<string> rooms, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<IReadOnlyCollection<string>>(Recipients(new BroadcastOptions(rooms)).Select(s => s.Id).ToArray());
-
-    /// <inheritdoc />
-    public override ValueTask<IReadOnlyList<SocketDetails>> FetchSocketsAsync(BroadcastOptions options, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<IReadOnlyList<SocketDetails>>(Recipients(options).Select(s => s.ToDetails()).ToArray());
-
-    /// <inheritdoc />
-    public override async ValueTask AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
+    private static async Task ForwardAnswersAsync(AckResponses answers, Action<JToken?> ack)
     {
-        foreach (var socket in Recipients(options))
+        await foreach (var answer in answers.ConfigureAwait(false))
         {
-            await socket.JoinAsync(rooms).ConfigureAwait(false);
-        }
-    }
-
-    /// <inheritdoc />
-    public override async ValueTask DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms)
-    {
-        ArgumentNullException.ThrowIfNull(rooms);
-        foreach (var socket in Recipients(options))
-        {
-            foreach (var room in rooms)
+            if (answer.Status == AckStatus.Answered)
             {
-                await socket.LeaveAsync(room).ConfigureAwait(false);
+                ack(answer.Value);
             }
         }
     }
 
     /// <inheritdoc />
-    public override async ValueTask DisconnectSocketsAsync(BroadcastOptions options, bool close)
-    {
-        foreach (var socket in Recipients(options))
-        {
-            await socket.DisconnectAsync(close).ConfigureAwait(false);
-        }
-    }
+    public override ValueTask<IReadOnlyCollection<string>> SocketsAsync(IReadOnlySet<string> rooms, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyCollection<string>>(LocalSocketIds(new BroadcastOptions(rooms)).Where(Namespace.IsConnected).ToArray());
+
+    /// <inheritdoc />
+    public override ValueTask<IReadOnlyList<SocketDetails>> FetchSocketsAsync(BroadcastOptions options, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Namespace.GetDetails(LocalSocketIds(options)));
+
+    /// <inheritdoc />
+    public override async ValueTask AddSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms) =>
+        await Namespace.JoinAsync(LocalSocketIds(options), rooms).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public override async ValueTask DelSocketsAsync(BroadcastOptions options, IReadOnlyCollection<string> rooms) =>
+        await Namespace.LeaveAsync(LocalSocketIds(options), rooms).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public override async ValueTask DisconnectSocketsAsync(BroadcastOptions options, bool close) =>
+        await Namespace.DisconnectAsync(LocalSocketIds(options), close).ConfigureAwait(false);
 
     /// <inheritdoc />
     public override Task<IReadOnlyList<JToken?>> ServerSideEmitAsync(JArray args, bool withAck, CancellationToken cancellationToken = default) =>
@@ -253,10 +232,10 @@ public class InMemoryAdapter : SocketIoAdapter
         Task.FromResult<IReadOnlyList<JToken?>>(Array.Empty<JToken?>());
 
     /// <summary>
-    /// The connected local sockets targeted by <paramref name="options"/>, each once (Node: <c>apply</c>):
-    /// members of any target room (or every socket), minus members of any excluded room.
+    /// The ids of the local sockets targeted by <paramref name="options"/>, each once (Node: <c>apply</c>): members of
+    /// any target room (or every socket), minus members of any excluded room. The port skips those not connected yet.
     /// </summary>
-    protected List<SocketIoSocket> Recipients(BroadcastOptions options)
+    protected IReadOnlyList<string> LocalSocketIds(BroadcastOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var ids = new List<string>();
@@ -303,15 +282,6 @@ public class InMemoryAdapter : SocketIoAdapter
             }
         }
 
-        var sockets = new List<SocketIoSocket>(ids.Count);
-        foreach (var id in ids)
-        {
-            if (Namespace.TryGetSocket(id, out var socket))
-            {
-                sockets.Add(socket);
-            }
-        }
-
-        return sockets;
+        return ids;
     }
 }

@@ -5,7 +5,8 @@ namespace SocketIo.Server.Adapters;
 
 /// <summary>
 /// Keeps the rooms of one namespace and delivers broadcasts (Node: socket.io-adapter <c>Adapter</c>). The default is
-/// <see cref="InMemoryAdapter"/>; cluster adapters (Redis) derive from the cluster adapter base.
+/// <see cref="InMemoryAdapter"/>; cluster adapters (Redis) derive from <see cref="ClusterAdapter"/>. An adapter reaches
+/// its namespace only through <see cref="Namespace"/>, the port, so one can be written in any assembly.
 /// Extension point: grows by virtual members.
 /// </summary>
 public abstract class SocketIoAdapter : IAsyncDisposable
@@ -63,7 +64,8 @@ public abstract class SocketIoAdapter : IAsyncDisposable
     /// <summary>
     /// Sends a packet that every targeted client acknowledges (Node: <c>broadcastWithAck</c>):
     /// <paramref name="clientCount"/> is called once per server with the number of clients reached,
-    /// <paramref name="ack"/> once per client response.
+    /// <paramref name="ack"/> once per client response. The packet's ack id is given by each server's port
+    /// (<see cref="IAdapterNamespace.SendWithAck"/>); <see cref="BroadcastFlags.Timeout"/> is the deadline.
     /// </summary>
     public abstract ValueTask BroadcastWithAckAsync(SocketIoPacket packet, BroadcastOptions options, Action<int> clientCount, Action<JToken?> ack);
 
@@ -92,6 +94,20 @@ public abstract class SocketIoAdapter : IAsyncDisposable
     /// be reached.
     /// </summary>
     public abstract Task<IReadOnlyList<JToken?>> ServerSideEmitAsync(JArray args, bool withAck, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Keeps what connection state recovery needs of a socket whose connection was lost (Node:
+    /// <c>SessionAwareAdapter.persistSession</c>). An adapter that cannot recover keeps nothing (the default).
+    /// </summary>
+    public virtual ValueTask PersistSessionAsync(PersistedSession session, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// Finds a kept session by its private id, with every packet sent to it after <paramref name="offset"/> (Node:
+    /// <c>SessionAwareAdapter.restoreSession</c>). Null when unknown, expired, or the offset is older than what is kept
+    /// (never a partial replay); the default keeps nothing, so it is always null.
+    /// </summary>
+    public virtual ValueTask<RestoredSession?> RestoreSessionAsync(string pid, string offset, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<RestoredSession?>(null);
 
     /// <summary>Raised when a room is created (Node: <c>create-room</c>).</summary>
     public event EventHandler<RoomEventArgs>? RoomCreated;

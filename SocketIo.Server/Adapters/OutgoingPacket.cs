@@ -1,0 +1,56 @@
+using Newtonsoft.Json.Linq;
+using SocketIo.Server.EngineIo;
+using SocketIo.Server.Protocol;
+
+namespace SocketIo.Server.Adapters;
+
+/// <summary>
+/// A Socket.IO packet encoded once for every recipient: the packet itself (outgoing listeners read it) and its
+/// Engine.IO frames (the same instances are queued on each session). A broadcast is encoded into one of these.
+/// </summary>
+public sealed class OutgoingPacket
+{
+    private OutgoingPacket(SocketIoPacket packet, bool isVolatile, string? offset, IReadOnlyList<EnginePacket> wire)
+    {
+        Packet = packet;
+        Volatile = isVolatile;
+        Offset = offset;
+        Wire = wire;
+    }
+
+    /// <summary>The packet as sent (with the offset appended, if any).</summary>
+    public SocketIoPacket Packet { get; }
+
+    /// <summary>Dropped for sessions that cannot take it at once (Node: <c>volatile</c>).</summary>
+    public bool Volatile { get; }
+
+    /// <summary>
+    /// The packet's offset for connection state recovery, sent as its last argument (Node's
+    /// <c>SessionAwareAdapter</c> appends it to every non-volatile event it broadcasts); null when none.
+    /// </summary>
+    public string? Offset { get; }
+
+    internal IReadOnlyList<EnginePacket> Wire { get; }
+
+    /// <summary>
+    /// Encodes <paramref name="packet"/> with the given flags (compression, volatile). With <paramref name="offset"/>,
+    /// the offset is appended to the event's arguments first, as a recovering client expects it.
+    /// </summary>
+    public static OutgoingPacket Create(SocketIoPacket packet, BroadcastFlags flags, string? offset = null)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        ArgumentNullException.ThrowIfNull(flags);
+        if (offset is not null)
+        {
+            if (packet.Data is not JArray args)
+            {
+                throw new ArgumentException("Only a packet with arguments can carry an offset.", nameof(packet));
+            }
+
+            var withOffset = new JArray(args) { offset };
+            packet = packet with { Data = withOffset };
+        }
+
+        return new OutgoingPacket(packet, flags.Volatile, offset, SocketIoWire.Encode(packet, flags.Compress != false));
+    }
+}
