@@ -21,6 +21,9 @@ public sealed class ArchitectureTests
     private const string Adapters = "SocketIo.Server.Adapters";
     private const string Hosting = "SocketIo.Server.Hosting";
 
+    /// <summary>Shared by every layer (the meter, log throttling); references nothing of theirs.</summary>
+    private const string Diagnostics = "SocketIo.Server.Diagnostics";
+
     private static readonly Assembly ServerAssembly = typeof(SocketIoServer).Assembly;
     private static readonly Assembly RedisAssembly = typeof(SocketIo.Redis.RedisAdapter).Assembly;
     private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
@@ -90,6 +93,70 @@ public sealed class ArchitectureTests
         }
 
         Assert.That(violations.Distinct(), Is.Empty);
+    }
+
+    /// <summary>
+    /// What the adapters may use of the rest of the server: the port's own types live in Adapters; beyond them, the
+    /// packet type, the handshake they report, the exceptions they throw. No socket, namespace, client or engine type.
+    /// </summary>
+    private static readonly HashSet<string> AdapterAllowedOutside =
+    [
+        "SocketIo.Server.Protocol.SocketIoPacket",
+        "SocketIo.Server.Protocol.SocketIoPacketType",
+        "SocketIo.Server.SocketIoHandshake",
+        "SocketIo.Server.SocketIoTimeoutException",
+        "SocketIo.Server.SocketIoClusterUnavailableException",
+        "SocketIo.Server.Protocol.JsNumberFormatter",
+    ];
+
+    /// <summary>The one adapter type that touches the engine: it carries the frames encoded once for every session.</summary>
+    private static readonly HashSet<string> AdapterEncodedPacketUses =
+    [
+        "SocketIo.Server.SocketIoWire",
+        "SocketIo.Server.EngineIo.EnginePacket",
+    ];
+
+    [Test]
+    public void Adapters_UseOnlyThePort_NeverASocketANamespaceOrTheEngine()
+    {
+        var violations = ServerAssembly.GetTypes()
+            .Where(t => LayerOf(t) == Adapters)
+            .SelectMany(t => References(t).Select(r => (From: t, r.Site, r.Type)))
+            .Where(r => r.Type.Assembly == ServerAssembly && LayerOf(r.Type) != Adapters && r.Type.Namespace != Diagnostics && !AdapterAllowedOutside.Contains(r.Type.FullName!))
+            .Where(r => !(OuterType(r.From).FullName == "SocketIo.Server.Adapters.OutgoingPacket" && AdapterEncodedPacketUses.Contains(r.Type.FullName!)))
+            .Select(r => $"{r.From.FullName} ({r.Site}) → {r.Type.FullName}")
+            .Distinct()
+            .ToList();
+
+        Assert.That(violations, Is.Empty);
+    }
+
+    private static readonly string[] PortTypesOutsideAdapters = ["SocketIo.Server.Protocol.SocketIoPacket"];
+
+    [Test]
+    public void ThePort_SpeaksInIdsAndEncodedPackets_NotInSockets()
+    {
+        var port = typeof(SocketIo.Server.Adapters.IAdapterNamespace);
+        var named = port.GetMethods().SelectMany(m => m.GetParameters().Select(p => p.ParameterType).Append(m.ReturnType))
+            .Concat(port.GetProperties().Select(p => p.PropertyType))
+            .SelectMany(Flatten)
+            .Where(t => t.Assembly == ServerAssembly)
+            .Select(t => t.FullName!)
+            .Distinct()
+            .ToList();
+
+        Assert.That(named, Has.None.EqualTo(typeof(SocketIoSocket).FullName).And.None.EqualTo(typeof(SocketIoNamespace).FullName));
+        Assert.That(named.Where(n => !n.StartsWith(Adapters + ".", StringComparison.Ordinal)), Is.EquivalentTo(PortTypesOutsideAdapters));
+    }
+
+    private static Type OuterType(Type type)
+    {
+        while (type.DeclaringType is { } outer)
+        {
+            type = outer;
+        }
+
+        return type;
     }
 
     [Test]

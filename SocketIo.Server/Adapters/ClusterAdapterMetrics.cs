@@ -13,7 +13,7 @@ internal sealed class ClusterAdapterMetrics
 
     public ClusterAdapterMetrics(IMeterFactory? meterFactory, string adapter)
     {
-        var meter = EngineIo.EngineIoMetrics.MeterFor(meterFactory);
+        var meter = Diagnostics.SocketIoMeter.For(meterFactory);
         _published = meter.CreateCounter<long>("socketio.cluster.messages.published", "{message}", "Cluster messages published (broadcasts, requests, responses)");
         _publishFailures = meter.CreateCounter<long>("socketio.cluster.messages.publish_failures", "{message}", "Cluster messages that could not be published (the cluster transport was unreachable)");
         _received = meter.CreateCounter<long>("socketio.cluster.messages.received", "{message}", "Cluster messages received from other nodes");

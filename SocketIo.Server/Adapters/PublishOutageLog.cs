@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using SocketIo.Server.EngineIo;
+using SocketIo.Server.Diagnostics;
 
 namespace SocketIo.Server.Adapters;
 

@@ -9,13 +9,10 @@ namespace SocketIo.Server.EngineIo;
 internal sealed class EngineIoMetrics
 {
     /// <summary>The meter name shared by every SocketIoNet instrument.</summary>
-    public const string MeterName = "SocketIoNet";
-
-    /// <summary>The process-wide meter used when no <see cref="IMeterFactory"/> is given: one meter, so one instrument per name.</summary>
-    private static readonly Meter SharedMeter = new(MeterName);
+    public const string MeterName = Diagnostics.SocketIoMeter.Name;
 
     /// <summary>The meter of the host's factory, or the shared one.</summary>
-    public static Meter MeterFor(IMeterFactory? meterFactory) => meterFactory?.Create(MeterName) ?? SharedMeter;
+    public static Meter MeterFor(IMeterFactory? meterFactory) => Diagnostics.SocketIoMeter.For(meterFactory);
 
     private readonly UpDownCounter<long> _connections;
     private readonly Counter<long> _bytesReceived;

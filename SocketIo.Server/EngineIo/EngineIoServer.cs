@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
+using SocketIo.Server.Diagnostics;
 using SocketIo.Server.EngineIo.Transports;
 
 namespace SocketIo.Server.EngineIo;

@@ -1,10 +1,11 @@
 using System.Buffers;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
+using SocketIo.Server.Diagnostics;
 using SocketIo.Server.EngineIo;
 
 namespace SocketIo.Server.Hosting;

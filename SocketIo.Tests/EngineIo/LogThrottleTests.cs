@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
+using SocketIo.Server.Diagnostics;
 using SocketIo.Server.EngineIo;
 
 namespace SocketIo.Tests.EngineIo;

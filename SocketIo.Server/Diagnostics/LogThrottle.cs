@@ -1,4 +1,4 @@
-namespace SocketIo.Server.EngineIo;
+namespace SocketIo.Server.Diagnostics;
 
 /// <summary>
 /// Lets a repeated warning through at most once per interval and counts the ones held back, so that a flood of the
