@@ -68,11 +68,19 @@ public sealed class ArchitectureTests
         Assert.That(violations, Is.Empty);
     }
 
-    [Test]
-    public void Redis_UsesOnlyThePublicSurfaceOfTheServer()
+    private static readonly Assembly ExternalAdaptersAssembly = typeof(SocketIo.Tests.ExternalAdapters.RoomTableAdapter).Assembly;
+
+    private static IEnumerable<TestCaseData> AdapterAssemblies()
+    {
+        yield return new TestCaseData(RedisAssembly).SetName("Redis uses only the public surface of the server");
+        yield return new TestCaseData(ExternalAdaptersAssembly).SetName("The external test adapters use only the public surface of the server");
+    }
+
+    [TestCaseSource(nameof(AdapterAssemblies))]
+    public void AnAdapterAssembly_UsesOnlyThePublicSurfaceOfTheServer(Assembly adapterAssembly)
     {
         var violations = new List<string>();
-        foreach (var type in RedisAssembly.GetTypes())
+        foreach (var type in adapterAssembly.GetTypes())
         {
             foreach (var (site, referenced, member) in References(type))
             {

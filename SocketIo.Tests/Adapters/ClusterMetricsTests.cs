@@ -2,6 +2,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 using SocketIo.Server;
+using SocketIo.Tests.ExternalAdapters;
 using SocketIo.Tests.Support;
 
 namespace SocketIo.Tests.Adapters;

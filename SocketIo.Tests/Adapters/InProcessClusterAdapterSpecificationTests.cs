@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using NUnit.Framework;
 using SocketIo.Server;
 using SocketIo.Server.Adapters;
+using SocketIo.Tests.ExternalAdapters;
 using SocketIo.Tests.Support;
 
 namespace SocketIo.Tests.Adapters;

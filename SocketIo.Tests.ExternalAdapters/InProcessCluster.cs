@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using SocketIo.Server;
 using SocketIo.Server.Adapters;
 
-namespace SocketIo.Tests.Support;
+namespace SocketIo.Tests.ExternalAdapters;
 
 /// <summary>
 /// A test-only cluster transport: several <see cref="SocketIo.Server.SocketIoServer"/> instances in one process
@@ -12,7 +12,7 @@ namespace SocketIo.Tests.Support;
 /// handles what it receives in order on its own pump (as a Redis subscription queue does), and the server count
 /// is the number of members of the namespace (as <c>PUBSUB NUMSUB</c> of the request channel is).
 /// </summary>
-internal sealed class InProcessCluster
+public sealed class InProcessCluster
 {
     private readonly object _sync = new();
     private readonly List<Member> _members = [];
@@ -151,7 +151,7 @@ internal sealed class InProcessCluster
         {
             _cluster.Leave(this);
             _inbox.Writer.TryComplete();
-            await base.CloseAsync();
+            await base.CloseAsync().ConfigureAwait(false);
         }
 
         public override Task<int> ServerCountAsync(CancellationToken cancellationToken = default) =>
@@ -193,7 +193,7 @@ internal sealed class InProcessCluster
 
         private async Task PumpAsync()
         {
-            await foreach (var work in _inbox.Reader.ReadAllAsync())
+            await foreach (var work in _inbox.Reader.ReadAllAsync().ConfigureAwait(false))
             {
                 // OnMessage and OnResponse log what they cannot handle; nothing they do may stop the pump.
                 work();
