@@ -1,4 +1,5 @@
 using Newtonsoft.Json.Linq;
+using SocketIo.Server.Adapters;
 using SocketIo.Server.Protocol;
 
 namespace SocketIo.Redis.Codec;

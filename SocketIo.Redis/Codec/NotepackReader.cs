@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using Newtonsoft.Json.Linq;
+using SocketIo.Server.Adapters;
 using SocketIo.Server.Protocol;
 
 namespace SocketIo.Redis.Codec;

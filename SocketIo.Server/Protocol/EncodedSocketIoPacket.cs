@@ -6,4 +6,4 @@ namespace SocketIo.Server.Protocol;
 /// </summary>
 /// <param name="Text">The UTF-8 text part.</param>
 /// <param name="Attachments">The binary attachments, empty for plain packets.</param>
-public sealed record EncodedSocketIoPacket(ReadOnlyMemory<byte> Text, IReadOnlyList<ReadOnlyMemory<byte>> Attachments);
+internal sealed record EncodedSocketIoPacket(ReadOnlyMemory<byte> Text, IReadOnlyList<ReadOnlyMemory<byte>> Attachments);

@@ -8,7 +8,7 @@ namespace SocketIo.Server.Protocol;
 /// hand, hands the rest to the JSON reader, and reassembles binary packets from the attachments that follow.
 /// Every failure is a <see cref="SocketIoProtocolException"/> with the reference's message.
 /// </summary>
-public sealed class SocketIoPacketDecoder
+internal sealed class SocketIoPacketDecoder
 {
     /// <summary>The reference decoder's attachment limit (npm socket.io-parser 4.2.7 <c>maxAttachments</c>).</summary>
     public const int MaxAttachments = 10;

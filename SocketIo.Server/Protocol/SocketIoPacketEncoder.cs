@@ -10,7 +10,7 @@ namespace SocketIo.Server.Protocol;
 /// <c>-</c> for binary packets, namespace and <c>,</c> unless it is <c>/</c>, ack id, then the compact JSON.
 /// Byte arrays found at any depth become <c>{"_placeholder":true,"num":N}</c> in traversal order.
 /// </summary>
-public static class SocketIoPacketEncoder
+internal static class SocketIoPacketEncoder
 {
     private static readonly IReadOnlyList<ReadOnlyMemory<byte>> NoAttachments = Array.Empty<ReadOnlyMemory<byte>>();
 

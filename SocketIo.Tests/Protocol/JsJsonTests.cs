@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Text;
 using Newtonsoft.Json.Linq;
 using NUnit.Framework;
+using SocketIo.Server.Adapters;
 using SocketIo.Server.Protocol;
 
 namespace SocketIo.Tests.Protocol;

@@ -1,11 +1,12 @@
 using System.Buffers;
 using Newtonsoft.Json.Linq;
+using SocketIo.Server.Protocol;
 
-namespace SocketIo.Server.Protocol;
+namespace SocketIo.Server.Adapters;
 
 /// <summary>
 /// JSON exactly as JavaScript writes and reads it (<c>JSON.stringify</c> / <c>JSON.parse</c>), for anything that
-/// must be byte-compatible with Node: Socket.IO payloads, cluster adapter messages.
+/// must be byte-compatible with Node: cluster adapter messages, for adapter authors (the packet codec itself is internal).
 /// </summary>
 public static class JsJson
 {
