@@ -15,14 +15,23 @@ namespace SocketIo.Tests.ExternalAdapters;
 public sealed class InProcessCluster
 {
     private readonly object _sync = new();
-    private readonly List<Member> _members = [];
+    private readonly List<IMember> _members = [];
     private readonly HashSet<SocketIoAdapter> _silenced = [];
+    private readonly HashSet<SocketIoAdapter> _muted = [];
+    private readonly List<(string? Uid, ClusterMessageType Type)> _published = [];
     private List<TaskCompletionSource>? _heldCompletions;
     private int _nextUid;
 
     /// <summary>The adapter factory for one server (<c>options.AdapterFactory = cluster.AdapterFactory()</c>).</summary>
     public Func<IAdapterNamespace, SocketIoAdapter> AdapterFactory(ILogger? logger = null) =>
         nsp => new Member(this, nsp, "node" + Interlocked.Increment(ref _nextUid), logger);
+
+    /// <summary>
+    /// The adapter factory for one server whose adapters are <see cref="ClusterAdapterWithHeartbeat"/>s: they count
+    /// the cluster from heartbeats, not from the bus's member list (as the Redis Streams adapter does).
+    /// </summary>
+    public Func<IAdapterNamespace, SocketIoAdapter> HeartbeatAdapterFactory(ClusterAdapterWithHeartbeatOptions? options = null, ILogger? logger = null) =>
+        nsp => new HeartbeatMember(this, nsp, "node" + Interlocked.Increment(ref _nextUid), options, logger);
 
     /// <summary>Publishes fail at once with <see cref="SocketIoClusterUnavailableException"/> and reach nobody (a Redis outage).</summary>
     public bool PublishesFail { get; set; }
@@ -82,7 +91,7 @@ public sealed class InProcessCluster
         }
     }
 
-    private void Join(Member member)
+    private void Join(IMember member)
     {
         lock (_sync)
         {
@@ -90,7 +99,7 @@ public sealed class InProcessCluster
         }
     }
 
-    private void Leave(Member member)
+    private void Leave(IMember member)
     {
         lock (_sync)
         {
@@ -110,85 +119,173 @@ public sealed class InProcessCluster
         }
     }
 
-    private Member[] Others(Member sender)
+    /// <summary>Drops everything <paramref name="adapter"/> publishes from now on: a node that went quiet (crashed, partitioned).</summary>
+    public void Mute(SocketIoAdapter adapter)
     {
         lock (_sync)
         {
-            return _members.Where(m => m != sender && m.Namespace.Name == sender.Namespace.Name && !_silenced.Contains(m)).ToArray();
+            _muted.Add(adapter);
         }
     }
 
-    private Member? Find(string uid)
+    /// <summary>The sender and type of every message published on the bus (not responses), in order.</summary>
+    public IReadOnlyList<(string? Uid, ClusterMessageType Type)> Published
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _published.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Completes when every member has handled everything delivered to it before the call.</summary>
+    public Task DrainAsync()
+    {
+        IMember[] members;
+        lock (_sync)
+        {
+            members = _members.ToArray();
+        }
+
+        return Task.WhenAll(members.Select(m => m.Link.DrainAsync()));
+    }
+
+    private IMember[] Others(IMember sender)
     {
         lock (_sync)
         {
-            return _members.FirstOrDefault(m => m.Uid == uid && !_silenced.Contains(m));
+            if (_muted.Contains(sender.Adapter))
+            {
+                return [];
+            }
+
+            return _members.Where(m => m != sender && m.Namespace.Name == sender.Namespace.Name && !_silenced.Contains(m.Adapter)).ToArray();
+        }
+    }
+
+    private IMember? Find(string uid)
+    {
+        lock (_sync)
+        {
+            return _members.FirstOrDefault(m => m.Uid == uid && !_silenced.Contains(m.Adapter));
+        }
+    }
+
+    private bool IsMuted(IMember member)
+    {
+        lock (_sync)
+        {
+            return _muted.Contains(member.Adapter);
+        }
+    }
+
+    private void Record(IMember sender, ClusterMessage message)
+    {
+        lock (_sync)
+        {
+            _published.Add((sender.Uid, message.Type));
         }
     }
 
     /// <summary>Each message is copied per recipient, as a wire would: no member can see another's objects.</summary>
     private static ClusterMessage Copy(ClusterMessage message) => message with { Data = (Newtonsoft.Json.Linq.JObject?)message.Data?.DeepClone() };
 
-    private sealed class Member : ClusterAdapter
+    /// <summary>One server's adapter for one namespace, as the bus sees it.</summary>
+    private interface IMember
+    {
+        string Uid { get; }
+
+        IAdapterNamespace Namespace { get; }
+
+        SocketIoAdapter Adapter { get; }
+
+        Link Link { get; }
+    }
+
+    /// <summary>A member's end of the bus: its inbox, drained in order by one pump, and how it publishes.</summary>
+    private sealed class Link
     {
         private readonly InProcessCluster _cluster;
+        private readonly IMember _owner;
         private readonly Channel<Action> _inbox = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
 
-        public Member(InProcessCluster cluster, IAdapterNamespace nsp, string uid, ILogger? logger)
-            : base(nsp, uid, logger: logger)
+        public Link(InProcessCluster cluster, IMember owner, Action<ClusterMessage> onMessage, Action<ClusterMessage> onResponse)
         {
             _cluster = cluster;
+            _owner = owner;
+            OnMessage = onMessage;
+            OnResponse = onResponse;
             _ = Task.Run(PumpAsync);
         }
 
-        public override Task InitAsync(CancellationToken cancellationToken = default)
-        {
-            _cluster.Join(this);
-            return Task.CompletedTask;
-        }
+        private Action<ClusterMessage> OnMessage { get; }
 
-        public override async ValueTask CloseAsync()
+        private Action<ClusterMessage> OnResponse { get; }
+
+        public void Join() => _cluster.Join(_owner);
+
+        public void Leave()
         {
-            _cluster.Leave(this);
+            _cluster.Leave(_owner);
             _inbox.Writer.TryComplete();
-            await base.CloseAsync().ConfigureAwait(false);
         }
 
-        public override Task<int> ServerCountAsync(CancellationToken cancellationToken = default) =>
+        public Task<int> MemberCountAsync() =>
             _cluster.CountFails
                 ? Task.FromException<int>(new SocketIoClusterUnavailableException("the in-process bus is down"))
-                : Task.FromResult(_cluster.MemberCount(Namespace.Name));
+                : Task.FromResult(_cluster.MemberCount(_owner.Namespace.Name));
 
-        protected override Task PublishAsync(ClusterMessage message, CancellationToken cancellationToken = default)
+        public Task PublishAsync(ClusterMessage message)
         {
             if (_cluster.PublishesFail)
             {
                 return Task.FromException(new SocketIoClusterUnavailableException("the in-process bus is down"));
             }
 
-            foreach (var member in _cluster.Others(this))
+            _cluster.Record(_owner, message);
+            foreach (var member in _cluster.Others(_owner))
             {
                 var copy = Copy(message);
-                member._inbox.Writer.TryWrite(() => member.OnMessage(copy));
+                var link = member.Link;
+                link._inbox.Writer.TryWrite(() => link.OnMessage(copy));
             }
 
             return _cluster.PublishOutcome();
         }
 
-        protected override Task PublishResponseAsync(string requesterUid, ClusterMessage response, CancellationToken cancellationToken = default)
+        public Task PublishResponseAsync(string requesterUid, ClusterMessage response)
         {
             if (_cluster.PublishesFail)
             {
                 return Task.FromException(new SocketIoClusterUnavailableException("the in-process bus is down"));
             }
 
+            if (_cluster.IsMuted(_owner))
+            {
+                return Task.CompletedTask;
+            }
+
             if (_cluster.Find(requesterUid) is { } requester)
             {
                 var copy = Copy(response);
-                requester._inbox.Writer.TryWrite(() => requester.OnResponse(copy));
+                var link = requester.Link;
+                link._inbox.Writer.TryWrite(() => link.OnResponse(copy));
             }
 
             return Task.CompletedTask;
+        }
+
+        public Task DrainAsync()
+        {
+            var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_inbox.Writer.TryWrite(drained.SetResult))
+            {
+                drained.SetResult();
+            }
+
+            return drained.Task;
         }
 
         private async Task PumpAsync()
@@ -199,5 +296,68 @@ public sealed class InProcessCluster
                 work();
             }
         }
+    }
+
+    private sealed class Member : ClusterAdapter, IMember
+    {
+        public Member(InProcessCluster cluster, IAdapterNamespace nsp, string uid, ILogger? logger)
+            : base(nsp, uid, logger: logger)
+        {
+            Link = new Link(cluster, this, OnMessage, OnResponse);
+        }
+
+        public Link Link { get; }
+
+        public SocketIoAdapter Adapter => this;
+
+        public override Task InitAsync(CancellationToken cancellationToken = default)
+        {
+            Link.Join();
+            return Task.CompletedTask;
+        }
+
+        public override async ValueTask CloseAsync()
+        {
+            Link.Leave();
+            await base.CloseAsync().ConfigureAwait(false);
+        }
+
+        public override Task<int> ServerCountAsync(CancellationToken cancellationToken = default) => Link.MemberCountAsync();
+
+        protected override Task PublishAsync(ClusterMessage message, CancellationToken cancellationToken = default) => Link.PublishAsync(message);
+
+        protected override Task PublishResponseAsync(string requesterUid, ClusterMessage response, CancellationToken cancellationToken = default) =>
+            Link.PublishResponseAsync(requesterUid, response);
+    }
+
+    private sealed class HeartbeatMember : ClusterAdapterWithHeartbeat, IMember
+    {
+        public HeartbeatMember(InProcessCluster cluster, IAdapterNamespace nsp, string uid, ClusterAdapterWithHeartbeatOptions? options, ILogger? logger)
+            : base(nsp, uid, options, logger)
+        {
+            Link = new Link(cluster, this, OnMessage, OnResponse);
+        }
+
+        public Link Link { get; }
+
+        public SocketIoAdapter Adapter => this;
+
+        public override Task InitAsync(CancellationToken cancellationToken = default)
+        {
+            Link.Join();
+            return base.InitAsync(cancellationToken);
+        }
+
+        public override async ValueTask CloseAsync()
+        {
+            // ADAPTER_CLOSE goes out before this member leaves the bus.
+            await base.CloseAsync().ConfigureAwait(false);
+            Link.Leave();
+        }
+
+        protected override Task PublishAsync(ClusterMessage message, CancellationToken cancellationToken = default) => Link.PublishAsync(message);
+
+        protected override Task PublishResponseAsync(string requesterUid, ClusterMessage response, CancellationToken cancellationToken = default) =>
+            Link.PublishResponseAsync(requesterUid, response);
     }
 }

@@ -68,12 +68,58 @@ public abstract class ClusterAdapter : InMemoryAdapter
     protected abstract Task PublishResponseAsync(string requesterUid, ClusterMessage response, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Called before every message this node sends, responses included (a heartbeat-based adapter counts each as a
+    /// sign of life and postpones its next heartbeat, as Node's <c>ClusterAdapterWithHeartbeat.publish</c> does).
+    /// </summary>
+    protected virtual void OnPublishing(ClusterMessage message)
+    {
+    }
+
+    /// <summary>
+    /// Sends a message of the adapter's own to every other node, the way every operation's message is sent: in call
+    /// order, never awaited, failures reported by the outage log (heartbeats, <c>ADAPTER_CLOSE</c>).
+    /// </summary>
+    protected void PublishMessage(ClusterMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Publish(message);
+    }
+
+    /// <summary>
+    /// The nodes a request waits for, by uid, when the adapter knows them (a heartbeat-based adapter does); null
+    /// (the default) waits for <c>ServerCountAsync() - 1</c> answers from whoever sends them.
+    /// </summary>
+    protected virtual IReadOnlyCollection<string>? KnownNodes => null;
+
+    /// <summary>
+    /// A node is gone (it said so, or its heartbeats stopped): requests stop waiting for it, and one that waited only
+    /// for it completes now (Node: <c>ClusterAdapterWithHeartbeat.removeNode</c>).
+    /// </summary>
+    protected void ForgetNode(string uid)
+    {
+        foreach (var (requestId, request) in _requests)
+        {
+            bool done;
+            lock (request)
+            {
+                done = request.Missing?.Remove(uid) == true && request.Missing.Count == 0;
+            }
+
+            if (done && _requests.TryRemove(requestId, out _))
+            {
+                request.Finish();
+            }
+        }
+    }
+
+    /// <summary>
     /// Issues a publish and returns without waiting for it: local delivery never waits for the cluster
     /// (socket.io-adapter 2.5.7+ never lets a failed publish prevent local delivery either). A failure is reported
     /// through <paramref name="onFailure"/> and the outage log.
     /// </summary>
     private void Publish(ClusterMessage message, string? requesterUid = null, Action<Exception>? onFailure = null)
     {
+        OnPublishing(message);
         var sequence = _outageLog.NextSequence();
         Task task;
         try
@@ -215,14 +261,15 @@ public abstract class ClusterAdapter : InMemoryAdapter
             return local;
         }
 
-        var expected = await ServerCountAsync(cancellationToken).ConfigureAwait(false) - 1;
+        var known = KnownNodes?.ToArray();
+        var expected = known?.Length ?? await ServerCountAsync(cancellationToken).ConfigureAwait(false) - 1;
         if (expected <= 0)
         {
             return local;
         }
 
         var requestId = NewRequestId();
-        var request = new PendingRequest(ClusterMessageType.FetchSockets, expected);
+        var request = new PendingRequest(ClusterMessageType.FetchSockets, expected, known);
         request.Sockets.AddRange(local);
         var result = Track(requestId, request, options.Flags.Timeout ?? Options.RequestsTimeout, cancellationToken);
         PublishRequest(ClusterMessages.FetchSockets(Uid, Namespace.Name, options, requestId), requestId);
@@ -243,14 +290,15 @@ public abstract class ClusterAdapter : InMemoryAdapter
             return Array.Empty<JToken?>();
         }
 
-        var expected = await ServerCountAsync(cancellationToken).ConfigureAwait(false) - 1;
+        var known = KnownNodes?.ToArray();
+        var expected = known?.Length ?? await ServerCountAsync(cancellationToken).ConfigureAwait(false) - 1;
         if (expected <= 0)
         {
             return Array.Empty<JToken?>();
         }
 
         var requestId = NewRequestId();
-        var request = new PendingRequest(ClusterMessageType.ServerSideEmit, expected);
+        var request = new PendingRequest(ClusterMessageType.ServerSideEmit, expected, known);
         var result = Track(requestId, request, Options.RequestsTimeout, cancellationToken);
         PublishRequest(ClusterMessages.ServerSideEmit(Uid, Namespace.Name, args, requestId), requestId);
         await result.ConfigureAwait(false);
@@ -304,7 +352,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
     /// Handles a message from another node (Node: <c>ClusterAdapter.onMessage</c>). Own messages and other
     /// namespaces are ignored; responses go to <see cref="OnResponse"/>. Malformed data is logged, never thrown.
     /// </summary>
-    protected void OnMessage(ClusterMessage message)
+    protected virtual void OnMessage(ClusterMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (message.Uid == Uid || message.Nsp != Namespace.Name)
@@ -455,22 +503,28 @@ public abstract class ClusterAdapter : InMemoryAdapter
                     }
                 }
 
-                Complete(requestId, fetch, r => r.Sockets.AddRange(sockets));
+                Complete(requestId, fetch, response.Uid, r => r.Sockets.AddRange(sockets));
                 break;
             case ClusterMessageType.ServerSideEmitResponse when _requests.TryGetValue(requestId, out var sse) && sse.Type == ClusterMessageType.ServerSideEmit:
-                Complete(requestId, sse, r => r.Responses.Add(data["packet"]));
+                Complete(requestId, sse, response.Uid, r => r.Responses.Add(data["packet"]));
                 break;
         }
     }
 
-    private void Complete(string requestId, PendingRequest request, Action<PendingRequest> add)
+    private void Complete(string requestId, PendingRequest request, string? responder, Action<PendingRequest> add)
     {
         bool done;
         lock (request)
         {
+            // A request that knows its nodes takes one answer from each of them, and none from anyone else.
+            if (request.Missing is { } missing && (responder is null || !missing.Remove(responder)))
+            {
+                return;
+            }
+
             add(request);
             request.Current++;
-            done = request.Current == request.Expected;
+            done = request.Missing is { } left ? left.Count == 0 : request.Current == request.Expected;
         }
 
         if (done && _requests.TryRemove(requestId, out _))
@@ -508,10 +562,11 @@ public abstract class ClusterAdapter : InMemoryAdapter
         public ITimer? Expiry { get; set; }
     }
 
-    private sealed class PendingRequest(ClusterMessageType type, int expected)
+    private sealed class PendingRequest(ClusterMessageType type, int expected, IEnumerable<string>? nodes = null)
     {
         public ClusterMessageType Type { get; } = type;
         public int Expected { get; } = expected;
+        public HashSet<string>? Missing { get; } = nodes is null ? null : new HashSet<string>(nodes, StringComparer.Ordinal);
         public int Current { get; set; }
         public List<SocketDetails> Sockets { get; } = new();
         public List<JToken?> Responses { get; } = new();
@@ -531,13 +586,18 @@ public abstract class ClusterAdapter : InMemoryAdapter
             Timer?.Dispose();
             Registration.Dispose();
             JToken?[] partial;
+            string message;
             lock (this)
             {
                 partial = Responses.ToArray();
+                // cluster-adapter.ts: "timeout reached: only X responses received out of Y"; with known nodes (the
+                // heartbeat adapter) "timeout reached: missing N responses".
+                message = Missing is { } missing
+                    ? $"timeout reached: missing {missing.Count} responses"
+                    : $"timeout reached: only {Current} responses received out of {Expected}";
             }
 
-            // Node: "timeout reached: only X responses received out of Y" (cluster-adapter.ts).
-            Completion.TrySetException(new SocketIoTimeoutException($"timeout reached: only {Current} responses received out of {Expected}", partial));
+            Completion.TrySetException(new SocketIoTimeoutException(message, partial));
         }
 
         public void Cancel(CancellationToken token)

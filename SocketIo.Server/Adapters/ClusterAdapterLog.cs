@@ -19,4 +19,8 @@ internal static partial class ClusterAdapterLog
     // Warning, not Information: it closes the outage the warnings opened and reports how many messages were lost.
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Publishing cluster messages for namespace {Namespace} works again; {Failed} messages were lost during the {Seconds} s outage")]
     public static partial void PublishRecovered(ILogger logger, string @namespace, long failed, long seconds);
+
+    // A heartbeat adapter stops waiting for a node it has not heard from for the heartbeat timeout.
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Cluster node {Uid} of namespace {Namespace} sent nothing for longer than the heartbeat timeout; it is no longer counted")]
+    public static partial void NodeSeemsDown(ILogger logger, string @namespace, string uid);
 }
