@@ -23,7 +23,10 @@ public sealed class SocketIoNamespace
         Server = server;
         Name = name;
         var port = new AdapterPort(this);
-        Adapter = server.Options.AdapterFactory?.Invoke(port) ?? new InMemoryAdapter(port);
+        Adapter = server.Options.AdapterFactory?.Invoke(port)
+            ?? (server.Options.ConnectionStateRecovery is { } recovery
+                ? new SessionAwareAdapter(port, recovery.MaxDisconnectionDuration, recovery.MaxStoredPackets)
+                : new InMemoryAdapter(port));
     }
 
     /// <summary>The namespace name (Node: <c>nsp.name</c>).</summary>
@@ -186,11 +189,19 @@ public sealed class SocketIoNamespace
     /// <summary>Connects a client (Node: <c>nsp._add</c>): middleware, then CONNECT or CONNECT_ERROR.</summary>
     internal async Task AddAsync(ClientConnection client, JObject? auth)
     {
-        var socket = new SocketIoSocket(this, client, auth);
+        var restored = await RestoreAsync(auth).ConfigureAwait(false);
+        var socket = new SocketIoSocket(this, client, auth, restored?.Session);
         _preConnect[socket.Id] = socket;
+        if (restored is not null)
+        {
+            await socket.JoinAsync(restored.Session.Rooms).ConfigureAwait(false);
+            socket.ReplayMissed(restored.MissedPackets);
+        }
+
         Exception? refusal = null;
         var middlewares = _middlewares.Snapshot;
-        if (middlewares.Length > 0)
+        var skipMiddlewares = restored is not null && Server.Options.ConnectionStateRecovery?.SkipMiddlewares == true;
+        if (middlewares.Length > 0 && !skipMiddlewares)
         {
             try
             {
@@ -237,6 +248,36 @@ public sealed class SocketIoNamespace
         foreach (var handler in _connectionHandlers.Snapshot)
         {
             _ = RunConnectionHandlerAsync(handler, socket);
+        }
+    }
+
+    /// <summary>
+    /// The session a reconnecting client asks for with <c>auth.pid</c> and <c>auth.offset</c> (namespace.ts
+    /// _createSocket), or null: recovery off, no or malformed pid/offset, or nothing kept for them. The client then
+    /// gets a fresh socket and learns nothing of any other session.
+    /// </summary>
+    private async Task<RestoredSession?> RestoreAsync(JObject? auth)
+    {
+        if (Server.Options.ConnectionStateRecovery is null
+            || auth?["pid"] is not { Type: JTokenType.String } pid || auth["offset"] is not { Type: JTokenType.String } offset)
+        {
+            return null;
+        }
+
+        try
+        {
+            var restored = await Adapter.RestoreSessionAsync((string)pid!, (string)offset!).ConfigureAwait(false);
+            if (restored is null)
+            {
+                SocketIoServer.LogNotRecovered(Server.Logger, Name);
+            }
+
+            return restored;
+        }
+        catch (Exception ex)
+        {
+            SocketIoServer.LogRecoveryFailed(Server.Logger, Name, ex);
+            return null;
         }
     }
 

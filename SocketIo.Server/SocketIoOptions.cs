@@ -21,8 +21,18 @@ public sealed class SocketIoOptions
     /// </summary>
     public string? ClientFilesDirectory { get; set; }
 
-    /// <summary>Creates each namespace's adapter (Node: <c>adapter</c>); null means <see cref="InMemoryAdapter"/>.</summary>
+    /// <summary>
+    /// Creates each namespace's adapter (Node: <c>adapter</c>); null means <see cref="InMemoryAdapter"/>, or
+    /// <see cref="SessionAwareAdapter"/> when <see cref="ConnectionStateRecovery"/> is on.
+    /// </summary>
     public Func<IAdapterNamespace, SocketIoAdapter>? AdapterFactory { get; set; }
+
+    /// <summary>
+    /// Connection state recovery (Node: <c>connectionStateRecovery</c>): a client that lost its connection comes back
+    /// within the window with its id, rooms, data and every packet it missed. Null (the default) is off, as in Node;
+    /// <c>new()</c> gives Node's defaults (2 minutes, middlewares skipped).
+    /// </summary>
+    public ConnectionStateRecoveryOptions? ConnectionStateRecovery { get; set; }
 
     /// <summary>Clock for timeouts; the Engine.IO layer uses <see cref="EngineIoOptions.TimeProvider"/>.</summary>
     public TimeProvider TimeProvider

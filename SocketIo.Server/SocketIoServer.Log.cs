@@ -12,4 +12,11 @@ public sealed partial class SocketIoServer
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Closing connection {Sid}: packet type {Type} for namespace {Namespace} in an invalid state")]
     internal static partial void LogInvalidState(ILogger logger, string sid, int type, string @namespace);
+
+    // Debug: an expired, unknown or forged private id is ordinary (the client simply gets a fresh socket); no ids logged.
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Connection state not recovered in namespace {Namespace}: the session is unknown or expired, or its offset is no longer kept; a fresh socket is created")]
+    internal static partial void LogNotRecovered(ILogger logger, string @namespace);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Restoring a session in namespace {Namespace} failed; a fresh socket is created")]
+    internal static partial void LogRecoveryFailed(ILogger logger, string @namespace, Exception exception);
 }

@@ -35,9 +35,15 @@ public sealed partial class SocketIoSocket
     {
         CheckEventName(eventName);
         var packet = new SocketIoPacket(SocketIoPacketType.Event, Namespace.Name, JsonArgs.EventArray(eventName, args));
+        Server.Metrics.EventsSent(Namespace.Name, 1);
+        if (Pid is not null && !flags.Volatile)
+        {
+            // Through the adapter, so that the packet gets its offset and is kept for a recovery (socket.ts emit).
+            return Adapter.BroadcastAsync(packet, new BroadcastOptions(new HashSet<string>(StringComparer.Ordinal) { Id }, flags: flags));
+        }
+
         NotifyOutgoingListeners(packet);
         WritePacket(packet, flags);
-        Server.Metrics.EventsSent(Namespace.Name, 1);
         return ValueTask.CompletedTask;
     }
 

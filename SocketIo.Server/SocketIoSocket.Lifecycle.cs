@@ -42,9 +42,45 @@ public sealed partial class SocketIoSocket
         return JoinAsync(Id);
     }
 
-    /// <summary>Confirms the connection with CONNECT <c>{"sid":…}</c> (Node: second half of <c>socket._onconnect</c>).</summary>
-    internal void SendConnect() =>
-        WritePacket(new SocketIoPacket(SocketIoPacketType.Connect, Namespace.Name, new JObject { ["sid"] = Id }), BroadcastFlags.None);
+    /// <summary>
+    /// Confirms the connection with CONNECT <c>{"sid":…}</c>, or <c>{"sid":…,"pid":…}</c> with connection state recovery
+    /// (Node: second half of <c>socket._onconnect</c>).
+    /// </summary>
+    internal void SendConnect()
+    {
+        var data = new JObject { ["sid"] = Id };
+        if (Pid is not null)
+        {
+            data["pid"] = Pid;
+        }
+
+        WritePacket(new SocketIoPacket(SocketIoPacketType.Connect, Namespace.Name, data), BroadcastFlags.None);
+    }
+
+    /// <summary>Sends a recovered socket the packets it missed, each as it was broadcast (offset last), before CONNECT (socket.ts constructor).</summary>
+    internal void ReplayMissed(IReadOnlyList<JArray> missed)
+    {
+        foreach (var data in missed)
+        {
+            WritePacket(new SocketIoPacket(SocketIoPacketType.Event, Namespace.Name, data), BroadcastFlags.None);
+        }
+    }
+
+    /// <summary>The reasons after which a socket can be recovered: the connection was lost, not left (socket.ts RECOVERABLE_DISCONNECT_REASONS).</summary>
+    private static bool IsRecoverable(DisconnectReason reason) => reason is DisconnectReason.TransportError or DisconnectReason.TransportClose
+        or DisconnectReason.ForcedClose or DisconnectReason.PingTimeout or DisconnectReason.ServerShuttingDown or DisconnectReason.ForcedServerClose;
+
+    private async Task PersistAsync(PersistedSession session)
+    {
+        try
+        {
+            await Adapter.PersistSessionAsync(session).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogHandlerError(ex, "persist session");
+        }
+    }
 
     /// <summary>Refuses the connection with CONNECT_ERROR (Node: <c>socket._error</c>).</summary>
     internal void SendConnectError(JObject error) =>
@@ -64,6 +100,12 @@ public sealed partial class SocketIoSocket
         foreach (var handler in _disconnecting.Snapshot)
         {
             _ = RunHandlerAsync(() => handler(reason), "disconnecting");
+        }
+
+        if (Pid is not null && IsRecoverable(reason))
+        {
+            // Kept with the rooms it had, before they are left (socket.ts _onclose).
+            _ = PersistAsync(new PersistedSession(Id, Pid, Rooms, System.Threading.Volatile.Read(ref _data)));
         }
 
         Cleanup();

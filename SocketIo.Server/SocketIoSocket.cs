@@ -36,17 +36,37 @@ public sealed partial class SocketIoSocket
     private readonly ILogger _logger;
     private int _state; // 0 pre-connect, 1 connected, 2 disconnected
 
-    internal SocketIoSocket(SocketIoNamespace nsp, ClientConnection client, JObject? auth)
+    internal SocketIoSocket(SocketIoNamespace nsp, ClientConnection client, JObject? auth, PersistedSession? previous = null)
     {
         Namespace = nsp;
         Client = client;
-        Id = Base64Id.Generate();
+        // A recovered socket is the one that left: same id, private id and data (socket.ts constructor).
+        Id = previous?.Sid ?? Base64Id.Generate();
+        Pid = previous?.Pid ?? (nsp.Server.Options.ConnectionStateRecovery is null ? null : Base64Id.Generate());
+        Recovered = previous is not null;
+        if (previous?.Data is { } data)
+        {
+            _data = data;
+        }
+
         Handshake = SocketIoHandshake.From(client.Conn.Request, auth, nsp.Server.TimeProvider.GetUtcNow());
         _logger = nsp.Server.Logger;
     }
 
     /// <summary>The socket id (Node: <c>socket.id</c>).</summary>
     public string Id { get; }
+
+    /// <summary>
+    /// Whether this socket came back from a lost connection with its id, rooms, data and missed packets (Node:
+    /// <c>socket.recovered</c>); needs <see cref="SocketIoOptions.ConnectionStateRecovery"/>.
+    /// </summary>
+    public bool Recovered { get; }
+
+    /// <summary>
+    /// The private session id a client presents to recover this socket (Node: <c>socket.pid</c>, sent only in the
+    /// CONNECT reply). Null when connection state recovery is off. Like the Engine.IO id, it must not be shown to others.
+    /// </summary>
+    internal string? Pid { get; }
 
     /// <summary>The namespace (Node: <c>socket.nsp</c>).</summary>
     public SocketIoNamespace Namespace { get; }

@@ -155,6 +155,8 @@ public sealed class ArchitectureTests
         "SocketIo.Server.Adapters.BroadcastOptions",
         "SocketIo.Server.Adapters.ClusterAdapter",
         "SocketIo.Server.Adapters.ClusterAdapterOptions",
+        "SocketIo.Server.Adapters.ClusterAdapterWithHeartbeat",
+        "SocketIo.Server.Adapters.ClusterAdapterWithHeartbeatOptions",
         "SocketIo.Server.Adapters.ClusterFormats",
         "SocketIo.Server.Adapters.ClusterMessage",
         "SocketIo.Server.Adapters.ClusterMessageType",
@@ -168,6 +170,7 @@ public sealed class ArchitectureTests
         "SocketIo.Server.Adapters.RestoredSession",
         "SocketIo.Server.Adapters.RoomEventArgs",
         "SocketIo.Server.Adapters.SendReport",
+        "SocketIo.Server.Adapters.SessionAwareAdapter",
         "SocketIo.Server.Adapters.SocketDetails",
         "SocketIo.Server.Adapters.SocketIoAdapter",
     ];

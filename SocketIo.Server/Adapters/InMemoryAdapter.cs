@@ -170,10 +170,17 @@ public class InMemoryAdapter : SocketIoAdapter
     {
         ArgumentNullException.ThrowIfNull(packet);
         ArgumentNullException.ThrowIfNull(options);
-        var outgoing = OutgoingPacket.Create(packet with { Namespace = Namespace.Name }, options.Flags);
-        var report = Namespace.Send(LocalSocketIds(options), outgoing);
-        Namespace.Metrics.Broadcast(report.Delivered + report.Full.Count);
+        Deliver(OutgoingPacket.Create(packet with { Namespace = Namespace.Name }, options.Flags), options);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Hands an encoded packet to the local sockets targeted by <paramref name="options"/>, and counts it.</summary>
+    protected SendReport Deliver(OutgoingPacket packet, BroadcastOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        var report = Namespace.Send(LocalSocketIds(options), packet);
+        Namespace.Metrics.Broadcast(report.Delivered + report.Full.Count);
+        return report;
     }
 
     /// <inheritdoc />
