@@ -122,6 +122,24 @@ public sealed class OutboundLimitTests : IDisposable
     }
 
     [Test]
+    public void An_upgrade_releases_what_the_polling_transport_had_taken()
+    {
+        var (socket, polling) = OpenStalled();
+        polling.BecomeReady();
+        socket.Write([Message(600)], isVolatile: false); // into the pending GET's response, which the upgrade ends
+        var ws = new FakeEngineTransport(EngineIoOptions.WebSocket, oneShot: true);
+        Assert.That(socket.TryBeginUpgrade(ws), Is.True);
+        ws.ReceiveText("2probe");
+        ws.SetWritable(true); // the probe's answer went out
+        ws.ReceiveText("5");
+        Assert.That(socket.TransportName, Is.EqualTo(EngineIoOptions.WebSocket));
+        Assert.That(socket.OutboundBytes, Is.Zero);
+
+        Assert.That(socket.Write([Message(600)], isVolatile: false), Is.EqualTo(EngineWriteResult.Written));
+        Assert.That(socket.ReadyState, Is.EqualTo(EngineIoReadyState.Open));
+    }
+
+    [Test]
     public void A_volatile_write_is_dropped_while_the_transport_cannot_send()
     {
         var (socket, _) = OpenStalled();
