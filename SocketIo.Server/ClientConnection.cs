@@ -122,31 +122,11 @@ internal sealed class ClientConnection
 
     /// <summary>
     /// Queues encoded packets on the session (Node: <c>client.writeToEngine</c>); volatile ones are dropped when the
-    /// transport is busy. Says whether they were queued, so that a broadcast can report the sockets it did not reach.
+    /// transport is busy or the session is at its outbound limit, and a write that does not fit that limit closes the
+    /// session (<see cref="EngineIoSocket.Write"/>). Says whether they were queued, so that a broadcast can report the
+    /// sockets it did not reach.
     /// </summary>
-    public EngineWriteResult WriteToEngine(IReadOnlyList<EnginePacket> packets, bool isVolatile)
-    {
-        if (Conn.ReadyState != EngineIoReadyState.Open)
-        {
-            return EngineWriteResult.Gone;
-        }
-
-        if (isVolatile && !Conn.IsWritable)
-        {
-            return EngineWriteResult.Full;
-        }
-
-        if (packets.Count == 1)
-        {
-            Conn.SendPacket(packets[0]);
-        }
-        else
-        {
-            Conn.SendPackets(packets);
-        }
-
-        return EngineWriteResult.Written;
-    }
+    public EngineWriteResult WriteToEngine(IReadOnlyList<EnginePacket> packets, bool isVolatile) => Conn.Write(packets, isVolatile);
 
     /// <summary>Disconnects every namespace, then closes the connection (Node: <c>client._disconnect</c>).</summary>
     public void DisconnectAll()

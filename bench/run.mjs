@@ -54,6 +54,19 @@ const FANOUT_METRICS = [
   ["serverCpuUsPerDelivery", "server CPU µs/delivery", "lower"],
   ["genCpuPct", "loadgen CPU %", null],
 ];
+// The slow-reader pair: the same bursts of 16 KiB messages to a room of 1000 readers, with and without 10 more members
+// that join and then never read. Node holds everything sent to those ten; .NET closes them at its outbound limit.
+const SLOW_METRICS = [
+  ["deliveriesPerSec", "deliveries/s (readers)", "higher"],
+  ["lastDeliveryP50Ms", "burst → last delivery p50 ms", "lower"],
+  ["lastDeliveryP99Ms", "burst → last delivery p99 ms", "lower"],
+  ["serverCpuUsPerDelivery", "server CPU µs/delivery", "lower"],
+  ["rssEndKb", "server RSS at end KB", "lower"],
+  ["rssGrowthKb", "server RSS growth KB", "lower"],
+  ["serverClientsAtEnd", "sessions open at end", null],
+  ["genCpuPct", "loadgen CPU %", null],
+];
+const SLOW_LG = { scenario: "fanout", room: 1000, burst: 10, "payload-size": 16384, warmup: 3, duration: 20 };
 const SMOKE_ECHO = { clients: 20, total: 200 };
 const TIMED = new Set(["echo", "binary", "poll", "fanout", "paced"]);
 
@@ -120,6 +133,20 @@ const SCENARIOS = [
     lg: { scenario: "fanout", room: 10000, burst: 10 },
     smoke: { room: 20, burst: 2, bursts: 3 },
     metrics: FANOUT_METRICS,
+  },
+  {
+    name: "slow1000-base",
+    what: "bcast-all bursts of 16 KiB messages to a room of 1000 WebSocket readers (the baseline of slow1000)",
+    lg: { ...SLOW_LG },
+    smoke: { room: 20, burst: 2, bursts: 3 },
+    metrics: SLOW_METRICS,
+  },
+  {
+    name: "slow1000",
+    what: "the same with 10 more members that join, then never read (4 KB receive buffers): the readers' rate, and the server's memory",
+    lg: { ...SLOW_LG, slow: 10 },
+    smoke: { room: 20, burst: 2, bursts: 3, slow: 2 },
+    metrics: SLOW_METRICS,
   },
   {
     name: "paced1000",

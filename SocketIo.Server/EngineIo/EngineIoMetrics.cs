@@ -17,6 +17,7 @@ internal sealed class EngineIoMetrics
     private readonly UpDownCounter<long> _connections;
     private readonly Counter<long> _bytesReceived;
     private readonly Counter<long> _bytesSent;
+    private readonly Counter<long> _outboundLimitReached;
 
     public EngineIoMetrics(IMeterFactory? meterFactory)
     {
@@ -24,6 +25,7 @@ internal sealed class EngineIoMetrics
         _connections = meter.CreateUpDownCounter<long>("engineio.connections.active", "{connection}", "Open Engine.IO sessions, by transport");
         _bytesReceived = meter.CreateCounter<long>("engineio.bytes.received", "By", "Message payload bytes received");
         _bytesSent = meter.CreateCounter<long>("engineio.bytes.sent", "By", "Message payload bytes queued for sending");
+        _outboundLimitReached = meter.CreateCounter<long>("engineio.outbound.limit_reached", "{write}", "Writes refused by MaxBufferedOutboundBytes, by outcome (dropped: a volatile packet; closed: the session)");
     }
 
     public void ConnectionOpened(string transport) => _connections.Add(1, new KeyValuePair<string, object?>("transport", transport));
@@ -35,6 +37,10 @@ internal sealed class EngineIoMetrics
         ConnectionClosed(from);
         ConnectionOpened(to);
     }
+
+    /// <summary>A write did not fit the session's outbound limit: a volatile packet was dropped, or the session closed.</summary>
+    public void OutboundLimitReached(bool closed) =>
+        _outboundLimitReached.Add(1, new KeyValuePair<string, object?>("outcome", closed ? "closed" : "dropped"));
 
     public void Received(int bytes) => _bytesReceived.Add(bytes);
 

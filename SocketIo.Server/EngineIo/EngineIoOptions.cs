@@ -51,6 +51,16 @@ public sealed class EngineIoOptions
     /// <summary>How long a polling transport that is asked to close waits for the next GET (Node: polling <c>closeTimeout</c>, 30 s).</summary>
     public TimeSpan PollingCloseTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Most message bytes a session may hold for its client: the packets waiting in its buffer plus those its transport
+    /// has taken but not yet written (the batch a WebSocket is writing, the polling response waiting for the next GET).
+    /// A volatile packet that does not fit is dropped; any other packet that does not fit closes the session with
+    /// <c>transport error</c>, so that a client that stops reading cannot make the server hold everything sent to it.
+    /// A message larger than the limit still goes to a session that holds nothing. <c>null</c>: no limit (Node's
+    /// behaviour; Node has no such option). Default 4 MiB.
+    /// </summary>
+    public long? MaxBufferedOutboundBytes { get; set; } = 4 * 1024 * 1024;
+
     /// <summary>Clock for heartbeats and timeouts; tests substitute a fake.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -69,6 +79,11 @@ public sealed class EngineIoOptions
         if (MaxHttpBufferSize <= 0)
         {
             errors.Add($"MaxHttpBufferSize must be positive (was {MaxHttpBufferSize}).");
+        }
+
+        if (MaxBufferedOutboundBytes is <= 0)
+        {
+            errors.Add($"MaxBufferedOutboundBytes must be positive or null (was {MaxBufferedOutboundBytes}).");
         }
 
         if (Transports.Count == 0)

@@ -22,4 +22,8 @@ public sealed partial class EngineIoServer
     // At most one line per 10 s (LogThrottle): {AlsoRefused} counts the refusals not logged since the previous line.
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "WebSocket upgrade refused with 503: {Reason} ({AlsoRefused} more refused since the last report)")]
     private static partial void LogUpgradeRefused(ILogger logger, string reason, long alsoRefused);
+
+    // One line per session closed, at most one per 10 s (LogThrottle): a network blip can make thousands slow at once.
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "Engine.IO session {Sid} closed: it held {HeldBytes} outbound bytes and a write of {WriteBytes} would pass MaxBufferedOutboundBytes ({Limit}); the client does not read fast enough ({AlsoClosed} more closed for it since the last report)")]
+    private static partial void LogOutboundLimitClosed(ILogger logger, string sid, long heldBytes, long writeBytes, long limit, long alsoClosed);
 }

@@ -18,6 +18,7 @@ public sealed partial class EngineIoServer
     private readonly ConcurrentDictionary<string, EngineIoSocket> _clients = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
     private readonly LogThrottle _upgradeRefusals;
+    private readonly LogThrottle _outboundLimitCloses;
     private int _clientsCount;
     private int _closed;
 
@@ -32,6 +33,7 @@ public sealed partial class EngineIoServer
         _logger = logger ?? NullLogger<EngineIoServer>.Instance;
         Metrics = new EngineIoMetrics(meterFactory);
         _upgradeRefusals = new LogThrottle(options.TimeProvider, TimeSpan.FromSeconds(10));
+        _outboundLimitCloses = new LogThrottle(options.TimeProvider, TimeSpan.FromSeconds(10));
         OpenPacket = new EngineOpenPacket(options, UpgradesFor);
     }
 
@@ -82,6 +84,16 @@ public sealed partial class EngineIoServer
         Options.AllowUpgrades && transport == EngineIoOptions.Polling && Options.Transports.Contains(EngineIoOptions.WebSocket)
             ? [EngineIoOptions.WebSocket]
             : [];
+
+    /// <summary>A session was closed because a write would have passed its outbound limit: counted, and logged (throttled).</summary>
+    internal void OnOutboundLimitClosed(EngineIoSocket socket, long heldBytes, long writeBytes)
+    {
+        Metrics.OutboundLimitReached(closed: true);
+        if (_outboundLimitCloses.ShouldLog(out var alsoClosed))
+        {
+            LogOutboundLimitClosed(_logger, socket.Id, heldBytes, writeBytes, Options.MaxBufferedOutboundBytes ?? 0, alsoClosed);
+        }
+    }
 
     /// <summary>A session has closed: it leaves the list, and the handler is told (a handler that throws is logged).</summary>
     internal void OnSocketClosed(EngineIoSocket socket, string reason, string? description)

@@ -56,6 +56,8 @@ public sealed partial class EngineIoSocket
             previous.Listener = null;
             previous.Close();
             Volatile.Write(ref _transport, upgrade.Transport);
+            // What the discarded polling transport had taken is answered or dropped with it.
+            _inFlightBytes = 0;
             _server.Metrics.Upgraded(previous.Name, upgrade.Transport.Name);
             FlushLocked();
             if (_state == EngineIoReadyState.Closing && !_closeAfterFlush)

@@ -85,53 +85,23 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
 
     /// <summary>
     /// Queues a pre-built packet. The same packet instance may be sent to many sessions: its encoded bytes are
-    /// computed once.
+    /// computed once. A packet that would pass <see cref="EngineIoOptions.MaxBufferedOutboundBytes"/> closes the
+    /// session instead.
     /// </summary>
     public void SendPacket(EnginePacket packet)
     {
         ArgumentNullException.ThrowIfNull(packet);
-        lock (_gate)
-        {
-            if (_state is EngineIoReadyState.Closing or EngineIoReadyState.Closed)
-            {
-                return;
-            }
-
-            _writeBuffer.Add(packet);
-            FlushLocked();
-        }
-
-        _server.Metrics.Sent(packet.Type == EnginePacketType.Message ? packet.Data.Length : 0);
-        NotifyIfClosed();
+        Write([packet], isVolatile: false);
     }
 
-    /// <summary>Queues several packets so that they travel together (one polling response; consecutive frames).</summary>
+    /// <summary>
+    /// Queues several packets so that they travel together (one polling response; consecutive frames). Packets that
+    /// would pass <see cref="EngineIoOptions.MaxBufferedOutboundBytes"/> close the session instead.
+    /// </summary>
     public void SendPackets(IReadOnlyList<EnginePacket> packets)
     {
         ArgumentNullException.ThrowIfNull(packets);
-        lock (_gate)
-        {
-            if (_state is EngineIoReadyState.Closing or EngineIoReadyState.Closed)
-            {
-                return;
-            }
-
-            for (var i = 0; i < packets.Count; i++)
-            {
-                _writeBuffer.Add(packets[i]);
-            }
-
-            FlushLocked();
-        }
-
-        long bytes = 0;
-        for (var i = 0; i < packets.Count; i++)
-        {
-            bytes += packets[i].Data.Length;
-        }
-
-        _server.Metrics.Sent(bytes);
-        NotifyIfClosed();
+        Write(packets, isVolatile: false);
     }
 
     /// <summary>
@@ -264,14 +234,20 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
             return;
         }
 
-        // Hand the buffer over before sending: a transport may finish the send inline and call back for more.
+        // Hand the buffer over before sending: a transport may finish the send inline and call back for more (and
+        // report the batch written, which clears the in-flight count: so it is moved first).
         var batch = _writeBuffer;
+        var batchBytes = _queuedBytes;
         _writeBuffer = new List<EnginePacket>();
+        _queuedBytes = 0;
+        _inFlightBytes += batchBytes;
         if (!_transport.TrySend(batch))
         {
             // Lost a race with the transport (a poll that just ended): keep the packets, in order.
             batch.AddRange(_writeBuffer);
             _writeBuffer = batch;
+            _inFlightBytes -= batchBytes;
+            _queuedBytes += batchBytes;
             return;
         }
 
@@ -422,6 +398,9 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         {
             if (transport == _transport)
             {
+                // Ready again: the batch it had taken is written (a WebSocket) or was answered (polling: the client
+                // polls again only after reading the previous response).
+                _inFlightBytes = 0;
                 FlushLocked();
             }
         }
@@ -477,6 +456,8 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         _pingTimeoutArmed = false;
         _heartbeatTimer.Dispose();
         _writeBuffer = new List<EnginePacket>();
+        _queuedBytes = 0;
+        _inFlightBytes = 0;
         if (_upgrade is not null)
         {
             AbortUpgradeLocked();

@@ -18,6 +18,7 @@ internal static class Program
           echo/binary/poll: --clients 100 --inflight 1 --size 16|1024 --warmup 5 --duration 5 | --total N (exact count)
           storm: --conns 5000 --concurrency 200 --warmup-conns 100 --warmup-rounds 1 [--hold S] [--allow-partial] [--sources K] [--settle S]
           fanout: --room 1000 --burst 10 --warmup 3 --duration 5 | --bursts N, [--sender-port P --pid2 N] (Redis: sender on another server)
+                  [--payload-size N] (an N-character string) [--slow K] (K more members that join, then never read)
           paced: --room 1000 --rate 20 --warmup 5 --duration 10 | --messages N, [--sender-port P]
         """;
 

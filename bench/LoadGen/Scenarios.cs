@@ -369,7 +369,7 @@ internal static class Scenarios
     // Fan-out: bursts (throughput, time to the last delivery) and paced (per-delivery latency)
     // ---------------------------------------------------------------------------------------------
 
-    private static async Task<(List<FanoutReceiver> Receivers, WsClient Sender)> SetUpRoomAsync(Ctx ctx, Options o, FanoutRun run, int room)
+    private static async Task<(List<FanoutReceiver> Receivers, WsClient Sender)> SetUpRoomAsync(Ctx ctx, Options o, FanoutRun run, int room, List<StalledReceiver>? stalled = null)
     {
         var r = await ConnectManyAsync(ctx, room, _ => new FanoutReceiver(ctx, run), o.Int("concurrency", 200)).ConfigureAwait(false);
         RequireAll(ctx, r, room, "room members");
@@ -383,6 +383,26 @@ internal static class Scenarios
         if (max != room)
         {
             ctx.Error($"join acks report a room of {max}, {room} expected");
+        }
+
+        if (stalled is not null && o.Int("slow", 0) is var slow and > 0)
+        {
+            // Members that join and then never read again: the rest of the room must not notice them.
+            var st = await ConnectManyAsync(ctx, slow, _ => new StalledReceiver(ctx), o.Int("concurrency", 200)).ConfigureAwait(false);
+            if (st.Ok.Count != slow)
+            {
+                throw new IOException("stalled members could not connect");
+            }
+
+            var stalledSizes = await Task.WhenAll(st.Ok.Select(c => c.CallAsync($"[\"join\",\"{Room}\"]"))).WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            if (stalledSizes.Max(s => JsonNode.Parse(s)![0]!.GetValue<long>()) != room + slow)
+            {
+                ctx.Error($"join acks report a room other than {room + slow}");
+            }
+
+            await ctx.Loop.RunAsync(() => st.Ok.ForEach(c => c.StopReading())).ConfigureAwait(false);
+            stalled.AddRange(st.Ok);
+            Ctx.Log($"{slow} stalled members joined and stopped reading");
         }
 
         var senderPort = o.Int("sender-port", 0);
@@ -400,9 +420,12 @@ internal static class Scenarios
         var bursts = o.Int("bursts", 0);
         var warmup = bursts > 0 ? 0 : o.Dbl("warmup", 3);
         var duration = o.Dbl("duration", 5);
-        const string payload = "\"fan-out payload 0123456789\"";
+        var size = o.Int("payload-size", 0);
+        var payload = size > 0 ? "\"" + new string('x', size) + "\"" : "\"fan-out payload 0123456789\"";
         var run = new FanoutRun(Encoding.UTF8.GetBytes($"2[\"msg\",{payload}]"), 0);
-        var (receivers, sender) = await SetUpRoomAsync(ctx, o, run, room).ConfigureAwait(false);
+        var stalled = new List<StalledReceiver>();
+        var (receivers, sender) = await SetUpRoomAsync(ctx, o, run, room, stalled).ConfigureAwait(false);
+        var rssAtStart = ctx.Watch.HasServer ? ctx.Watch.ServerRssKb() : 0;
         var call = $"[\"bcast-all\",\"{Room}\",{payload}]";
 
         var times = new Samples();
@@ -492,10 +515,32 @@ internal static class Scenarios
         }
 
         m["busyMs"] = Ms(busy);
+        if (sorted.Count > 0)
+        {
+            m["lastDeliveryP99Ms"] = Math.Round(sorted.PercentileUs(99) / 1000, 3);
+        }
+
+        if (stalled.Count > 0 || size > 0)
+        {
+            // What the server holds for the members that stopped reading shows in its memory, and in its session count.
+            m["slow"] = stalled.Count;
+            if (ctx.Watch.HasServer)
+            {
+                m["rssStartKb"] = rssAtStart;
+                m["rssEndKb"] = b.Server.RssKb;
+                m["rssGrowthKb"] = b.Server.RssKb - rssAtStart;
+            }
+
+            var stats = await sender.CallAsync("[\"stats\"]").WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            m["serverClientsAtEnd"] = JsonNode.Parse(stats)![0]!["clients"]!.GetValue<long>();
+            m["stalledDroppedByServer"] = await ctx.Loop.RunAsync(() => stalled.Count(c => c.DroppedByPeer)).ConfigureAwait(false);
+        }
+
         await ctx.Loop.RunAsync(() =>
         {
             sender.Close();
             receivers.ForEach(r => r.Close());
+            stalled.ForEach(r => r.Close());
         }).ConfigureAwait(false);
     }
 

@@ -273,6 +273,15 @@ internal abstract unsafe class TcpConn : IEpollHandler
     /// <summary>When set, sends are buffered and written once at the end of the current epoll batch.</summary>
     public bool Corked { get; set; }
 
+    /// <summary>SO_RCVBUF set before connecting (0: the kernel's default); a small one makes a stalled reader's window close soon.</summary>
+    protected int ReceiveBufferSize { get; init; }
+
+    /// <summary>Whether <see cref="StopReading"/> was called.</summary>
+    public bool ReadingStopped { get; private set; }
+
+    /// <summary>The peer reset or hung up a connection after <see cref="StopReading"/>.</summary>
+    public bool DroppedByPeer { get; private set; }
+
     /// <summary>Takes over an accepted, non-blocking socket.</summary>
     protected void Adopt(int fd)
     {
@@ -296,6 +305,12 @@ internal abstract unsafe class TcpConn : IEpollHandler
         _fd = fd;
         var one = 1;
         Native.SetSockOpt(fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, &one, 4);
+        if (ReceiveBufferSize > 0)
+        {
+            var size = ReceiveBufferSize;
+            Native.SetSockOpt(fd, Native.SOL_SOCKET, Native.SO_RCVBUF, &size, 4);
+        }
+
         var addr = stackalloc byte[16];
         if (source is not null)
         {
@@ -378,6 +393,21 @@ internal abstract unsafe class TcpConn : IEpollHandler
         }
     }
 
+    /// <summary>
+    /// Never reads again (loop thread): the model of a client on a stalled network. The socket stays open and is no
+    /// longer polled, so what the peer sends piles up in the kernel and then in the peer. Nothing may be sent after.
+    /// </summary>
+    public void StopReading()
+    {
+        if (IsClosed || ReadingStopped)
+        {
+            return;
+        }
+
+        ReadingStopped = true;
+        Loop.Modify(_fd, 0);
+    }
+
     /// <summary>Closes the socket silently.</summary>
     public void CloseTcp()
     {
@@ -418,6 +448,19 @@ internal abstract unsafe class TcpConn : IEpollHandler
 
     public void HandleEvents(uint events)
     {
+        if (ReadingStopped)
+        {
+            // epoll reports errors and hang-ups whatever the mask (level-triggered: again and again): the peer has
+            // dropped the connection, which is all a stalled client can learn.
+            if ((events & (Native.EPOLLHUP | Native.EPOLLERR)) != 0)
+            {
+                DroppedByPeer = true;
+                CloseTcp();
+            }
+
+            return;
+        }
+
         if (_connecting)
         {
             if ((events & (Native.EPOLLOUT | Native.EPOLLERR | Native.EPOLLHUP)) == 0)

@@ -13,6 +13,7 @@ internal static unsafe partial class Native
     public const int TCP_NODELAY = 1;
     public const int SOL_SOCKET = 1;
     public const int SO_ERROR = 4;
+    public const int SO_RCVBUF = 8;
     public const int SOL_IP = 0;
     public const int IP_BIND_ADDRESS_NO_PORT = 24;
     public const int MSG_NOSIGNAL = 0x4000;
