@@ -34,6 +34,7 @@ const REDIS_KEY = env.REDIS_KEY || "socket.io";
 const REQUESTS_TIMEOUT = intEnv("REQUESTS_TIMEOUT", 5000);
 const SERVER_NAME = env.SERVER_NAME || "node";
 const EMIT_AUTH = env.EMIT_AUTH === "1";
+const STATE_RECOVERY = env.STATE_RECOVERY ? intEnv("STATE_RECOVERY", 0) : undefined;
 
 if (REDIS_ADAPTER !== "classic" && REDIS_ADAPTER !== "sharded") {
   console.error(`invalid REDIS_ADAPTER=${JSON.stringify(REDIS_ADAPTER)}: expected classic or sharded`);
@@ -66,6 +67,9 @@ const io = new Server(httpServer, {
   path: "/socket.io/",
   serveClient: false,
   connectTimeout: CONNECT_TIMEOUT,
+  ...(STATE_RECOVERY !== undefined
+    ? { connectionStateRecovery: { maxDisconnectionDuration: STATE_RECOVERY, skipMiddlewares: true } }
+    : {}),
 });
 
 let pubClient;
@@ -225,6 +229,18 @@ function registerEvents(socket) {
 
   socket.on("whoami", (ack) => {
     if (typeof ack === "function") ack({ server: SERVER_NAME, id: socket.id });
+  });
+
+  socket.on("state", (ack) => {
+    if (typeof ack === "function") {
+      ack({ id: socket.id, recovered: socket.recovered, rooms: [...socket.rooms].sort(compareOrdinal), data: socket.data });
+    }
+  });
+
+  socket.on("disconnect-self", (...raw) => {
+    const [args, ack] = splitAck(raw);
+    ack?.();
+    socket.disconnect(args[0] === true);
   });
 
   // Server-side events always go through the main namespace, where hello/who listen.

@@ -166,6 +166,19 @@ internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
             await e.AckAsync();
         });
         on("whoami", e => e.AckAsync(new JObject { ["server"] = settings.ServerName, ["id"] = e.Socket.Id }));
+        on("state", e => e.AckAsync(new JObject
+        {
+            ["id"] = e.Socket.Id,
+            ["recovered"] = e.Socket.Recovered,
+            ["rooms"] = new JArray(e.Socket.Rooms.Order(StringComparer.Ordinal)),
+            ["data"] = e.Socket.Data,
+        }));
+        on("disconnect-self", async e =>
+        {
+            var close = e.Args.ElementAtOrDefault(0) is { Type: JTokenType.Boolean } c && (bool)c;
+            await e.AckAsync();
+            await e.Socket.DisconnectAsync(close);
+        });
 
         // Server-side events always go through the main namespace, where hello/who listen.
         on("sse", async e =>

@@ -19,6 +19,9 @@ internal sealed record InteropSettings
     public string ServerName { get; init; } = "dotnet";
     public bool EmitAuth { get; init; }
 
+    /// <summary>STATE_RECOVERY: the recovery window in ms, or null when off.</summary>
+    public int? StateRecoveryMs { get; init; }
+
     public static InteropSettings FromEnvironment()
     {
         static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
@@ -39,6 +42,7 @@ internal sealed record InteropSettings
             RequestsTimeout = Int("REQUESTS_TIMEOUT", 5000),
             ServerName = Env("SERVER_NAME") ?? "dotnet",
             EmitAuth = Env("EMIT_AUTH") == "1",
+            StateRecoveryMs = Env("STATE_RECOVERY") is { } recovery ? int.Parse(recovery, CultureInfo.InvariantCulture) : null,
         };
     }
 }

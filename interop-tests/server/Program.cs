@@ -50,6 +50,14 @@ var socketIo = builder.Services.AddSocketIo(options =>
     {
         options.ConnectTimeout = TimeSpan.FromMilliseconds(settings.ConnectTimeout);
         ConfigureEngine(options.Engine);
+        if (settings.StateRecoveryMs is { } window)
+        {
+            options.ConnectionStateRecovery = new ConnectionStateRecoveryOptions
+            {
+                MaxDisconnectionDuration = TimeSpan.FromMilliseconds(window),
+                SkipMiddlewares = true,
+            };
+        }
     })
     .AddFileDescriptorConnectionLimits()
     .AddMemoryRelease();
