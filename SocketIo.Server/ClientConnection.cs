@@ -90,16 +90,23 @@ internal sealed class ClientConnection
     {
         try
         {
-            // A namespace that exists needs no handshake request: nothing to allocate for it.
-            var nsp = _server.FindNamespace(name)
-                ?? await _server.ResolveNamespaceAsync(name, new SocketIoHandshakeRequest(Conn.Request, auth ??= [])).ConfigureAwait(false);
-            if (nsp is null)
+            // A child namespace emptied and removed while this client was looking it up is looked up (created) again.
+            while (true)
             {
-                WritePacket(new SocketIoPacket(SocketIoPacketType.ConnectError, name, new JObject { ["message"] = "Invalid namespace" }));
-                return;
-            }
+                // A namespace that exists needs no handshake request: nothing to allocate for it.
+                var nsp = _server.FindNamespace(name)
+                    ?? await _server.ResolveNamespaceAsync(name, new SocketIoHandshakeRequest(Conn.Request, auth ??= [])).ConfigureAwait(false);
+                if (nsp is null)
+                {
+                    WritePacket(new SocketIoPacket(SocketIoPacketType.ConnectError, name, new JObject { ["message"] = "Invalid namespace" }));
+                    return;
+                }
 
-            await nsp.AddAsync(this, auth).ConfigureAwait(false);
+                if (await nsp.AddAsync(this, auth).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
         }
         catch (Exception ex)
         {

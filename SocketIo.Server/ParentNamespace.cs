@@ -64,8 +64,14 @@ public sealed class ParentNamespace
 
     internal SocketIoNamespace CreateChild(string name)
     {
-        var child = _server.GetOrCreateNamespace(name, out _, c => c.CopyHandlersFrom(Middlewares, ConnectionHandlers));
+        var child = _server.GetOrCreateNamespace(name, out _, c =>
+        {
+            c.Parent = this;
+            c.CopyHandlersFrom(Middlewares, ConnectionHandlers);
+        });
         _children[name] = child;
         return child;
     }
+
+    internal void RemoveChild(SocketIoNamespace child) => _children.TryRemove(new KeyValuePair<string, SocketIoNamespace>(child.Name, child));
 }

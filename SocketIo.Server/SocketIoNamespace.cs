@@ -18,6 +18,11 @@ public sealed class SocketIoNamespace
     private readonly ConcurrentDictionary<string, HandlerList<Func<ServerSideEvent, ValueTask>>> _serverSideHandlers = new(StringComparer.Ordinal);
     private long _ids;
 
+    // Guards the retirement of an empty child namespace against a client joining it at that moment.
+    private readonly object _membership = new();
+    private int _joining;
+    private bool _retired;
+
     internal SocketIoNamespace(SocketIoServer server, string name)
     {
         Server = server;
@@ -34,6 +39,9 @@ public sealed class SocketIoNamespace
 
     /// <summary>The server.</summary>
     public SocketIoServer Server { get; }
+
+    /// <summary>The dynamic parent this namespace was created for, if any.</summary>
+    internal ParentNamespace? Parent { get; set; }
 
     /// <summary>The adapter (Node: <c>nsp.adapter</c>).</summary>
     public SocketIoAdapter Adapter { get; }
@@ -187,7 +195,36 @@ public sealed class SocketIoNamespace
     private BroadcastOperator NewOperator() => new(this, null, null, BroadcastFlags.None);
 
     /// <summary>Connects a client (Node: <c>nsp._add</c>): middleware, then CONNECT or CONNECT_ERROR.</summary>
-    internal async Task AddAsync(ClientConnection client, JObject? auth)
+    /// <returns>False when the namespace was retired (an empty child namespace removed meanwhile): look it up again.</returns>
+    internal async Task<bool> AddAsync(ClientConnection client, JObject? auth)
+    {
+        lock (_membership)
+        {
+            if (_retired)
+            {
+                return false;
+            }
+
+            _joining++;
+        }
+
+        try
+        {
+            await JoinAsync(client, auth).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            lock (_membership)
+            {
+                _joining--;
+            }
+
+            RetireIfEmpty();
+        }
+    }
+
+    private async Task JoinAsync(ClientConnection client, JObject? auth)
     {
         var restored = await RestoreAsync(auth).ConfigureAwait(false);
         var socket = new SocketIoSocket(this, client, auth, restored?.Session);
@@ -316,6 +353,46 @@ public sealed class SocketIoNamespace
         if (!_sockets.TryRemove(socket.Id, out _))
         {
             _preConnect.TryRemove(socket.Id, out _);
+        }
+
+        RetireIfEmpty();
+    }
+
+    /// <summary>
+    /// With <see cref="SocketIoOptions.CleanupEmptyChildNamespaces"/>, removes this child namespace once no socket is
+    /// in it or joining it, and closes its adapter (namespace.ts / parent-namespace.ts createChild).
+    /// </summary>
+    private void RetireIfEmpty()
+    {
+        if (Parent is null || !Server.Options.CleanupEmptyChildNamespaces)
+        {
+            return;
+        }
+
+        lock (_membership)
+        {
+            if (_retired || _joining > 0 || !_sockets.IsEmpty || !_preConnect.IsEmpty)
+            {
+                return;
+            }
+
+            _retired = true;
+        }
+
+        Parent.RemoveChild(this);
+        Server.RemoveNamespace(this);
+        _ = CloseAdapterAsync();
+    }
+
+    private async Task CloseAdapterAsync()
+    {
+        try
+        {
+            await Adapter.CloseAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            SocketIoServer.LogHandlerFailed(Server.Logger, "adapter close", Name, string.Empty, ex);
         }
     }
 }

@@ -34,6 +34,13 @@ public sealed class SocketIoOptions
     /// </summary>
     public ConnectionStateRecoveryOptions? ConnectionStateRecovery { get; set; }
 
+    /// <summary>
+    /// Removes a child namespace of a dynamic parent (<c>io.Of(regex)</c>, <c>io.Of(predicate)</c>) once its last socket
+    /// has left, and closes its adapter, so that a cluster adapter drops its subscriptions (Node:
+    /// <c>cleanupEmptyChildNamespaces</c>, false). A later CONNECT creates it again.
+    /// </summary>
+    public bool CleanupEmptyChildNamespaces { get; set; }
+
     /// <summary>Clock for timeouts; the Engine.IO layer uses <see cref="EngineIoOptions.TimeProvider"/>.</summary>
     public TimeProvider TimeProvider
     {

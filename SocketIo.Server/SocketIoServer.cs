@@ -118,9 +118,49 @@ public sealed partial class SocketIoServer : IAsyncDisposable
         if (created)
         {
             _ = InitAdapterAsync(nsp);
+            if (name != "/")
+            {
+                RaiseNewNamespace(nsp);
+            }
         }
 
         return nsp;
+    }
+
+    /// <summary>An empty child namespace leaves the server (cleanupEmptyChildNamespaces); only that instance, never a newer one.</summary>
+    internal void RemoveNamespace(SocketIoNamespace nsp) => _namespaces.TryRemove(new KeyValuePair<string, SocketIoNamespace>(nsp.Name, nsp));
+
+    private readonly HandlerList<Func<SocketIoNamespace, ValueTask>> _newNamespaceHandlers = new();
+
+    /// <summary>
+    /// Runs <paramref name="handler"/> for every namespace created from now on but <c>/</c>, static or dynamic child
+    /// (Node: <c>io.on("new_namespace", nsp => …)</c>).
+    /// </summary>
+    public SocketIoServer OnNewNamespace(Func<SocketIoNamespace, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _newNamespaceHandlers.Add(handler);
+        return this;
+    }
+
+    private void RaiseNewNamespace(SocketIoNamespace nsp)
+    {
+        foreach (var handler in _newNamespaceHandlers.Snapshot)
+        {
+            _ = RunNewNamespaceHandlerAsync(handler, nsp);
+        }
+    }
+
+    private async Task RunNewNamespaceHandlerAsync(Func<SocketIoNamespace, ValueTask> handler, SocketIoNamespace nsp)
+    {
+        try
+        {
+            await handler(nsp).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogHandlerFailed(Logger, "new_namespace handler", nsp.Name, string.Empty, ex);
+        }
     }
 
     private async Task InitAdapterAsync(SocketIoNamespace nsp)

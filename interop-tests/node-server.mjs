@@ -67,6 +67,7 @@ const io = new Server(httpServer, {
   path: "/socket.io/",
   serveClient: false,
   connectTimeout: CONNECT_TIMEOUT,
+  cleanupEmptyChildNamespaces: env.CLEANUP_EMPTY_CHILD_NAMESPACES === "1",
   ...(STATE_RECOVERY !== undefined
     ? { connectionStateRecovery: { maxDisconnectionDuration: STATE_RECOVERY, skipMiddlewares: true } }
     : {}),
@@ -235,6 +236,10 @@ function registerEvents(socket) {
     if (typeof ack === "function") {
       ack({ id: socket.id, recovered: socket.recovered, rooms: [...socket.rooms].sort(compareOrdinal), data: socket.data });
     }
+  });
+
+  socket.on("namespaces", (ack) => {
+    if (typeof ack === "function") ack([...io._nsps.keys()].sort(compareOrdinal));
   });
 
   socket.on("disconnect-self", (...raw) => {

@@ -173,6 +173,7 @@ internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
             ["rooms"] = new JArray(e.Socket.Rooms.Order(StringComparer.Ordinal)),
             ["data"] = e.Socket.Data,
         }));
+        on("namespaces", e => e.AckAsync(new JArray(io.Namespaces.Keys.Order(StringComparer.Ordinal))));
         on("disconnect-self", async e =>
         {
             var close = e.Args.ElementAtOrDefault(0) is { Type: JTokenType.Boolean } c && (bool)c;

@@ -22,6 +22,9 @@ internal sealed record InteropSettings
     /// <summary>STATE_RECOVERY: the recovery window in ms, or null when off.</summary>
     public int? StateRecoveryMs { get; init; }
 
+    /// <summary>CLEANUP_EMPTY_CHILD_NAMESPACES=1.</summary>
+    public bool CleanupEmptyChildNamespaces { get; init; }
+
     public static InteropSettings FromEnvironment()
     {
         static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
@@ -42,6 +45,7 @@ internal sealed record InteropSettings
             RequestsTimeout = Int("REQUESTS_TIMEOUT", 5000),
             ServerName = Env("SERVER_NAME") ?? "dotnet",
             EmitAuth = Env("EMIT_AUTH") == "1",
+            CleanupEmptyChildNamespaces = Env("CLEANUP_EMPTY_CHILD_NAMESPACES") == "1",
             StateRecoveryMs = Env("STATE_RECOVERY") is { } recovery ? int.Parse(recovery, CultureInfo.InvariantCulture) : null,
         };
     }

@@ -50,6 +50,7 @@ var socketIo = builder.Services.AddSocketIo(options =>
     {
         options.ConnectTimeout = TimeSpan.FromMilliseconds(settings.ConnectTimeout);
         ConfigureEngine(options.Engine);
+        options.CleanupEmptyChildNamespaces = settings.CleanupEmptyChildNamespaces;
         if (settings.StateRecoveryMs is { } window)
         {
             options.ConnectionStateRecovery = new ConnectionStateRecoveryOptions
