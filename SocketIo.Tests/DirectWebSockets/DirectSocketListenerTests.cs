@@ -9,13 +9,13 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using NUnit.Framework;
 using SocketIo.Server;
-using SocketIo.Server.Hosting;
+using SocketIo.DirectWebSockets;
 using SocketIo.Tests.Support;
 
-namespace SocketIo.Tests.Hosting;
+namespace SocketIo.Tests.DirectWebSockets;
 
 /// <summary>
-/// <see cref="DirectSocketListener"/>, Kestrel's listener on an endpoint marked <c>UseSocketIoWebSockets</c>: it serves
+/// <see cref="DirectSocketListener"/>, Kestrel's listener on an endpoint marked <c>UseDirectWebSockets</c>: it serves
 /// new WebSocket sessions on the socket itself and hands every other connection to Kestrel with its bytes unread,
 /// counting both against <c>MaxConcurrentConnections</c>.
 /// </summary>
@@ -45,7 +45,7 @@ public sealed class DirectSocketListenerTests
         public static async Task<TestHost> StartAsync(long? maxConcurrentConnections = null)
         {
             // Kestrel's connection middleware runs for the connections the direct listener hands over. The first one
-            // sees every such connection; the one after UseSocketIoWebSockets only those its middleware passes on to
+            // sees every such connection; the one after UseDirectWebSockets only those its middleware passes on to
             // the HTTP stack. Both record the first bytes and leave them unread.
             var host = new TestHost();
             host._app = await DirectWebSocketApp.StartAsync(
