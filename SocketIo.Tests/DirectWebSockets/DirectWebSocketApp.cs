@@ -40,7 +40,8 @@ internal sealed class DirectWebSocketApp : IAsyncDisposable
     public static async Task<DirectWebSocketApp> StartAsync(
         Action<ListenOptions>? beforeDirect = null,
         Action<ListenOptions>? afterDirect = null,
-        long? maxConcurrentConnections = null)
+        long? maxConcurrentConnections = null,
+        Action<SocketIoOptions>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -56,7 +57,7 @@ internal sealed class DirectWebSocketApp : IAsyncDisposable
             });
         });
         // As the README recommends beside direct WebSockets (the limits then favour plain connections).
-        builder.Services.AddSocketIo().AddDirectWebSockets().AddFileDescriptorConnectionLimits();
+        builder.Services.AddSocketIo(configure).AddDirectWebSockets().AddFileDescriptorConnectionLimits();
         var app = builder.Build();
         app.MapSocketIo();
         app.Services.GetRequiredService<SocketIoServer>().OnConnection((socket, _) =>
