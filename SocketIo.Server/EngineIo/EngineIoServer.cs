@@ -370,7 +370,10 @@ public sealed partial class EngineIoServer
     /// a permessage-deflate offer when <see cref="EngineIoOptions.PerMessageDeflate"/> is on).
     /// </summary>
     /// <param name="url">Path and query as received.</param>
-    /// <param name="headers">The request headers, by case-insensitive name.</param>
+    /// <param name="headers">
+    /// The request headers; a dictionary that compares names with <see cref="StringComparer.OrdinalIgnoreCase"/> is kept
+    /// as the session's, anything else is copied into one.
+    /// </param>
     /// <param name="remoteAddress">The client address.</param>
     /// <param name="isSecure">Whether the connection is TLS.</param>
     /// <returns>The session's request (<see cref="EngineIoRequest.User"/> anonymous), or null.</returns>
@@ -378,6 +381,12 @@ public sealed partial class EngineIoServer
     {
         ArgumentNullException.ThrowIfNull(url);
         ArgumentNullException.ThrowIfNull(headers);
+        // Header names are case-insensitive: the checks below and the upper layers (socket.Handshake.Headers) rely on it.
+        if (headers is not Dictionary<string, StringValues> { Comparer: var comparer } || comparer != StringComparer.OrdinalIgnoreCase)
+        {
+            headers = new Dictionary<string, StringValues>(headers, StringComparer.OrdinalIgnoreCase);
+        }
+
         var queryStart = url.IndexOf('?', StringComparison.Ordinal);
         // Parsed as ASP.NET parses Request.Query (case-insensitive keys, repeated keys joined), so that the checks see
         // the values the HTTP path would see.
