@@ -13,7 +13,8 @@ namespace SocketIo.Server.EngineIo;
 /// <summary>
 /// The Engine.IO v4 server core (Node: engine.io <c>Server</c>): verifies requests, performs handshakes, routes
 /// polling requests and WebSocket upgrades to sessions. Host-neutral: it serves whatever <see cref="HttpContext"/>
-/// the endpoint hands it.
+/// the endpoint hands it, and the WebSockets a transport engine of its own opened by the same rules
+/// (<see cref="AdmitWebSocket"/>, <see cref="ServeWebSocketAsync"/>; Node: <c>wsEngine</c>).
 /// </summary>
 public sealed partial class EngineIoServer
 {

@@ -93,6 +93,35 @@ public sealed class DirectWebSocketAgreementTests
     }
 
     /// <summary>
+    /// How each Engine.IO option bears on a new WebSocket session. A new option fails this test until it is placed:
+    /// decide whether <see cref="EngineIoServer.AdmitWebSocket"/> must see it (a check both paths make, or a reason to
+    /// leave the request to the HTTP path), and add a case to <see cref="Requests"/> if so.
+    /// </summary>
+    private static readonly Dictionary<string, string> EngineOptionRoles = new(StringComparer.Ordinal)
+    {
+        [nameof(EngineIoOptions.Transports)] = "checked by both paths (VerifyBeforeAllowRequest)",
+        [nameof(EngineIoOptions.AllowRequest)] = "left to the HTTP path: the application decides there, once",
+        [nameof(EngineIoOptions.Cookie)] = "left to the HTTP path: it adds to the 101",
+        [nameof(EngineIoOptions.Cors)] = "left to the HTTP path: it adds to the 101",
+        [nameof(EngineIoOptions.PerMessageDeflate)] = "left to the HTTP path when offered: it negotiates in the 101",
+        [nameof(EngineIoOptions.PingInterval)] = "the session's, either path",
+        [nameof(EngineIoOptions.PingTimeout)] = "the session's, either path",
+        [nameof(EngineIoOptions.UpgradeTimeout)] = "the session's (polling upgrades), either path",
+        [nameof(EngineIoOptions.MaxHttpBufferSize)] = "the session's, either path",
+        [nameof(EngineIoOptions.AllowUpgrades)] = "the open packet's, either path (none for a WebSocket session)",
+        [nameof(EngineIoOptions.HttpCompressionThreshold)] = "polling only",
+        [nameof(EngineIoOptions.PollingCloseTimeout)] = "polling only",
+        [nameof(EngineIoOptions.TimeProvider)] = "the session's clock, either path",
+    };
+
+    [Test]
+    public void EveryEngineOption_HasItsPlaceOnTheDirectPath()
+    {
+        var options = typeof(EngineIoOptions).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance).Select(p => p.Name);
+        Assert.That(options, Is.EquivalentTo(EngineOptionRoles.Keys), "place the new option in EngineOptionRoles (see its summary)");
+    }
+
+    /// <summary>
     /// The response as the client sees it: status line, header names (values too, but for those that differ by
     /// connection or server: Date, Server, Set-Cookie's sid) and body. The direct 101 carries only the headers ws sends.
     /// </summary>
