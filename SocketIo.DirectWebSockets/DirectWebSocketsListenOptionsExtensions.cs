@@ -22,8 +22,8 @@ public static class DirectWebSocketsListenOptionsExtensions
     /// Such connections bypass the ASP.NET Core pipeline: no middleware, authentication, authorization or endpoint
     /// conventions (<c>RequireAuthorization</c>, CORS policies, forwarded headers, host filtering) run for them, and
     /// <c>socket.User</c> is anonymous. Use it when the Socket.IO layer authenticates (handshake auth in <c>io.Use</c>),
-    /// as in Node. Call it inside <c>ConfigureKestrel</c> before <c>AddFileDescriptorConnectionLimits</c> takes effect
-    /// (so the limits are split for it), and after <c>UseHttps</c> on a TLS endpoint. The server is the one registered
+    /// as in Node. Call it inside a <c>ConfigureKestrel</c> that comes before <c>AddFileDescriptorConnectionLimits</c>, if
+    /// you use it (so the limits are split for it), and after <c>UseHttps</c> on a TLS endpoint. The server is the one registered
     /// with <c>AddSocketIo</c>; <paramref name="path"/> defaults to its <c>Path</c>.
     /// </remarks>
     /// <exception cref="InvalidOperationException">At start-up, when <c>AddDirectWebSockets</c> was not called.</exception>

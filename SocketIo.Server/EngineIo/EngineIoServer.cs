@@ -424,7 +424,8 @@ public sealed partial class EngineIoServer
     /// <summary>
     /// Runs a new WebSocket session admitted by <see cref="AdmitWebSocket"/> on a WebSocket opened outside ASP.NET Core
     /// (the upgrade answered, no extension, no subprotocol, no keep-alive pings: Engine.IO has its own heartbeat);
-    /// completes when the connection ends. <paramref name="connectionClosed"/> aborts the session.
+    /// completes when the connection ends. <paramref name="connectionClosed"/> aborts the session. Node: the
+    /// <c>wsEngine</c>'s connection handed to engine.io's websocket transport (<c>onWebSocket</c>).
     /// </summary>
     public Task ServeWebSocketAsync(EngineIoRequest request, System.Net.WebSockets.WebSocket webSocket, CancellationToken connectionClosed)
     {
