@@ -1,11 +1,11 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using SocketIo.Redis;
 using SocketIo.Server;
-using SocketIo.Server.Hosting;
 
-namespace SocketIo.Redis;
+// Beside AddSocketIo, whose builder it extends (the SignalR convention: AddStackExchangeRedis is here too).
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Puts a SocketIoNet server into a Redis cluster (Node: <c>io.adapter(createAdapter(pub, sub, opts))</c>).</summary>
 public static class RedisSocketIoBuilderExtensions

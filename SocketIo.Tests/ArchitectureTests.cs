@@ -26,6 +26,8 @@ public sealed class ArchitectureTests
 
     private static readonly Assembly ServerAssembly = typeof(SocketIoServer).Assembly;
     private static readonly Assembly RedisAssembly = typeof(SocketIo.Redis.RedisAdapter).Assembly;
+    private static readonly Assembly ExternalAdaptersAssembly = typeof(SocketIo.Tests.ExternalAdapters.RoomTableAdapter).Assembly;
+    private static readonly Assembly DirectWebSocketsAssembly = typeof(Microsoft.AspNetCore.Hosting.DirectWebSocketsListenOptionsExtensions).Assembly;
     private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
         .GetFields(BindingFlags.Public | BindingFlags.Static)
         .Select(f => (OpCode)f.GetValue(null)!)
@@ -37,6 +39,12 @@ public sealed class ArchitectureTests
         if (type.Assembly != ServerAssembly || type.Namespace is not { } ns)
         {
             return null;
+        }
+
+        // AddSocketIo, MapSocketIo and their kin live in ASP.NET Core's namespaces (the SignalR convention): Hosting.
+        if (ns.StartsWith("Microsoft.", StringComparison.Ordinal))
+        {
+            return Hosting;
         }
 
         foreach (var layer in new[] { EngineIo, Protocol, Adapters, Hosting })
@@ -53,6 +61,7 @@ public sealed class ArchitectureTests
     [TestCase(EngineIo, new[] { Root, Protocol, Adapters, Hosting }, TestName = "EngineIo references no Socket.IO layer")]
     [TestCase(Protocol, new[] { Root, EngineIo, Adapters, Hosting }, TestName = "Protocol is pure: it references no other layer")]
     [TestCase(Adapters, new[] { Hosting }, TestName = "Adapters do not reference Hosting")]
+    [TestCase(Root, new[] { Hosting }, TestName = "The server object model does not reference Hosting")]
     public void ALayer_ReferencesNoForbiddenLayer(string layer, string[] forbidden)
     {
         var types = ServerAssembly.GetTypes().Where(t => LayerOf(t) == layer).ToList();
@@ -68,19 +77,60 @@ public sealed class ArchitectureTests
         Assert.That(violations, Is.Empty);
     }
 
-    private static readonly Assembly ExternalAdaptersAssembly = typeof(SocketIo.Tests.ExternalAdapters.RoomTableAdapter).Assembly;
-
-    private static IEnumerable<TestCaseData> AdapterAssemblies()
+    [Test]
+    public void TheCore_DoesNotReferenceTheLeanWebSocketEngine()
     {
-        yield return new TestCaseData(RedisAssembly).SetName("Redis uses only the public surface of the server");
-        yield return new TestCaseData(ExternalAdaptersAssembly).SetName("The external test adapters use only the public surface of the server");
+        // Transport engines are packages of their own (STYLE.md): the core serves WebSockets through ASP.NET Core.
+        var name = DirectWebSocketsAssembly.GetName().Name!;
+        Assert.That(ServerAssembly.GetReferencedAssemblies().Select(a => a.Name), Does.Not.Contain(name));
+        Assert.That(ServerAssembly.GetTypes().Select(t => t.Namespace), Has.None.StartsWith(name));
+        Assert.That(
+            ServerAssembly.GetTypes().Where(t => typeof(Microsoft.AspNetCore.Connections.IConnectionListenerFactory).IsAssignableFrom(t)),
+            Is.Empty,
+            "Kestrel transports belong to an engine package");
     }
 
-    [TestCaseSource(nameof(AdapterAssemblies))]
-    public void AnAdapterAssembly_UsesOnlyThePublicSurfaceOfTheServer(Assembly adapterAssembly)
+    private static readonly string[] DirectWebSocketsOptIns =
+    [
+        "Microsoft.AspNetCore.Hosting.DirectWebSocketsListenOptionsExtensions",
+        "Microsoft.Extensions.DependencyInjection.SocketIoDirectWebSocketsBuilderExtensions",
+    ];
+
+    [Test]
+    public void TheLeanWebSocketEngine_ShowsOnlyItsOptIns()
     {
+        Assert.That(
+            DirectWebSocketsAssembly.GetExportedTypes().Select(t => t.FullName),
+            Is.EquivalentTo(DirectWebSocketsOptIns));
+    }
+
+    [Test]
+    public void ExtensionMethods_LiveWhereAspNetCoreKeepsItsOwn()
+    {
+        // The SignalR convention for extensions of the host's types (services, the Socket.IO builder, endpoints, Kestrel
+        // endpoints): AddSocketIo beside AddSignalR, MapSocketIo beside MapHub, UseDirectWebSockets beside UseHttps, so
+        // that Program.cs needs no extra using.
+        string[] homes = ["Microsoft.Extensions.DependencyInjection", "Microsoft.AspNetCore.Builder", "Microsoft.AspNetCore.Hosting"];
+        var misplaced = new[] { ServerAssembly, RedisAssembly, DirectWebSocketsAssembly }
+            .SelectMany(a => a.GetExportedTypes())
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            .Where(m => m.IsDefined(typeof(System.Runtime.CompilerServices.ExtensionAttribute), inherit: false))
+            .Where(m => m.GetParameters()[0].ParameterType.Namespace?.StartsWith("Microsoft.", StringComparison.Ordinal) == true)
+            .Where(m => !homes.Contains(m.DeclaringType!.Namespace))
+            .Select(m => $"{m.DeclaringType!.FullName}.{m.Name}")
+            .Distinct()
+            .ToList();
+        Assert.That(misplaced, Is.Empty);
+    }
+
+    [TestCase("SocketIo.Redis", TestName = "Redis uses only the public surface of the server")]
+    [TestCase("SocketIo.DirectWebSockets", TestName = "The lean WebSocket engine uses only the public surface of the server")]
+    [TestCase("SocketIo.Tests.ExternalAdapters", TestName = "The external test adapters use only the public surface of the server")]
+    public void APackage_UsesOnlyThePublicSurfaceOfTheServer(string package)
+    {
+        var assembly = new[] { RedisAssembly, DirectWebSocketsAssembly, ExternalAdaptersAssembly }.Single(a => a.GetName().Name == package);
         var violations = new List<string>();
-        foreach (var type in adapterAssembly.GetTypes())
+        foreach (var type in assembly.GetTypes())
         {
             foreach (var (site, referenced, member) in References(type))
             {

@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Primitives;
 using SocketIo.Server.Diagnostics;
 using SocketIo.Server.EngineIo.Transports;
 
@@ -11,7 +14,8 @@ namespace SocketIo.Server.EngineIo;
 /// <summary>
 /// The Engine.IO v4 server core (Node: engine.io <c>Server</c>): verifies requests, performs handshakes, routes
 /// polling requests and WebSocket upgrades to sessions. Host-neutral: it serves whatever <see cref="HttpContext"/>
-/// the endpoint hands it.
+/// the endpoint hands it, and the WebSockets a transport engine of its own opened by the same rules
+/// (<see cref="AdmitWebSocket"/>, <see cref="ServeWebSocketAsync"/>; Node: <c>wsEngine</c>).
 /// </summary>
 public sealed partial class EngineIoServer
 {
@@ -191,48 +195,15 @@ public sealed partial class EngineIoServer
 
     private async ValueTask<Failure?> VerifyAsync(HttpContext context, bool isUpgrade, string transport, string sid)
     {
-        if (!Options.Transports.Contains(transport))
+        var request = context.Request;
+        if (VerifyBeforeAllowRequest(request.Method, isUpgrade, transport, sid, request.Headers.Origin, request.Query["EIO"]) is { } failure)
         {
-            return new Failure(EngineIoErrorCode.UnknownTransport, null, new() { ["transport"] = transport });
-        }
-
-        var origin = context.Request.Headers.Origin;
-        if (origin.Count > 0 && HasInvalidHeaderChar(origin.ToString()))
-        {
-            return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "INVALID_ORIGIN", ["origin"] = origin.ToString() });
+            return failure;
         }
 
         if (sid.Length > 0)
         {
-            // A session whose heartbeat deadline has passed is closed first, even if its timer callback is still
-            // queued: in Node the timer would have run before this request was read (EngineIoSocket.CloseIfHeartbeatExpired).
-            if (!_clients.TryGetValue(sid, out var client) || client.CloseIfHeartbeatExpired())
-            {
-                return new Failure(EngineIoErrorCode.UnknownSid, null, new() { ["sid"] = sid });
-            }
-
-            var previous = client.TransportName;
-            if (!isUpgrade && previous != transport)
-            {
-                return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "TRANSPORT_MISMATCH", ["transport"] = transport, ["previousTransport"] = previous });
-            }
-
-            if (context.Request.Query["EIO"] != "4")
-            {
-                return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "PROTOCOL_MISMATCH", ["protocol"] = 3, ["previousProtocol"] = 4 });
-            }
-
             return null;
-        }
-
-        if (!HttpMethods.IsGet(context.Request.Method))
-        {
-            return new Failure(EngineIoErrorCode.BadHandshakeMethod, null, new() { ["method"] = context.Request.Method });
-        }
-
-        if (transport == EngineIoOptions.WebSocket && !isUpgrade)
-        {
-            return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "TRANSPORT_HANDSHAKE_ERROR" });
         }
 
         if (Options.AllowRequest is { } allow)
@@ -254,14 +225,65 @@ public sealed partial class EngineIoServer
             }
         }
 
-        // Only the exact string "4" is v4; anything else would be v3, which is not supported (server.ts handshake).
-        if (context.Request.Query["EIO"] != "4")
+        return VerifyProtocol(request.Query["EIO"]);
+    }
+
+    /// <summary>
+    /// The checks of a request made before the application's <see cref="EngineIoOptions.AllowRequest"/> (Node: server.ts
+    /// <c>verify</c>), by the HTTP path and <see cref="AdmitWebSocket"/> alike; for a request with a sid, all of them.
+    /// </summary>
+    private Failure? VerifyBeforeAllowRequest(string method, bool isUpgrade, string transport, string sid, StringValues origin, StringValues eio)
+    {
+        if (!Options.Transports.Contains(transport))
         {
-            return new Failure(EngineIoErrorCode.UnsupportedProtocolVersion, null, new() { ["protocol"] = 3 });
+            return new Failure(EngineIoErrorCode.UnknownTransport, null, new() { ["transport"] = transport });
+        }
+
+        if (origin.Count > 0 && HasInvalidHeaderChar(origin.ToString()))
+        {
+            return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "INVALID_ORIGIN", ["origin"] = origin.ToString() });
+        }
+
+        if (sid.Length > 0)
+        {
+            // A session whose heartbeat deadline has passed is closed first, even if its timer callback is still
+            // queued: in Node the timer would have run before this request was read (EngineIoSocket.CloseIfHeartbeatExpired).
+            if (!_clients.TryGetValue(sid, out var client) || client.CloseIfHeartbeatExpired())
+            {
+                return new Failure(EngineIoErrorCode.UnknownSid, null, new() { ["sid"] = sid });
+            }
+
+            var previous = client.TransportName;
+            if (!isUpgrade && previous != transport)
+            {
+                return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "TRANSPORT_MISMATCH", ["transport"] = transport, ["previousTransport"] = previous });
+            }
+
+            if (eio != "4")
+            {
+                return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "PROTOCOL_MISMATCH", ["protocol"] = 3, ["previousProtocol"] = 4 });
+            }
+
+            return null;
+        }
+
+        if (!HttpMethods.IsGet(method))
+        {
+            return new Failure(EngineIoErrorCode.BadHandshakeMethod, null, new() { ["method"] = method });
+        }
+
+        if (transport == EngineIoOptions.WebSocket && !isUpgrade)
+        {
+            return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "TRANSPORT_HANDSHAKE_ERROR" });
         }
 
         return null;
     }
+
+    /// <summary>The check of a new session made after <see cref="EngineIoOptions.AllowRequest"/>, on both paths.</summary>
+    private static Failure? VerifyProtocol(StringValues eio) =>
+        // Only the exact string "4" is v4; anything else would be v3, which is not supported (server.ts handshake).
+        eio != "4" ? new Failure(EngineIoErrorCode.UnsupportedProtocolVersion, null, new() { ["protocol"] = 3 }) : null;
 
     private async Task RejectAsync(HttpContext context, bool isUpgrade, EngineIoErrorCode code, string? message, Dictionary<string, object?> errorContext)
     {
@@ -352,13 +374,78 @@ public sealed partial class EngineIoServer
     }
 
     /// <summary>
-    /// Runs a new WebSocket session whose upgrade was answered outside ASP.NET (<c>UseSocketIoWebSockets</c>), after the
-    /// same checks the HTTP path makes; returns when the connection ends.
+    /// Decides a WebSocket upgrade that a transport engine of its own read off the connection, outside ASP.NET Core
+    /// (Node: what engine.io's <c>handleUpgrade</c> does before it hands the request to its <c>wsEngine</c>). The
+    /// request is admitted only when <see cref="HandleRequestAsync"/> would open a new WebSocket session for it with
+    /// nothing left to decide per request, by the very same checks; answer the upgrade (101) and pass the result to
+    /// <see cref="ServeWebSocketAsync"/>. Null means: leave the request to the HTTP path, unread, which answers it
+    /// (a refusal, an upgrade of a polling session, or a request the application or the HTTP exchange decides:
+    /// <see cref="EngineIoOptions.AllowRequest"/>, <see cref="EngineIoOptions.Cookie"/>, <see cref="EngineIoOptions.Cors"/>,
+    /// a permessage-deflate offer when <see cref="EngineIoOptions.PerMessageDeflate"/> is on).
     /// </summary>
-    internal Task ServeWebSocketAsync(EngineIoRequest request, System.Net.WebSockets.WebSocket ws, CancellationToken connectionClosed)
+    /// <param name="url">Path and query as received.</param>
+    /// <param name="headers">
+    /// The request headers; a dictionary that compares names with <see cref="StringComparer.OrdinalIgnoreCase"/> is kept
+    /// as the session's, anything else is copied into one.
+    /// </param>
+    /// <param name="remoteAddress">The client address.</param>
+    /// <param name="isSecure">Whether the connection is TLS.</param>
+    /// <returns>The session's request (<see cref="EngineIoRequest.User"/> anonymous), or null.</returns>
+    public EngineIoRequest? AdmitWebSocket(string url, IReadOnlyDictionary<string, StringValues> headers, IPAddress? remoteAddress, bool isSecure)
     {
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(headers);
+        // Header names are case-insensitive: the checks below and the upper layers (socket.Handshake.Headers) rely on it.
+        if (headers is not Dictionary<string, StringValues> { Comparer: var comparer } || comparer != StringComparer.OrdinalIgnoreCase)
+        {
+            headers = new Dictionary<string, StringValues>(headers, StringComparer.OrdinalIgnoreCase);
+        }
+
+        var queryStart = url.IndexOf('?', StringComparison.Ordinal);
+        // Parsed as ASP.NET parses Request.Query (case-insensitive keys, repeated keys joined), so that the checks see
+        // the values the HTTP path would see.
+        var query = QueryHelpers.ParseQuery(queryStart < 0 ? null : url[queryStart..]);
+        var transport = query.TryGetValue("transport", out var t) ? t.ToString() : string.Empty;
+        var sid = query.TryGetValue("sid", out var s) ? s.ToString() : string.Empty;
+        headers.TryGetValue("Origin", out var origin);
+        query.TryGetValue("EIO", out var eio);
+        if (IsClosed // the HTTP path answers 503
+            || sid.Length > 0 // an upgrade of a polling session: the HTTP path moves it
+            || transport != EngineIoOptions.WebSocket
+            || VerifyBeforeAllowRequest(HttpMethods.Get, isUpgrade: true, transport, sid, origin, eio) is not null
+            || Options.AllowRequest is not null // the application's decision, made once, on the HTTP path with its user
+            || VerifyProtocol(eio) is not null
+            || ActsOnTheHttpExchange(headers, origin))
+        {
+            return null;
+        }
+
+        return new EngineIoRequest(HttpMethods.Get, url, headers, EngineIoRequest.OrdinalQuery(query, query.Count), remoteAddress, isSecure, user: null);
+    }
+
+    /// <summary>
+    /// Whether serving a new WebSocket session takes more than a 101 on the HTTP exchange: CORS headers
+    /// (<see cref="HandleCoreAsync"/>), a cookie (<see cref="HandshakeAsync"/>), a permessage-deflate answer
+    /// (<see cref="AcceptWebSocketAsync"/>). An option that adds to the handshake's response belongs here.
+    /// </summary>
+    private bool ActsOnTheHttpExchange(IReadOnlyDictionary<string, StringValues> headers, StringValues origin) =>
+        Options.Cors is not null
+        || Options.Cookie is not null
+        || (Options.PerMessageDeflate && headers.ContainsKey("Sec-WebSocket-Extensions"))
+        || origin.Count > 1; // ASP.NET and CORS middleware judge repeated Origin headers their own way
+
+    /// <summary>
+    /// Runs a new WebSocket session admitted by <see cref="AdmitWebSocket"/> on a WebSocket opened outside ASP.NET Core
+    /// (the upgrade answered, no extension, no subprotocol, no keep-alive pings: Engine.IO has its own heartbeat);
+    /// completes when the connection ends. <paramref name="connectionClosed"/> aborts the session. Node: the
+    /// <c>wsEngine</c>'s connection handed to engine.io's websocket transport (<c>onWebSocket</c>).
+    /// </summary>
+    public Task ServeWebSocketAsync(EngineIoRequest request, System.Net.WebSockets.WebSocket webSocket, CancellationToken connectionClosed)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(webSocket);
         // Not async: one state machine less held by every idle connection.
-        var transport = new WebSocketTransport(ws, Options);
+        var transport = new WebSocketTransport(webSocket, Options);
         Accept(Base64Id.Generate(), transport, request);
         return transport.RunAsync(connectionClosed);
     }
@@ -434,8 +521,8 @@ public sealed partial class EngineIoServer
         }
         catch (InvalidOperationException ex) when (!context.Response.HasStarted)
         {
-            // Kestrel refuses upgrades past Limits.MaxConcurrentUpgradedConnections (set from the file-descriptor
-            // budget by AddSocketIo). That is load, not a fault: answer as an overloaded server, with no body, and
+            // Kestrel refuses upgrades past Limits.MaxConcurrentUpgradedConnections (the application's, or set from
+            // the file-descriptor budget by SocketIo.DirectWebSockets' AddFileDescriptorConnectionLimits). That is load, not a fault: answer as an overloaded server, with no body, and
             // close the connection so its descriptor is freed at once. The client may retry or keep polling.
             if (_upgradeRefusals.ShouldLog(out var alsoRefused))
             {

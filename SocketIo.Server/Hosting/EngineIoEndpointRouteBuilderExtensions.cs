@@ -1,10 +1,10 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using SocketIo.Server.EngineIo;
 
-namespace SocketIo.Server.Hosting;
+// Where SignalR's MapHub lives: no extra using in Program.cs.
+namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Maps a bare Engine.IO endpoint (Node: <c>engine.attach(httpServer, { path })</c>).</summary>
 public static class EngineIoEndpointRouteBuilderExtensions

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -106,9 +105,10 @@ internal sealed partial class MemoryReleaseService : IHostedService, IDisposable
     private void Release(int sessions)
     {
         var before = Environment.WorkingSet;
-        var started = Stopwatch.GetTimestamp();
+        var time = _server.Options.TimeProvider;
+        var started = time.GetTimestamp();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        var elapsed = Stopwatch.GetElapsedTime(started);
+        var elapsed = time.GetElapsedTime(started);
         LogReleased(_logger, sessions, before >> 20, Environment.WorkingSet >> 20, elapsed.TotalMilliseconds);
     }
 

@@ -1,9 +1,11 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using SocketIo.Server;
+using SocketIo.Server.Hosting;
 
-namespace SocketIo.Server.Hosting;
+// Where SignalR's MapHub lives: no extra using in Program.cs.
+namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Maps the Socket.IO endpoint (Node: attaching <c>io</c> to the HTTP server at <c>path</c>).</summary>
 public static class SocketIoEndpointRouteBuilderExtensions

@@ -1,11 +1,11 @@
-using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SocketIo.Server;
+using SocketIo.Server.Hosting;
 
-namespace SocketIo.Server.Hosting;
+// Where SignalR's AddSignalR lives: no extra using in Program.cs.
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers SocketIoNet in ASP.NET Core (Node: <c>new Server(httpServer, options)</c>).</summary>
 public static class SocketIoServiceCollectionExtensions
@@ -15,8 +15,9 @@ public static class SocketIoServiceCollectionExtensions
     /// <c>app.MapSocketIo()</c>. The server closes gracefully when the host stops.
     /// </summary>
     /// <remarks>
-    /// It leaves the host's own settings alone: Kestrel's connection limits and the garbage collector are changed only
-    /// on request (<see cref="SocketIoHostTuningExtensions"/>).
+    /// It leaves the host's own settings alone: Kestrel's transports and connection limits and the garbage collector
+    /// are changed only on request (<see cref="SocketIoHostTuningExtensions"/>; the SocketIo.DirectWebSockets package's
+    /// <c>AddDirectWebSockets</c> and <c>AddFileDescriptorConnectionLimits</c>). WebSockets are served by ASP.NET Core's.
     /// </remarks>
     public static ISocketIoBuilder AddSocketIo(this IServiceCollection services, Action<SocketIoOptions>? configure = null)
     {
@@ -30,10 +31,6 @@ public static class SocketIoServiceCollectionExtensions
         // Bad settings stop the host at start-up with every problem named, not at the first connection.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SocketIoOptions>>(new OptionsErrorsValidator<SocketIoOptions>(static o => o.GetErrors())));
         options.ValidateOnStart();
-
-        // Endpoints marked with UseSocketIoWebSockets get the direct listener; the rest keep their transport. Kestrel
-        // tries the factories registered last first, and UseKestrel has registered its socket transport by now.
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectionListenerFactory, DirectSocketListenerFactory>());
 
         services.TryAddSingleton(sp => new SocketIoServer(
             sp.GetRequiredService<IOptions<SocketIoOptions>>().Value,

@@ -48,11 +48,16 @@ public sealed class SlowClientTests
         {
             if (direct)
             {
-                listen.UseSocketIoWebSockets();
+                listen.UseDirectWebSockets();
             }
         }));
         builder.Services.AddMetrics();
-        builder.Services.AddSocketIo(o => o.Engine.MaxBufferedOutboundBytes = Limit);
+        var socketIo = builder.Services.AddSocketIo(o => o.Engine.MaxBufferedOutboundBytes = Limit);
+        if (direct)
+        {
+            socketIo.AddDirectWebSockets();
+        }
+
         _app = builder.Build();
         _app.MapSocketIo();
         Io.OnConnection(async (socket, _) =>

@@ -3,10 +3,8 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using SocketIo.InteropServer;
-using SocketIo.Redis;
 using SocketIo.Server;
 using SocketIo.Server.EngineIo;
-using SocketIo.Server.Hosting;
 
 // The black-box host of ../shared/interop-contract.md, driven by environment variables only.
 var settings = InteropSettings.FromEnvironment();
@@ -19,15 +17,16 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 // With this category enabled at any level, hosting starts an Activity and a logging scope for every HTTP request,
 // and a WebSocket keeps both for its lifetime: per-request CPU for polling, memory per connection (README, tuning).
 builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+// New WebSocket sessions skip Kestrel's HTTP/1 layer (SocketIo.DirectWebSockets; the contract's auth is Socket.IO's,
+// not ASP.NET's). DIRECT_WEBSOCKETS=0 serves them through ASP.NET Core like everything else, as the core alone does.
+var directWebSockets = Environment.GetEnvironmentVariable("DIRECT_WEBSOCKETS") != "0";
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.Listen(IPAddress.Parse(settings.Host), settings.Port, listen =>
     {
-        // New WebSocket sessions skip Kestrel's HTTP/1 layer (the contract's auth is Socket.IO's, not ASP.NET's).
-        // DIRECT_WEBSOCKETS=0 serves them through ASP.NET like everything else.
-        if (Environment.GetEnvironmentVariable("DIRECT_WEBSOCKETS") != "0")
+        if (directWebSockets)
         {
-            listen.UseSocketIoWebSockets();
+            listen.UseDirectWebSockets();
         }
     });
     k.AddServerHeader = false;
@@ -62,6 +61,11 @@ var socketIo = builder.Services.AddSocketIo(options =>
     })
     .AddFileDescriptorConnectionLimits()
     .AddMemoryRelease();
+if (directWebSockets)
+{
+    socketIo.AddDirectWebSockets();
+}
+
 if (settings.RedisUrl is { } redisUrl)
 {
     var requestsTimeout = TimeSpan.FromMilliseconds(settings.RequestsTimeout);

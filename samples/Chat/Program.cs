@@ -2,10 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using SocketIo.Redis;
 using SocketIo.Samples.Chat;
 using SocketIo.Server;
-using SocketIo.Server.Hosting;
 
 // A browser chat on SocketIoNet: JWT sign-in checked in io.Use, channels as rooms, acked messages, volatile typing
 // indicators, presence from fetchSockets, and a Redis cluster when REDIS_URL is set (two instances share one chat).

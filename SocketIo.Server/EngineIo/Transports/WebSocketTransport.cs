@@ -16,6 +16,7 @@ internal sealed class WebSocketTransport : EngineTransport
     private readonly EngineIoOptions _options;
     // Never disposed: late callers (a close racing the end of the connection) may still touch it.
     private readonly CancellationTokenSource _abort = new();
+    private ITimer? _grace; // made at the first close, on the options' clock (CancelAfter would use the system's)
     private int _writable = 1; // 1: idle; 0: a batch or the close frame is being written
     private int _closeRequested;
 
@@ -207,7 +208,7 @@ internal sealed class WebSocketTransport : EngineTransport
         {
             try
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                using var timeout = new CancellationTokenSource(CloseGrace, _options.TimeProvider);
                 await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
@@ -232,7 +233,25 @@ internal sealed class WebSocketTransport : EngineTransport
         }
 
         // Give the peer a moment to answer the close frame (ws waits up to 30 s); then drop the connection.
-        _abort.CancelAfter(CloseGrace);
+        AbortAfterGrace();
+    }
+
+    /// <summary>Aborts the connection <see cref="CloseGrace"/> from now (from the latest call, as CancelAfter does).</summary>
+    private void AbortAfterGrace()
+    {
+        var timer = Volatile.Read(ref _grace);
+        if (timer is null)
+        {
+            var made = _options.TimeProvider.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), _abort, CloseGrace, Timeout.InfiniteTimeSpan);
+            if ((timer = Interlocked.CompareExchange(ref _grace, made, null)) is null)
+            {
+                return;
+            }
+
+            made.Dispose(); // another close made one first
+        }
+
+        timer.Change(CloseGrace, Timeout.InfiniteTimeSpan);
     }
 
     protected override void DoClose(Action onClosed)
@@ -247,7 +266,7 @@ internal sealed class WebSocketTransport : EngineTransport
         }
         else
         {
-            _abort.CancelAfter(CloseGrace);
+            AbortAfterGrace();
         }
 
         onClosed();

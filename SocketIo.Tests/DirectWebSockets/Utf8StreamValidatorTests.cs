@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Unicode;
 using NUnit.Framework;
-using SocketIo.Server.Hosting;
+using SocketIo.DirectWebSockets;
 
-namespace SocketIo.Tests.Hosting;
+namespace SocketIo.Tests.DirectWebSockets;
 
 /// <summary>
 /// <see cref="Utf8StreamValidator"/>: a text message that arrives in pieces is valid UTF-8 exactly when the whole is,

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace SocketIo.Server.Hosting;
+namespace SocketIo.DirectWebSockets;
 
 /// <summary>
 /// How many more file descriptors this process may spend on connections: the soft <c>RLIMIT_NOFILE</c>, less the

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace SocketIo.Server.Hosting;
+namespace SocketIo.DirectWebSockets;
 
 /// <summary>
 /// Writes the frames that <see cref="SocketWebSocket"/>s have queued, a little later and in one piece per socket: a

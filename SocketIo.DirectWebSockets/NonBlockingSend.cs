@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace SocketIo.Server.Hosting;
+namespace SocketIo.DirectWebSockets;
 
 /// <summary>
 /// One <c>send(2)</c> with <c>MSG_DONTWAIT</c> on Linux: writes what the kernel takes now and says how much.

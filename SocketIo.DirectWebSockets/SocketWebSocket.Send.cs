@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 
-namespace SocketIo.Server.Hosting;
+namespace SocketIo.DirectWebSockets;
 
 /// <summary>
 /// The sending half: frames are appended to one queue (data, pongs and the close frame alike, so they never interleave)
@@ -315,7 +315,7 @@ internal sealed partial class SocketWebSocket
     }
 
     /// <summary>Closes the socket after the close timeout: a writer still waiting on a peer that does not read ends then.</summary>
-    private void CloseSoon() => _ = Task.Delay(CloseTimeout).ContinueWith(
+    private void CloseSoon() => _ = Task.Delay(CloseTimeout, time).ContinueWith(
         static (_, s) => ((SocketWebSocket)s!).CloseSocket(), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>Closes the socket, and tells the owner the first time.</summary>

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
-namespace SocketIo.Server.Hosting;
+namespace SocketIo.DirectWebSockets;
 
 /// <summary>
 /// Caps Kestrel's connections by the process's file-descriptor budget (<see cref="FileDescriptorBudget"/>) where the
@@ -34,7 +34,7 @@ internal sealed class KestrelConnectionLimitsSetup(long? budget) : IConfigureOpt
         }
 
         // At least one plain connection, or not even a handshake gets through. WebSockets opened directly on the
-        // connection (UseSocketIoWebSockets) are never upgraded in Kestrel's eyes and count as plain connections:
+        // connection (UseDirectWebSockets) are never upgraded in Kestrel's eyes and count as plain connections:
         // then the larger share goes to the plain count and only upgrades of polling sessions use the other.
         var quarter = total / 4;
         var plain = Math.Max(1, DirectWebSocketEndpoints.IsMarked(options) ? total - quarter : quarter);

@@ -6,13 +6,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using SocketIo.Server;
 
-namespace SocketIo.Server.Hosting;
+namespace SocketIo.DirectWebSockets;
 
 /// <summary>
-/// Kestrel's transport for the TCP endpoints marked with <c>UseSocketIoWebSockets</c> (<see cref="DirectSocketListener"/>);
+/// Kestrel's transport for the TCP endpoints marked with <c>UseDirectWebSockets</c> (<see cref="DirectSocketListener"/>);
 /// every other endpoint is left to the transports registered before it. Binds the listen socket as Kestrel's socket
 /// transport does (its <see cref="SocketTransportOptions"/>), and hands connections over with the same options.
+/// Registered by <c>AddDirectWebSockets</c>, after <c>UseKestrel</c> has registered the socket transport: Kestrel asks
+/// the factories registered last first.
 /// </summary>
 internal sealed class DirectSocketListenerFactory(
     IServiceProvider services,

@@ -7,15 +7,16 @@ using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
 using SocketIo.Server;
-using SocketIo.Server.Hosting;
+using SocketIo.DirectWebSockets;
 using SocketIo.Tests.Support;
 
-namespace SocketIo.Tests.Hosting;
+namespace SocketIo.Tests.DirectWebSockets;
 
 /// <summary>
-/// <see cref="DirectSocketListener"/>, Kestrel's listener on an endpoint marked <c>UseSocketIoWebSockets</c>: it serves
+/// <see cref="DirectSocketListener"/>, Kestrel's listener on an endpoint marked <c>UseDirectWebSockets</c>: it serves
 /// new WebSocket sessions on the socket itself and hands every other connection to Kestrel with its bytes unread,
 /// counting both against <c>MaxConcurrentConnections</c>.
 /// </summary>
@@ -45,7 +46,7 @@ public sealed class DirectSocketListenerTests
         public static async Task<TestHost> StartAsync(long? maxConcurrentConnections = null)
         {
             // Kestrel's connection middleware runs for the connections the direct listener hands over. The first one
-            // sees every such connection; the one after UseSocketIoWebSockets only those its middleware passes on to
+            // sees every such connection; the one after UseDirectWebSockets only those its middleware passes on to
             // the HTTP stack. Both record the first bytes and leave them unread.
             var host = new TestHost();
             host._app = await DirectWebSocketApp.StartAsync(
@@ -204,6 +205,36 @@ public sealed class DirectSocketListenerTests
         }
 
         return opcodes;
+    }
+
+    [Test]
+    public async Task ASilentConnection_IsHandedToKestrel_OnceTheFirstRequestTimeoutPassesOnTheServersClock()
+    {
+        var time = new FakeTimeProvider();
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = await DirectWebSocketApp.StartAsync(
+            beforeDirect: listen => listen.Use(next => connection =>
+            {
+                arrived.TrySetResult();
+                return next(connection);
+            }),
+            configure: o => o.TimeProvider = time);
+        using var silent = await RawHttpConnection.ConnectAsync(app.Port);
+        await Signals.UntilAsync(() => app.Listener.OpenConnections == 1, "the listener to accept the connection");
+        var start = time.GetUtcNow();
+
+        // The listener's wait may begin a moment after the accept: advance in steps until the hand-over, bounded far
+        // below the 10 s a system-clock timeout would take.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while (!arrived.Task.IsCompleted)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "handed over on the server's clock, not the system's");
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Yield();
+        }
+
+        Assert.That(time.GetUtcNow() - start, Is.GreaterThanOrEqualTo(DirectWebSocketAdmission.FirstRequestTimeout));
+        Assert.That(app.Listener.DirectSessions, Is.Zero);
     }
 
     [Test]

@@ -2,9 +2,9 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace SocketIo.Server.Hosting;
+namespace SocketIo.DirectWebSockets;
 
-/// <summary>Remembers which Kestrel configurations and endpoints open WebSockets directly (<c>UseSocketIoWebSockets</c>).</summary>
+/// <summary>Remembers which Kestrel configurations and endpoints open WebSockets directly (<c>UseDirectWebSockets</c>).</summary>
 internal static class DirectWebSocketEndpoints
 {
     private static readonly ConditionalWeakTable<KestrelServerOptions, object> Marked = [];

@@ -5,13 +5,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using NUnit.Framework;
 using SocketIo.Server;
-using SocketIo.Server.Hosting;
+using SocketIo.DirectWebSockets;
 using SocketIo.Tests.Support;
 
-namespace SocketIo.Tests.Hosting;
+namespace SocketIo.Tests.DirectWebSockets;
 
 /// <summary>
-/// <c>UseSocketIoWebSockets</c>: new WebSocket sessions answered on the connection itself, everything else through
+/// <c>UseDirectWebSockets</c>: new WebSocket sessions answered on the connection itself, everything else through
 /// Kestrel's HTTP stack as before, on one endpoint.
 /// </summary>
 [TestFixture]
@@ -67,7 +67,7 @@ public sealed class DirectWebSocketTests
     [Test]
     public async Task ThePlainEndpoint_IsBoundByTheDirectListener_WhichServesTheSessionOnTheSocket()
     {
-        var listener = App.Services.GetServices<IConnectionListenerFactory>().OfType<DirectSocketListenerFactory>().Single().Listeners.Single();
+        var listener = App.Services.GetRequiredService<DirectSocketListenerFactory>().Listeners.Single();
         var before = listener.DirectSessions;
         using var client = await SioRawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{Port}/socket.io/?EIO=4&transport=websocket"));
         await client.ConnectNamespaceAsync();

@@ -5,13 +5,13 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
-using SocketIo.Server.Diagnostics;
+using SocketIo.Server;
 using SocketIo.Server.EngineIo;
 
-namespace SocketIo.Server.Hosting;
+namespace SocketIo.DirectWebSockets;
 
 /// <summary>
-/// Kestrel's listener for an endpoint marked with <c>UseSocketIoWebSockets</c>. It accepts the sockets itself and
+/// Kestrel's listener for an endpoint marked with <c>UseDirectWebSockets</c>. It accepts the sockets itself and
 /// peeks at the first bytes: a new Engine.IO WebSocket session that <see cref="DirectWebSocketAdmission"/> accepts is
 /// answered here and runs on a <see cref="SocketWebSocket"/> straight on the socket; every other connection (polling,
 /// other paths, TLS, a head split over several packets, a client that stays silent) is handed to Kestrel untouched,
@@ -34,12 +34,14 @@ internal sealed partial class DirectSocketListener : IConnectionListener
     private readonly bool _noDelay;
     private readonly long _limit;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time; // the server's: accept retries, the first request's wait, the drain at shutdown
     private readonly Channel<ConnectionContext> _forKestrel = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
     private readonly HashSet<Socket> _direct = []; // sockets this listener still owns (peeking or serving), for shutdown
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
-    private readonly LogThrottle _refusedLog = new(TimeProvider.System, TimeSpan.FromSeconds(10));
-    private readonly LogThrottle _acceptFailedLog = new(TimeProvider.System, TimeSpan.FromSeconds(10));
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+    private readonly LogThrottle _refusedLog;
+    private readonly LogThrottle _acceptFailedLog;
     private readonly Action<Socket> _socketClosed; // one delegate for every session's SocketWebSocket
     private long _open;
     private long _directSessions;
@@ -61,6 +63,9 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         _noDelay = noDelay;
         _limit = limit ?? long.MaxValue;
         _logger = logger;
+        _time = server.Options.TimeProvider;
+        _refusedLog = new LogThrottle(_time, TimeSpan.FromSeconds(10));
+        _acceptFailedLog = new LogThrottle(_time, TimeSpan.FromSeconds(10));
         _socketClosed = Released;
         EndPoint = listenSocket.LocalEndPoint!;
         _ = AcceptLoopAsync();
@@ -112,7 +117,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             }
         }
 
-        await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        await Task.WhenAny(_drained.Task, Task.Delay(DrainTimeout, _time)).ConfigureAwait(false);
         Socket[] left;
         lock (_direct)
         {
@@ -152,7 +157,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                     LogAcceptFailed(_logger, failed, ex);
                 }
 
-                await Task.Delay(AcceptRetryDelay).ConfigureAwait(false);
+                await Task.Delay(AcceptRetryDelay, _time).ConfigureAwait(false);
                 continue;
             }
 
@@ -197,7 +202,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             }
 
             Interlocked.Increment(ref _directSessions);
-            ws = new SocketWebSocket(socket, _socketClosed);
+            ws = new SocketWebSocket(socket, _time, _socketClosed);
             await _server.Engine.ServeWebSocketAsync(session, ws, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
@@ -234,7 +239,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         try
         {
             int peeked;
-            using (var timeout = new CancellationTokenSource(DirectWebSocketAdmission.FirstRequestTimeout))
+            using (var timeout = new CancellationTokenSource(DirectWebSocketAdmission.FirstRequestTimeout, _time))
             {
                 try
                 {
@@ -248,7 +253,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
             // A head split over several packets, TLS, or anything else the parser does not accept goes to Kestrel.
             var request = peeked == 0 ? null : WebSocketHandshakeRequest.TryParse(new ReadOnlySequence<byte>(buffer, 0, peeked));
-            if (request is null || _admission.Qualifies(request, _server.Engine) is not { } query)
+            if (request is null || _admission.Admit(request, _server.Engine, (socket.RemoteEndPoint as IPEndPoint)?.Address, secure: false) is not { } session)
             {
                 return null;
             }
@@ -272,7 +277,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                 sent += await socket.SendAsync(response.AsMemory(sent), SocketFlags.None).ConfigureAwait(false);
             }
 
-            return DirectWebSocketAdmission.ToEngineRequest(request, query, (socket.RemoteEndPoint as IPEndPoint)?.Address, secure: false);
+            return session;
         }
         finally
         {

@@ -4,13 +4,13 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Hosting;
 using NUnit.Framework;
 using SocketIo.Server;
-using SocketIo.Server.Hosting;
+using SocketIo.DirectWebSockets;
 using SocketIo.Tests.Support;
 
-namespace SocketIo.Tests.Hosting;
+namespace SocketIo.Tests.DirectWebSockets;
 
 /// <summary>
-/// <c>UseSocketIoWebSockets</c> behind <c>UseHttps</c>: the direct listener sees only TLS bytes and hands every
+/// <c>UseDirectWebSockets</c> behind <c>UseHttps</c>: the direct listener sees only TLS bytes and hands every
 /// connection to Kestrel; after the TLS handshake the connection middleware opens the session (wss://, polling too).
 /// </summary>
 [TestFixture]

@@ -1,15 +1,11 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Primitives;
-using SocketIo.Server.EngineIo;
+using SocketIo.Server;
 
-namespace SocketIo.Server.Hosting;
+namespace SocketIo.DirectWebSockets;
 
 /// <summary>
 /// A Kestrel connection middleware that opens new Engine.IO WebSocket sessions itself: it reads the upgrade request
@@ -47,9 +43,9 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketI
         var input = connection.Transport.Input;
         var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
         ReadResult first;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closing))
+        using (var timer = new CancellationTokenSource(DirectWebSocketAdmission.FirstRequestTimeout, server.Options.TimeProvider))
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closing, timer.Token))
         {
-            timeout.CancelAfter(DirectWebSocketAdmission.FirstRequestTimeout);
             try
             {
                 first = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
@@ -62,7 +58,8 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketI
 
         var engine = server.Engine;
         var request = first.IsCanceled ? null : WebSocketHandshakeRequest.TryParse(first.Buffer);
-        if (request is null || admission.Qualifies(request, engine) is not { } query)
+        if (request is null
+            || admission.Admit(request, engine, (connection.RemoteEndPoint as IPEndPoint)?.Address, connection.Features.Get<ITlsHandshakeFeature>() is not null) is not { } engineRequest)
         {
             input.AdvanceTo(first.Buffer.Start); // nothing taken: Kestrel reads the same bytes
             return false;
@@ -75,8 +72,6 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketI
             new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero }); // Engine.IO has its own heartbeat
         try
         {
-            var engineRequest = DirectWebSocketAdmission.ToEngineRequest(
-                request, query, (connection.RemoteEndPoint as IPEndPoint)?.Address, connection.Features.Get<ITlsHandshakeFeature>() is not null);
             await engine.ServeWebSocketAsync(engineRequest, socket, connection.ConnectionClosed).ConfigureAwait(false);
         }
         finally

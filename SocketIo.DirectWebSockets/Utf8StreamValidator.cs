@@ -1,6 +1,6 @@
 using System.Text.Unicode;
 
-namespace SocketIo.Server.Hosting;
+namespace SocketIo.DirectWebSockets;
 
 /// <summary>
 /// Checks that a text message delivered in pieces is valid UTF-8 (RFC 6455 §8.1): a character split between two

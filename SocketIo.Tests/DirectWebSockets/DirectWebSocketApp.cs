@@ -8,12 +8,14 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SocketIo.Server;
-using SocketIo.Server.Hosting;
+using SocketIo.DirectWebSockets;
 
-namespace SocketIo.Tests.Support;
+using SocketIo.Tests.Support;
+
+namespace SocketIo.Tests.DirectWebSockets;
 
 /// <summary>
-/// An ASP.NET Core app with one loopback endpoint marked <c>UseSocketIoWebSockets</c> (between what
+/// An ASP.NET Core app with one loopback endpoint marked <c>UseDirectWebSockets</c> (between what
 /// <c>beforeDirect</c> and <c>afterDirect</c> add, e.g. <c>UseHttps</c> before it) and an "echo" event that acks its
 /// argument.
 /// </summary>
@@ -33,12 +35,13 @@ internal sealed class DirectWebSocketApp : IAsyncDisposable
 
     /// <summary>The direct listener bound for the endpoint.</summary>
     public DirectSocketListener Listener =>
-        App.Services.GetServices<IConnectionListenerFactory>().OfType<DirectSocketListenerFactory>().Single().Listeners.Single();
+        App.Services.GetRequiredService<DirectSocketListenerFactory>().Listeners.Single();
 
     public static async Task<DirectWebSocketApp> StartAsync(
         Action<ListenOptions>? beforeDirect = null,
         Action<ListenOptions>? afterDirect = null,
-        long? maxConcurrentConnections = null)
+        long? maxConcurrentConnections = null,
+        Action<SocketIoOptions>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -49,12 +52,12 @@ internal sealed class DirectWebSocketApp : IAsyncDisposable
             k.Listen(IPAddress.Loopback, 0, listen =>
             {
                 beforeDirect?.Invoke(listen);
-                listen.UseSocketIoWebSockets();
+                listen.UseDirectWebSockets();
                 afterDirect?.Invoke(listen);
             });
         });
         // As the README recommends beside direct WebSockets (the limits then favour plain connections).
-        builder.Services.AddSocketIo().AddFileDescriptorConnectionLimits();
+        builder.Services.AddSocketIo(configure).AddDirectWebSockets().AddFileDescriptorConnectionLimits();
         var app = builder.Build();
         app.MapSocketIo();
         app.Services.GetRequiredService<SocketIoServer>().OnConnection((socket, _) =>

@@ -4,11 +4,12 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Numerics;
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
-using SocketIo.Server.Hosting;
+using SocketIo.DirectWebSockets;
 using SocketIo.Tests.Support;
 
-namespace SocketIo.Tests.Hosting;
+namespace SocketIo.Tests.DirectWebSockets;
 
 /// <summary>
 /// <see cref="SocketWebSocket"/>, the server end of RFC 6455 straight on a socket, against a client that writes raw
@@ -32,7 +33,7 @@ public sealed class SocketWebSocketTests
     /// is set on both ends before the connection is made, so that the window the client offers is small from the start
     /// (set later, the kernel keeps what it has already offered).
     /// </summary>
-    private async Task ConnectAsync(int? receiveBufferSize)
+    private async Task ConnectAsync(int? receiveBufferSize, TimeProvider? time = null)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -49,7 +50,7 @@ public sealed class SocketWebSocketTests
         _serverSocket = await accept;
         _serverSocket.NoDelay = true; // as the direct listener's sockets (Kestrel's default)
         _socketsClosed = 0;
-        _ws = new SocketWebSocket(_serverSocket, _ => Interlocked.Increment(ref _socketsClosed));
+        _ws = new SocketWebSocket(_serverSocket, time ?? TimeProvider.System, _ => Interlocked.Increment(ref _socketsClosed));
     }
 
     [TearDown]
@@ -917,6 +918,29 @@ public sealed class SocketWebSocketTests
 
         Assert.That(await ServerClosesTcpAsync(), Is.True, "closed once the queue is written");
         await Signals.UntilAsync(() => Volatile.Read(ref _socketsClosed) == 1, "the owner to hear of the close");
+    }
+
+    [Test]
+    public async Task Dispose_WhileAPeerDoesNotRead_ClosesTheSocketAtTheCloseTimeout_OnTheServersClock()
+    {
+        var time = new FakeTimeProvider();
+        Disconnect();
+        await ConnectAsync(receiveBufferSize: 4096, time);
+        _serverSocket.SendBufferSize = 4096;
+        var chunk = Pattern(16 * 1024);
+        for (var i = 0; i < 16; i++)
+        {
+            _ = _ws.SendAsync(chunk.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None).AsTask();
+        }
+
+        await Signals.UntilAsync(() => _ws.WaitsOnThePeer, "the writer to wait on the peer");
+        _ws.Dispose(); // the peer never reads: the queue cannot be written
+        time.Advance(TimeSpan.FromSeconds(4.9));
+        Assert.That(Volatile.Read(ref _socketsClosed), Is.Zero, "before the close timeout, the queue may still go out");
+
+        time.Advance(TimeSpan.FromSeconds(0.1));
+        await Signals.UntilAsync(() => Volatile.Read(ref _socketsClosed) == 1, "the socket to close at the close timeout");
+        Assert.That(await ServerClosesTcpAsync(), Is.True);
     }
 
     [Test]

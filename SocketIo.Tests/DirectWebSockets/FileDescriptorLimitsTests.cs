@@ -10,10 +10,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NUnit.Framework;
-using SocketIo.Server.Hosting;
+using SocketIo.DirectWebSockets;
 using SocketIo.Tests.Support;
 
-namespace SocketIo.Tests.Hosting;
+namespace SocketIo.Tests.DirectWebSockets;
 
 /// <summary>
 /// A server at its file-descriptor limit must refuse connections, not crash: Kestrel's connection limits default

@@ -6,7 +6,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace SocketIo.Server.Hosting;
+namespace SocketIo.DirectWebSockets;
 
 /// <summary>
 /// The server end of an RFC 6455 WebSocket straight on an accepted socket, for the sessions the direct listener
@@ -21,11 +21,12 @@ namespace SocketIo.Server.Hosting;
 /// ManagedWebSocket does; the owner disposes it, which closes the socket.
 /// </remarks>
 /// <param name="socket">The connection, after the 101.</param>
+/// <param name="time">The server's clock, for the close timeout.</param>
 /// <param name="socketClosed">
 /// Told once when the socket is closed, which can be up to the close timeout after <see cref="Dispose"/> when the
 /// queue waits on a peer that does not read: the owner counts the connection until then.
 /// </param>
-internal sealed partial class SocketWebSocket(Socket socket, Action<Socket>? socketClosed = null) : WebSocket
+internal sealed partial class SocketWebSocket(Socket socket, TimeProvider time, Action<Socket>? socketClosed = null) : WebSocket
 {
     private const int ReceiveBufferSize = 4096;
     private const int MaxControlPayload = 125;
@@ -51,6 +52,18 @@ internal sealed partial class SocketWebSocket(Socket socket, Action<Socket>? soc
     public override WebSocketState State => (WebSocketState)Volatile.Read(ref _state);
 
     public override string? SubProtocol => null;
+
+    /// <summary>Whether the writer waits for the peer to read (the kernel's buffer is full); tests look at it.</summary>
+    internal bool WaitsOnThePeer
+    {
+        get
+        {
+            lock (_outGate)
+            {
+                return _writingAsync;
+            }
+        }
+    }
 
     public override async Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken)
     {

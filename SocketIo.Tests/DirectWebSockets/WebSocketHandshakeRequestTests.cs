@@ -1,11 +1,11 @@
 using System.Buffers;
 using System.Text;
 using NUnit.Framework;
-using SocketIo.Server.Hosting;
+using SocketIo.DirectWebSockets;
 
-namespace SocketIo.Tests.Hosting;
+namespace SocketIo.Tests.DirectWebSockets;
 
-/// <summary>The strict upgrade-request parser of <c>UseSocketIoWebSockets</c>: what it takes, and what it leaves to Kestrel.</summary>
+/// <summary>The strict upgrade-request parser of <c>UseDirectWebSockets</c>: what it takes, and what it leaves to Kestrel.</summary>
 [TestFixture]
 public sealed class WebSocketHandshakeRequestTests
 {
@@ -28,7 +28,7 @@ public sealed class WebSocketHandshakeRequestTests
         Assert.That(request.QueryString, Is.EqualTo("EIO=4&transport=websocket"));
         Assert.That(request.Length, Is.EqualTo(head.Length));
         Assert.That(request.Headers["X-THING"].ToString(), Is.EqualTo("a,b"));
-        Assert.That(request.IsPlainUpgrade(extensionsMustBeNegotiated: false), Is.True);
+        Assert.That(request.IsPlainUpgrade(), Is.True);
     }
 
     [Test]
@@ -93,23 +93,23 @@ public sealed class WebSocketHandshakeRequestTests
     [TestCase("Sec-WebSocket-Protocol: chat")]
     [TestCase("Content-Length: 3")]
     [TestCase("Transfer-Encoding: chunked")]
-    public void AnUpgradeThatNeedsMore_IsNotPlain(string line) => Assert.That(Parse(Head(extra: line))!.IsPlainUpgrade(false), Is.False);
+    public void AnUpgradeThatNeedsMore_IsNotPlain(string line) => Assert.That(Parse(Head(extra: line))!.IsPlainUpgrade(), Is.False);
 
     [Test]
-    public void AnExtensionOffer_IsPlainOnlyWhenTheServerWouldIgnoreIt()
+    public void AnExtensionOffer_IsPlain_TheEngineJudgesIt()
     {
+        // Whether the offer must be answered is the server's rule (EngineIoServer.AdmitWebSocket), not the parser's.
         var request = Parse(Head(extra: "Sec-WebSocket-Extensions: permessage-deflate"))!;
-        Assert.That(request.IsPlainUpgrade(extensionsMustBeNegotiated: false), Is.True);
-        Assert.That(request.IsPlainUpgrade(extensionsMustBeNegotiated: true), Is.False);
+        Assert.That(request.IsPlainUpgrade(), Is.True);
     }
 
     [Test]
     public void ABadKeyOrVersionOrMissingConnectionUpgrade_IsNotPlain()
     {
-        Assert.That(Parse(Head().Replace(Key, "short", StringComparison.Ordinal))!.IsPlainUpgrade(false), Is.False);
-        Assert.That(Parse(Head().Replace("Version: 13", "Version: 8", StringComparison.Ordinal))!.IsPlainUpgrade(false), Is.False);
-        Assert.That(Parse(Head().Replace("keep-alive, Upgrade", "keep-alive", StringComparison.Ordinal))!.IsPlainUpgrade(false), Is.False);
-        Assert.That(Parse(Head().Replace("Host: 127.0.0.1\r\n", string.Empty, StringComparison.Ordinal))!.IsPlainUpgrade(false), Is.False);
+        Assert.That(Parse(Head().Replace(Key, "short", StringComparison.Ordinal))!.IsPlainUpgrade(), Is.False);
+        Assert.That(Parse(Head().Replace("Version: 13", "Version: 8", StringComparison.Ordinal))!.IsPlainUpgrade(), Is.False);
+        Assert.That(Parse(Head().Replace("keep-alive, Upgrade", "keep-alive", StringComparison.Ordinal))!.IsPlainUpgrade(), Is.False);
+        Assert.That(Parse(Head().Replace("Host: 127.0.0.1\r\n", string.Empty, StringComparison.Ordinal))!.IsPlainUpgrade(), Is.False);
     }
 
     [Test]

@@ -2,9 +2,8 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Primitives;
-using SocketIo.Server.EngineIo;
 
-namespace SocketIo.Server.Hosting;
+namespace SocketIo.DirectWebSockets;
 
 /// <summary>
 /// The head of an HTTP/1.1 WebSocket upgrade request, parsed strictly: anything unusual (another method or version,
@@ -93,8 +92,8 @@ internal sealed class WebSocketHandshakeRequest
                 return null; // also folded lines (leading whitespace) and bare lines
             }
 
-            var name = HandshakeStrings.Get(line.AsSpan(0, colon));
-            var value = HandshakeStrings.Get(line.AsSpan(colon + 1).Trim(" \t"));
+            var name = HeaderStrings.Get(line.AsSpan(0, colon));
+            var value = HeaderStrings.Get(line.AsSpan(colon + 1).Trim(" \t"));
             headers[name] = headers.TryGetValue(name, out var existing) ? StringValues.Concat(existing, value) : new StringValues(value);
         }
 
@@ -103,18 +102,17 @@ internal sealed class WebSocketHandshakeRequest
 
     /// <summary>
     /// True for a plain RFC 6455 upgrade this server can answer without Kestrel: one Host, Upgrade: websocket,
-    /// Connection naming upgrade, version 13, a key of 16 bytes, no subprotocol, no body, and no extension offer when
-    /// <paramref name="extensionsMustBeNegotiated"/> (the server would have to answer it).
+    /// Connection naming upgrade, version 13, a key of 16 bytes, no subprotocol, no body. An extension offer is the
+    /// engine's to judge (<c>EngineIoServer.AdmitWebSocket</c>: it is ignored unless permessage-deflate is on).
     /// </summary>
-    public bool IsPlainUpgrade(bool extensionsMustBeNegotiated)
+    public bool IsPlainUpgrade()
     {
         if (Header("Host") is null
             || !string.Equals(Header("Upgrade"), "websocket", StringComparison.OrdinalIgnoreCase)
             || Header("Sec-WebSocket-Version") != "13"
             || Headers.ContainsKey("Sec-WebSocket-Protocol")
             || Headers.ContainsKey("Content-Length")
-            || Headers.ContainsKey("Transfer-Encoding")
-            || (extensionsMustBeNegotiated && Headers.ContainsKey("Sec-WebSocket-Extensions")))
+            || Headers.ContainsKey("Transfer-Encoding"))
         {
             return false;
         }

@@ -1,0 +1,56 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using SocketIo.Server;
+using SocketIo.Server.EngineIo;
+
+namespace SocketIo.DirectWebSockets;
+
+/// <summary>
+/// Decides which upgrade requests are opened directly (by <see cref="DirectSocketListener"/> on plain endpoints, by
+/// <see cref="DirectWebSocketMiddleware"/> behind TLS). The Engine.IO rules are the server's own
+/// (<see cref="EngineIoServer.AdmitWebSocket"/>, the checks its HTTP path makes), so the two paths cannot disagree;
+/// what is left here is what only this engine knows: the endpoint's path, a head it can answer without Kestrel, and
+/// ASP.NET's WebSocket origin allow-list, which keeps upgrades on the ASP.NET path when one is configured.
+/// </summary>
+internal sealed class DirectWebSocketAdmission(string prefix, bool originsRestricted)
+{
+    /// <summary>The admission for an endpoint: <paramref name="path"/>, default the server's <c>Path</c>.</summary>
+    public static DirectWebSocketAdmission For(IServiceProvider services, SocketIoServer server, string? path) => new(
+        NormalizePath(path ?? server.Options.Path),
+        services.GetService<IOptions<WebSocketOptions>>()?.Value.AllowedOrigins.Count > 0);
+
+    /// <summary>
+    /// How long the first bytes of a connection are awaited; a client that opens a connection and sends nothing is then
+    /// left to Kestrel's own header timeout.
+    /// </summary>
+    public static readonly TimeSpan FirstRequestTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The engine path this endpoint answers, as clients send it.</summary>
+    public string Prefix { get; } = prefix;
+
+    /// <summary>
+    /// The session's request when <paramref name="request"/> opens a new WebSocket session this engine answers itself,
+    /// else null (the connection then goes to Kestrel unread, and the HTTP path answers it).
+    /// </summary>
+    public EngineIoRequest? Admit(WebSocketHandshakeRequest request, EngineIoServer engine, IPAddress? remote, bool secure)
+    {
+        // Exactly the engine path, as clients send it: anything else under it (client files, encoded or dot segments
+        // that Kestrel would decode or normalise) is routed by ASP.NET.
+        if (!string.Equals(request.Path, Prefix, StringComparison.Ordinal) || originsRestricted || !request.IsPlainUpgrade())
+        {
+            return null;
+        }
+
+        return engine.AdmitWebSocket(request.Target, request.Headers, remote, secure);
+    }
+
+    /// <summary>The path as <c>MapEngineIo</c> serves it: one leading slash, one trailing slash.</summary>
+    internal static string NormalizePath(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var trimmed = path.TrimEnd('/');
+        return (trimmed.StartsWith('/') ? trimmed : "/" + trimmed) + "/";
+    }
+}
