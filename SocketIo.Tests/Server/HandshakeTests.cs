@@ -74,8 +74,8 @@ public sealed partial class HandshakeTests
             Assert.That(handshake.XDomain, Is.True, "an Origin header makes the request cross-domain");
             Assert.That(handshake.Secure, Is.False);
             Assert.That(handshake.Address, Is.EqualTo("127.0.0.1"));
-            Assert.That(handshake.Time, Is.EqualTo("Sat Jan 01 2000 00:00:01 GMT+0000 (Coordinated Universal Time)"), "JS new Date().toString()");
-            Assert.That(handshake.Issued, Is.EqualTo(now.ToUnixTimeMilliseconds()));
+            Assert.That(handshake.Time, Is.EqualTo(new DateTimeOffset(2000, 1, 1, 0, 0, 1, TimeSpan.Zero)), "to the second, as Node's time text");
+            Assert.That(handshake.Issued, Is.EqualTo(now), "to the millisecond");
             Assert.That(handshake.Url, Is.EqualTo("/socket.io/?EIO=4&transport=websocket&foo=bar&foo=baz&q=%C3%A9"));
             Assert.That(handshake.Query["EIO"], Is.EqualTo("4"));
             Assert.That(handshake.Query["transport"], Is.EqualTo("websocket"));
@@ -109,11 +109,14 @@ public sealed partial class HandshakeTests
         // socket.ts buildHandshake
         Assert.That(json.Properties().Select(p => p.Name), Is.EqualTo<string[]>(["headers", "time", "address", "xdomain", "secure", "issued", "url", "query", "auth"]));
         Assert.That(json["issued"]!.Type, Is.EqualTo(JTokenType.Integer));
+        Assert.That((long)json["issued"]!, Is.EqualTo(host.Time.GetUtcNow().ToUnixTimeMilliseconds()), "Node's +new Date()");
+        Assert.That((string?)json["time"], Is.EqualTo("Sat Jan 01 2000 00:00:00 GMT+0000 (Coordinated Universal Time)"), "JS new Date().toString()");
         Assert.That(json["auth"], Is.EqualTo(JObject.Parse("""{"a":1}""")).Using<JToken>((x, y) => JToken.DeepEquals(x, y)));
 
         var back = SocketIoHandshake.FromJson(json);
         Assert.That(back.Url, Is.EqualTo(host.Io.Sockets.Sockets[sid].Handshake.Url));
         Assert.That(back.Issued, Is.EqualTo(host.Io.Sockets.Sockets[sid].Handshake.Issued));
+        Assert.That(back.Time, Is.EqualTo(host.Io.Sockets.Sockets[sid].Handshake.Time));
         Assert.That(back.Query["transport"], Is.EqualTo("websocket"));
     }
 
