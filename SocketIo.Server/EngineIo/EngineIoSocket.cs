@@ -74,8 +74,11 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     /// </summary>
     public bool IsWritable => Volatile.Read(ref _transport).Writable;
 
-    /// <summary>State owned by the layer above (for Socket.IO: its client connection).</summary>
-    public object? Owner { get; set; }
+    /// <summary>The state an <see cref="EngineIoHandler{TState}"/> made for this session; only that handler reads and writes it.</summary>
+    internal object? HandlerState { get; set; }
+
+    /// <summary>The handler of the server that owns this session.</summary>
+    internal EngineIoHandler Handler => _server.Handler;
 
     /// <summary>Queues a text message (Node: <c>socket.send(string)</c>).</summary>
     public void Send(string text, bool compress = true) => SendPacket(EnginePacket.Message(text, compress));
