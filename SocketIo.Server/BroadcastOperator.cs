@@ -64,7 +64,7 @@ public sealed class BroadcastOperator
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {
         SocketIoSocket.CheckEventName(eventName);
-        var packet = new SocketIoPacket(SocketIoPacketType.Event, _adapter.Namespace.Name, JsonArgs.EventArray(eventName, args));
+        var packet = new SocketIoPacket(SocketIoPacketType.Event, _adapter.Namespace.Name, JsonArgs.For(_adapter.Namespace).EventArray(eventName, args));
         return _adapter.BroadcastAsync(packet, Options);
     }
 
@@ -83,7 +83,7 @@ public sealed class BroadcastOperator
         SocketIoSocket.CheckEventName(eventName);
         var nsp = _adapter.Namespace;
         var id = nsp.NextAckId();
-        var packet = new SocketIoPacket(SocketIoPacketType.Event, nsp.Name, JsonArgs.EventArray(eventName, args), id);
+        var packet = new SocketIoPacket(SocketIoPacketType.Event, nsp.Name, JsonArgs.For(nsp).EventArray(eventName, args), id);
         var collector = new BroadcastAckCollector();
         var timeout = _flags.Timeout ?? System.Threading.Timeout.InfiniteTimeSpan;
         await using var timer = nsp.TimeProvider.CreateTimer(

@@ -115,7 +115,7 @@ public sealed class SocketIoNamespace : IAdapterNamespace
     public async ValueTask ServerSideEmitAsync(string eventName, params object?[] args)
     {
         CheckServerSideName(eventName);
-        await Adapter.ServerSideEmitAsync(JsonArgs.EventArray(eventName, args), withAck: false).ConfigureAwait(false);
+        await Adapter.ServerSideEmitAsync(Server.Json.EventArray(eventName, args), withAck: false).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -130,7 +130,7 @@ public sealed class SocketIoNamespace : IAdapterNamespace
     public Task<IReadOnlyList<JToken?>> ServerSideEmitWithAckAsync(string eventName, IReadOnlyList<object?> args, CancellationToken cancellationToken)
     {
         CheckServerSideName(eventName);
-        return Adapter.ServerSideEmitAsync(JsonArgs.EventArray(eventName, args), withAck: true, cancellationToken);
+        return Adapter.ServerSideEmitAsync(Server.Json.EventArray(eventName, args), withAck: true, cancellationToken);
     }
 
     private static void CheckServerSideName(string eventName)
@@ -156,7 +156,7 @@ public sealed class SocketIoNamespace : IAdapterNamespace
             return;
         }
 
-        var e = new ServerSideEvent(SocketIoSocket.EventNameOf(args[0]), new JArray(args.Skip(1)), ack);
+        var e = new ServerSideEvent(SocketIoSocket.EventNameOf(args[0]), new JArray(args.Skip(1)), ack, Server.Json);
         foreach (var handler in handlers.Snapshot)
         {
             _ = RunAsync(handler, e);

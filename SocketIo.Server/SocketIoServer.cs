@@ -28,6 +28,7 @@ public sealed partial class SocketIoServer : IAsyncDisposable
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
         Logger = factory.CreateLogger<SocketIoServer>();
         Metrics = new SocketIoMetrics(meterFactory);
+        Json = JsonArgs.Create(Options.JsonSerializerSettings);
         _bridge = new EngineBridge(this);
         Engine = new EngineIoServer(Options.Engine, _bridge, factory.CreateLogger<EngineIoServer>(), meterFactory);
         Sockets = GetOrCreateNamespace("/", out _);
@@ -45,6 +46,9 @@ public sealed partial class SocketIoServer : IAsyncDisposable
     internal ILogger Logger { get; }
 
     internal SocketIoMetrics Metrics { get; }
+
+    /// <summary>How arguments become JSON and back, from <see cref="SocketIoOptions.JsonSerializerSettings"/>.</summary>
+    internal JsonArgs Json { get; }
 
     internal TimeProvider TimeProvider => Options.TimeProvider;
 

@@ -34,7 +34,7 @@ public sealed partial class SocketIoSocket
     internal ValueTask EmitCore(string eventName, IReadOnlyList<object?> args, BroadcastFlags flags)
     {
         CheckEventName(eventName);
-        var packet = new SocketIoPacket(SocketIoPacketType.Event, Namespace.Name, JsonArgs.EventArray(eventName, args));
+        var packet = new SocketIoPacket(SocketIoPacketType.Event, Namespace.Name, Server.Json.EventArray(eventName, args));
         NotifyOutgoingListeners(packet);
         WritePacket(packet, flags);
         Server.Metrics.EventsSent(Namespace.Name, 1);
@@ -71,7 +71,7 @@ public sealed partial class SocketIoSocket
         });
         try
         {
-            var packet = new SocketIoPacket(SocketIoPacketType.Event, Namespace.Name, JsonArgs.EventArray(eventName, args), id);
+            var packet = new SocketIoPacket(SocketIoPacketType.Event, Namespace.Name, Server.Json.EventArray(eventName, args), id);
             NotifyOutgoingListeners(packet);
             WritePacket(packet, flags);
             Server.Metrics.EventsSent(Namespace.Name, 1);
