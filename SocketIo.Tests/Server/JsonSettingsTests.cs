@@ -102,6 +102,25 @@ public sealed class JsonSettingsTests
         Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("2[\"n\",{\"a\":0.30000000000000004,\"b\":1e+21,\"c\":null,\"d\":\"é\u2028\"}]"));
     }
 
+    [Test]
+    public void ByDefault_ReadingAPrimitive_MakesNoSerializer()
+    {
+        // JToken.ToObject<T>(serializer) would allocate a reader per call; the default path keeps Newtonsoft's fast path.
+        var token = new Newtonsoft.Json.Linq.JValue("hello");
+        var json = JsonArgs.Default;
+        _ = json.ToObject<string>(token);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var same = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            same += ReferenceEquals(json.ToObject<string>(token), token.Value) ? 1 : 0;
+        }
+
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
+        Assert.That(same, Is.EqualTo(100));
+    }
+
     private sealed record Person
     {
         public string? FirstName { get; set; }
