@@ -90,7 +90,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     /// Queues a pre-built packet. The same packet instance may be sent to many sessions: its encoded bytes are
     /// computed once.
     /// </summary>
-    public void SendPacket(EnginePacket packet)
+    internal void SendPacket(EnginePacket packet)
     {
         ArgumentNullException.ThrowIfNull(packet);
         lock (_gate)
@@ -109,7 +109,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     }
 
     /// <summary>Queues several packets so that they travel together (one polling response; consecutive frames).</summary>
-    public void SendPackets(IReadOnlyList<EnginePacket> packets)
+    internal void SendPackets(IReadOnlyList<EnginePacket> packets)
     {
         ArgumentNullException.ThrowIfNull(packets);
         lock (_gate)
