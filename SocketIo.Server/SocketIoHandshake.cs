@@ -127,11 +127,12 @@ public sealed class SocketIoHandshake
         {
             ["headers"] = headers,
             ["time"] = _timeText ?? JsDateText.Format(Time),
-            ["address"] = Address,
+            // A null string would be a String-typed JValue, which the JS writer prints as "" (Node: null).
+            ["address"] = Address is null ? JValue.CreateNull() : Address,
             ["xdomain"] = XDomain,
             ["secure"] = Secure,
             ["issued"] = Issued.ToUnixTimeMilliseconds(),
-            ["url"] = Url,
+            ["url"] = Url is null ? JValue.CreateNull() : Url,
             ["query"] = query,
             ["auth"] = Auth,
         };

@@ -121,6 +121,32 @@ public sealed partial class HandshakeTests
     }
 
     [Test]
+    public void AHandshakeFromAnotherNode_KeepsItsTimeText_AndReadsItsOffset()
+    {
+        const string text = "Thu Nov 26 2026 05:12:51 GMT+0100 (Central European Standard Time)";
+        var wire = $$$"""{"headers":{},"time":"{{{text}}}","address":null,"xdomain":false,"secure":false,"issued":1795666371516,"url":"/","query":{},"auth":{}}""";
+
+        var handshake = SocketIoHandshake.FromJson(JObject.Parse(wire));
+
+        Assert.That(handshake.Time, Is.EqualTo(new DateTimeOffset(2026, 11, 26, 5, 12, 51, TimeSpan.FromHours(1))));
+        Assert.That(handshake.Time.Offset, Is.EqualTo(TimeSpan.FromHours(1)));
+        Assert.That(handshake.Issued, Is.EqualTo(DateTimeOffset.FromUnixTimeMilliseconds(1_795_666_371_516)));
+        Assert.That(System.Text.Encoding.UTF8.GetString(SocketIo.Server.Protocol.JsJson.Serialize(handshake.ToJson())), Is.EqualTo(wire), "written back as it came");
+    }
+
+    [TestCase("""{"time":"not a date","issued":1795666371516}""", 1_795_666_371_000L, 1_795_666_371_516L)]
+    [TestCase("""{}""", 0L, 0L)]
+    [TestCase("""{"issued":1e300}""", 253_402_300_799_000L, 253_402_300_799_999L)]
+    [TestCase("""{"issued":-1e300}""", -62_135_596_800_000L, -62_135_596_800_000L)]
+    public void AHandshakeWithoutJsDateText_TakesItsTimeFromIssued_ClampedToWhatDateTimeOffsetHolds(string json, long timeMs, long issuedMs)
+    {
+        var handshake = SocketIoHandshake.FromJson(JObject.Parse(json));
+
+        Assert.That(handshake.Time.ToUnixTimeMilliseconds(), Is.EqualTo(timeMs));
+        Assert.That(handshake.Issued.ToUnixTimeMilliseconds(), Is.EqualTo(issuedMs));
+    }
+
+    [Test]
     public async Task EachNamespace_SeesTheAuthOfItsOwnConnectPacket()
     {
         await using var host = await SioTestHost.StartAsync();
