@@ -45,6 +45,24 @@ public sealed class SocketTests
     }
 
     [Test]
+    public void Conn_FollowsTheSession_ThroughAnUpgrade()
+    {
+        var server = new EngineIoServer(new EngineIoOptions { TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider() }, new RecordingEngineHandler());
+        var session = server.Accept("AAAAAAAAAAAAAAAAAAA1", new FakeEngineTransport(EngineIoOptions.Polling), EngineIoRequests.Polling());
+        var conn = new EngineIoConnection(session);
+        Assert.That((conn.TransportName, conn.Upgraded), Is.EqualTo((EngineIoOptions.Polling, false)));
+
+        var ws = new FakeEngineTransport(EngineIoOptions.WebSocket);
+        session.TryBeginUpgrade(ws);
+        ws.ReceiveText("2probe");
+        ws.ReceiveText("5");
+
+        Assert.That((conn.TransportName, conn.Upgraded), Is.EqualTo((EngineIoOptions.WebSocket, true)), "a live view, not a snapshot");
+        session.Close(discard: true);
+        Assert.That(conn.ReadyState, Is.EqualTo(EngineIoReadyState.Closed));
+    }
+
+    [Test]
     public void Conn_IsReadOnly_NothingOnItWritesToOrClosesTheSession()
     {
         var conn = typeof(SocketIoSocket).GetProperty(nameof(SocketIoSocket.Conn))!.PropertyType;
