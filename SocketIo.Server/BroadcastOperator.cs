@@ -66,7 +66,7 @@ public sealed class BroadcastOperator
     public ValueTask EmitAsync(string eventName, params object?[] args)
     {
         SocketIoSocket.CheckEventName(eventName);
-        var packet = new SocketIoPacket(SocketIoPacketType.Event, _nsp.Name, JsonArgs.EventArray(eventName, args));
+        var packet = new SocketIoPacket(SocketIoPacketType.Event, _nsp.Name, _nsp.Server.Json.EventArray(eventName, args));
         return Adapter.BroadcastAsync(packet, Options);
     }
 
@@ -84,7 +84,7 @@ public sealed class BroadcastOperator
     {
         SocketIoSocket.CheckEventName(eventName);
         // No ack id here: each server's adapter gives the packet one of its own (Node publishes the packet without it).
-        var packet = new SocketIoPacket(SocketIoPacketType.Event, _nsp.Name, JsonArgs.EventArray(eventName, args));
+        var packet = new SocketIoPacket(SocketIoPacketType.Event, _nsp.Name, _nsp.Server.Json.EventArray(eventName, args));
         var collector = new BroadcastAckCollector();
         var timeout = _flags.Timeout ?? System.Threading.Timeout.InfiniteTimeSpan;
         // The adapters drop the sockets' ack entries at the same deadline (the port's ack streams).

@@ -16,6 +16,7 @@ internal sealed class ClientConnection
     private readonly NamespaceSockets _namespaces = new();
     // Dropped once a namespace is joined: a connection that lives for hours should not keep a spent timer.
     private ITimer? _connectTimeout;
+    private EngineIoConnection? _view;
     private int _closed;
 
     public ClientConnection(SocketIoServer server, EngineIoSocket conn)
@@ -31,6 +32,9 @@ internal sealed class ClientConnection
     }
 
     public EngineIoSocket Conn { get; }
+
+    /// <summary>The read-only view that every socket of this connection shows as <c>socket.Conn</c>; made on first use.</summary>
+    public EngineIoConnection View => _view ?? LazyInitializer.EnsureInitialized(ref _view, () => new EngineIoConnection(Conn));
 
     public IEnumerable<SocketIoSocket> Sockets => _namespaces.Snapshot;
 

@@ -6,10 +6,12 @@ namespace SocketIo.Server;
 public sealed class ServerSideEvent
 {
     private readonly Action<JToken?>? _ack;
+    private readonly JsonArgs _json;
     private int _acked;
 
-    internal ServerSideEvent(string name, JArray args, Action<JToken?>? ack)
+    internal ServerSideEvent(string name, JArray args, Action<JToken?>? ack, JsonArgs json)
     {
+        _json = json;
         Name = name;
         Args = args;
         _ack = ack;
@@ -24,15 +26,15 @@ public sealed class ServerSideEvent
     /// <summary>Whether the sender waits for an answer.</summary>
     public bool HasAck => _ack is not null;
 
-    /// <summary>Argument <paramref name="index"/> as <typeparamref name="T"/>.</summary>
-    public T? GetValue<T>(int index) => index < Args.Count ? Args[index].ToObject<T>() : default;
+    /// <summary>Argument <paramref name="index"/> as <typeparamref name="T"/>, with <see cref="SocketIoOptions.JsonSerializerSettings"/>.</summary>
+    public T? GetValue<T>(int index) => index < Args.Count ? _json.ToObject<T>(Args[index]) : default;
 
     /// <summary>Answers the sender; only the first call counts.</summary>
     public ValueTask AckAsync(object? response)
     {
         if (_ack is not null && Interlocked.Exchange(ref _acked, 1) == 0)
         {
-            _ack(JsonArgs.ToToken(response));
+            _ack(_json.ToToken(response));
         }
 
         return ValueTask.CompletedTask;

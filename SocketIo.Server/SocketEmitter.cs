@@ -44,6 +44,6 @@ public readonly struct SocketEmitter
     public async Task<T?> EmitWithAckAsync<T>(string eventName, params object?[] args)
     {
         var token = await _socket.EmitWithAckCore(eventName, args, _flags, CancellationToken.None).ConfigureAwait(false);
-        return token is null ? default : token.ToObject<T>();
+        return token is null ? default : _socket.Server.Json.ToObject<T>(token);
     }
 }

@@ -31,8 +31,11 @@ public sealed class SocketIoEvent
     /// <summary>Whether the client expects an acknowledgement.</summary>
     public bool HasAck => _ackId.HasValue;
 
-    /// <summary>Argument <paramref name="index"/> converted to <typeparamref name="T"/>, or default when absent.</summary>
-    public T? GetValue<T>(int index) => index < Args.Count ? Args[index].ToObject<T>() : default;
+    /// <summary>
+    /// Argument <paramref name="index"/> converted to <typeparamref name="T"/> with <see cref="SocketIoOptions.JsonSerializerSettings"/>,
+    /// or default when absent.
+    /// </summary>
+    public T? GetValue<T>(int index) => index < Args.Count ? Socket.Server.Json.ToObject<T>(Args[index]) : default;
 
     /// <summary>
     /// Answers the client's acknowledgement (Node: calling the callback). Only the first call sends anything,
@@ -45,7 +48,7 @@ public sealed class SocketIoEvent
             return ValueTask.CompletedTask;
         }
 
-        Socket.SendAck(id, JsonArgs.ToArray(args));
+        Socket.SendAck(id, Socket.Server.Json.ToArray(args));
         return ValueTask.CompletedTask;
     }
 }

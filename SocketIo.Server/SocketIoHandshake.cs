@@ -1,4 +1,3 @@
-using System.Globalization;
 using Newtonsoft.Json.Linq;
 using SocketIo.Server.EngineIo;
 
@@ -6,7 +5,8 @@ namespace SocketIo.Server;
 
 /// <summary>
 /// The handshake details of a socket (Node: <c>socket.handshake</c>), with the same fields and formats so that
-/// they cross a cluster unchanged.
+/// they cross a cluster unchanged. Node's JS date text and millisecond number are read here as
+/// <see cref="DateTimeOffset"/>s; the wire keeps Node's formats.
 /// </summary>
 public sealed class SocketIoHandshake
 {
@@ -14,19 +14,24 @@ public sealed class SocketIoHandshake
     private IReadOnlyDictionary<string, string>? _headers;
     private IReadOnlyDictionary<string, string>? _query;
     private JObject? _auth; // null until asked for when the CONNECT packet carried none
+    // The `time` text as another node sent it: written back unchanged (its zone name cannot be rebuilt).
+    private string? _timeText;
 
     /// <summary>Creates a handshake from its parts (used for sockets of other cluster nodes too).</summary>
     public SocketIoHandshake(
         IReadOnlyDictionary<string, string> headers,
-        string time,
+        DateTimeOffset time,
         string? address,
         bool xdomain,
         bool secure,
-        long issued,
+        DateTimeOffset issued,
         string? url,
         IReadOnlyDictionary<string, string> query,
         JObject auth)
     {
+        ArgumentNullException.ThrowIfNull(headers);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(auth);
         _headers = headers;
         Time = time;
         Address = address;
@@ -42,11 +47,11 @@ public sealed class SocketIoHandshake
     private SocketIoHandshake(EngineIoRequest request, JObject? auth, DateTimeOffset now)
     {
         _request = request;
-        Time = FormatJsDate(now);
+        Time = WholeSeconds(now);
         Address = request.RemoteAddress?.ToString();
         XDomain = request.GetHeader("origin") is not null;
         Secure = request.IsSecure;
-        Issued = now.ToUnixTimeMilliseconds();
+        Issued = now;
         Url = request.Url;
         _auth = auth;
     }
@@ -54,8 +59,11 @@ public sealed class SocketIoHandshake
     /// <summary>Request headers, names in lower case (Node: <c>headers</c>).</summary>
     public IReadOnlyDictionary<string, string> Headers => _headers ??= HeadersOf(_request!);
 
-    /// <summary>When the handshake happened, as JS <c>new Date() + ""</c> writes it (Node: <c>time</c>).</summary>
-    public string Time { get; }
+    /// <summary>
+    /// When the handshake happened, to the second and with the offset of the server that accepted it, as Node's
+    /// <c>new Date() + ""</c> text carries it (Node: <c>time</c>); <see cref="Issued"/> has the milliseconds.
+    /// </summary>
+    public DateTimeOffset Time { get; }
 
     /// <summary>Client address (Node: <c>address</c>).</summary>
     public string? Address { get; }
@@ -66,8 +74,8 @@ public sealed class SocketIoHandshake
     /// <summary>Whether the connection is TLS (Node: <c>secure</c>).</summary>
     public bool Secure { get; }
 
-    /// <summary>Handshake time in Unix milliseconds (Node: <c>issued</c>).</summary>
-    public long Issued { get; }
+    /// <summary>When the handshake happened, to the millisecond (Node: <c>issued</c>, Unix milliseconds).</summary>
+    public DateTimeOffset Issued { get; }
 
     /// <summary>Request URL (Node: <c>url</c>).</summary>
     public string? Url { get; }
@@ -100,8 +108,8 @@ public sealed class SocketIoHandshake
         return query;
     }
 
-    /// <summary>The handshake as Node's JSON shape.</summary>
-    public JObject ToJson()
+    /// <summary>The handshake as Node's JSON shape: <c>time</c> as JS date text, <c>issued</c> as Unix milliseconds.</summary>
+    internal JObject ToJson()
     {
         var headers = new JObject();
         foreach (var (k, v) in Headers)
@@ -118,19 +126,20 @@ public sealed class SocketIoHandshake
         return new JObject
         {
             ["headers"] = headers,
-            ["time"] = Time,
-            ["address"] = Address,
+            ["time"] = _timeText ?? JsDateText.Format(Time),
+            // A null string would be a String-typed JValue, which the JS writer prints as "" (Node: null).
+            ["address"] = Address is null ? JValue.CreateNull() : Address,
             ["xdomain"] = XDomain,
             ["secure"] = Secure,
-            ["issued"] = Issued,
-            ["url"] = Url,
+            ["issued"] = Issued.ToUnixTimeMilliseconds(),
+            ["url"] = Url is null ? JValue.CreateNull() : Url,
             ["query"] = query,
             ["auth"] = Auth,
         };
     }
 
     /// <summary>Reads Node's JSON shape (from another cluster node).</summary>
-    public static SocketIoHandshake FromJson(JToken? json)
+    internal static SocketIoHandshake FromJson(JToken? json)
     {
         var obj = json as JObject ?? new JObject();
         static Dictionary<string, string> Map(JToken? t)
@@ -147,21 +156,34 @@ public sealed class SocketIoHandshake
             return d;
         }
 
+        var issued = FromUnixMilliseconds(obj["issued"] is { Type: JTokenType.Integer or JTokenType.Float } ms ? (double)ms : 0);
+        var timeText = obj["time"] is { Type: JTokenType.String } t ? (string)t! : null;
+        // A node whose `time` is not JS date text (none known) still gets a time: the issue time to the second.
+        var time = JsDateText.TryParse(timeText, out var parsed) ? parsed : WholeSeconds(issued);
         return new SocketIoHandshake(
             Map(obj["headers"]),
-            obj.Value<string>("time") ?? string.Empty,
+            time,
             obj.Value<string>("address"),
             obj.Value<bool?>("xdomain") ?? false,
             obj.Value<bool?>("secure") ?? false,
-            obj.Value<long?>("issued") ?? 0,
+            issued,
             obj.Value<string>("url"),
             Map(obj["query"]),
-            obj["auth"] as JObject ?? new JObject());
+            obj["auth"] as JObject ?? new JObject())
+        {
+            _timeText = timeText,
+        };
     }
 
-    internal static SocketIoHandshake From(EngineIoRequest request, JObject? auth, DateTimeOffset now) => new(request, auth, now);
+    /// <summary>JS <c>new Date(ms)</c> as an instant; values beyond what DateTimeOffset holds are clamped.</summary>
+    private static DateTimeOffset FromUnixMilliseconds(double ms)
+    {
+        const long min = -62_135_596_800_000; // 0001-01-01
+        const long max = 253_402_300_799_999; // 9999-12-31T23:59:59.999
+        return double.IsNaN(ms) ? DateTimeOffset.UnixEpoch : DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Clamp(Math.Truncate(ms), min, max));
+    }
 
-    /// <summary>JS <c>Date.prototype.toString()</c> in UTC, e.g. <c>Thu Nov 26 2026 05:08:05 GMT+0000 (Coordinated Universal Time)</c>.</summary>
-    internal static string FormatJsDate(DateTimeOffset now) =>
-        now.UtcDateTime.ToString("ddd MMM dd yyyy HH:mm:ss", CultureInfo.InvariantCulture) + " GMT+0000 (Coordinated Universal Time)";
+    private static DateTimeOffset WholeSeconds(DateTimeOffset time) => time.AddTicks(-(time.Ticks % TimeSpan.TicksPerSecond));
+
+    internal static SocketIoHandshake From(EngineIoRequest request, JObject? auth, DateTimeOffset now) => new(request, auth, now);
 }

@@ -123,7 +123,7 @@ public sealed class SocketIoNamespace
     public async ValueTask ServerSideEmitAsync(string eventName, params object?[] args)
     {
         CheckServerSideName(eventName);
-        await Adapter.ServerSideEmitAsync(JsonArgs.EventArray(eventName, args), withAck: false).ConfigureAwait(false);
+        await Adapter.ServerSideEmitAsync(Server.Json.EventArray(eventName, args), withAck: false).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -138,7 +138,7 @@ public sealed class SocketIoNamespace
     public Task<IReadOnlyList<JToken?>> ServerSideEmitWithAckAsync(string eventName, IReadOnlyList<object?> args, CancellationToken cancellationToken)
     {
         CheckServerSideName(eventName);
-        return Adapter.ServerSideEmitAsync(JsonArgs.EventArray(eventName, args), withAck: true, cancellationToken);
+        return Adapter.ServerSideEmitAsync(Server.Json.EventArray(eventName, args), withAck: true, cancellationToken);
     }
 
     private static void CheckServerSideName(string eventName)
@@ -160,7 +160,7 @@ public sealed class SocketIoNamespace
             return;
         }
 
-        var e = new ServerSideEvent(SocketIoSocket.EventNameOf(args[0]), new JArray(args.Skip(1)), ack);
+        var e = new ServerSideEvent(SocketIoSocket.EventNameOf(args[0]), new JArray(args.Skip(1)), ack, Server.Json);
         foreach (var handler in handlers.Snapshot)
         {
             _ = RunAsync(handler, e);

@@ -1,3 +1,4 @@
+using Newtonsoft.Json;
 using SocketIo.Server.Adapters;
 using SocketIo.Server.EngineIo;
 
@@ -40,6 +41,15 @@ public sealed class SocketIoOptions
     /// <c>cleanupEmptyChildNamespaces</c>, false). A later CONNECT creates it again.
     /// </summary>
     public bool CleanupEmptyChildNamespaces { get; set; }
+
+    /// <summary>
+    /// How .NET objects become JSON, for everything the server emits, acknowledges or broadcasts, and how received
+    /// arguments become .NET objects again (<c>GetValue&lt;T&gt;</c>, <c>EmitWithAckAsync&lt;T&gt;</c>): one setting for
+    /// both directions, so that they agree; e.g. <c>new() { ContractResolver = new CamelCasePropertyNamesContractResolver() }</c>
+    /// for JS-style names. Null: Newtonsoft's defaults (.NET names). Read once, when the server is created. Numbers
+    /// and strings are still written exactly as <c>JSON.stringify</c> writes them, whatever the settings.
+    /// </summary>
+    public JsonSerializerSettings? JsonSerializerSettings { get; set; }
 
     /// <summary>Clock for timeouts; the Engine.IO layer uses <see cref="EngineIoOptions.TimeProvider"/>.</summary>
     public TimeProvider TimeProvider

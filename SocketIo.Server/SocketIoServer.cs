@@ -14,6 +14,7 @@ namespace SocketIo.Server;
 public sealed partial class SocketIoServer : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, SocketIoNamespace> _namespaces = new(StringComparer.Ordinal);
+    private readonly EngineBridge _bridge;
     private readonly object _parentsSync = new();
     // Copy-on-write: the connect path reads it without taking the lock.
     private ParentEntry[] _parentEntries = [];
@@ -27,7 +28,9 @@ public sealed partial class SocketIoServer : IAsyncDisposable
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
         Logger = factory.CreateLogger<SocketIoServer>();
         Metrics = new SocketIoMetrics(meterFactory);
-        Engine = new EngineIoServer(Options.Engine, new EngineBridge(this), factory.CreateLogger<EngineIoServer>(), meterFactory);
+        Json = JsonArgs.Create(Options.JsonSerializerSettings);
+        _bridge = new EngineBridge(this);
+        Engine = new EngineIoServer(Options.Engine, _bridge, factory.CreateLogger<EngineIoServer>(), meterFactory);
         Sockets = GetOrCreateNamespace("/", out _);
     }
 
@@ -43,6 +46,9 @@ public sealed partial class SocketIoServer : IAsyncDisposable
     internal ILogger Logger { get; }
 
     internal SocketIoMetrics Metrics { get; }
+
+    /// <summary>How arguments become JSON and back, from <see cref="SocketIoOptions.JsonSerializerSettings"/>.</summary>
+    internal JsonArgs Json { get; }
 
     internal TimeProvider TimeProvider => Options.TimeProvider;
 
@@ -288,7 +294,7 @@ public sealed partial class SocketIoServer : IAsyncDisposable
         Engine.StopAccepting();
         foreach (var client in Engine.Clients)
         {
-            (client.Owner as ClientConnection)?.OnServerShutdown();
+            ClientOf(client)?.OnServerShutdown();
         }
 
         foreach (var nsp in _namespaces.Values)
@@ -309,16 +315,19 @@ public sealed partial class SocketIoServer : IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync() => CloseAsync();
 
+    /// <summary>The Socket.IO side of an Engine.IO session; null until the session has been handed over.</summary>
+    internal ClientConnection? ClientOf(EngineIoSocket session) => _bridge.StateOf(session);
+
     private sealed record ParentEntry(ParentNamespace Parent, Regex? Regex);
 
     /// <summary>The Engine.IO seam: a session becomes a <see cref="ClientConnection"/>.</summary>
-    private sealed class EngineBridge(SocketIoServer server) : EngineIoHandler
+    private sealed class EngineBridge(SocketIoServer server) : EngineIoHandler<ClientConnection>
     {
-        public override void OnConnection(EngineIoSocket socket) => socket.Owner = new ClientConnection(server, socket);
+        protected override ClientConnection CreateState(EngineIoSocket socket) => new(server, socket);
 
-        public override void OnMessage(EngineIoSocket socket, EngineMessage message) => (socket.Owner as ClientConnection)?.OnMessage(message);
+        protected override void OnMessage(EngineIoSocket socket, ClientConnection client, EngineMessage message) => client.OnMessage(message);
 
-        public override void OnClose(EngineIoSocket socket, string reason, string? description) =>
-            (socket.Owner as ClientConnection)?.OnClose(DisconnectReasons.FromWireString(reason));
+        protected override void OnClose(EngineIoSocket socket, ClientConnection client, string reason, string? description) =>
+            client.OnClose(DisconnectReasons.FromWireString(reason));
     }
 }

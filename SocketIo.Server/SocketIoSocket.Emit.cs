@@ -34,7 +34,7 @@ public sealed partial class SocketIoSocket
     internal ValueTask EmitCore(string eventName, IReadOnlyList<object?> args, BroadcastFlags flags)
     {
         CheckEventName(eventName);
-        var packet = new SocketIoPacket(SocketIoPacketType.Event, Namespace.Name, JsonArgs.EventArray(eventName, args));
+        var packet = new SocketIoPacket(SocketIoPacketType.Event, Namespace.Name, Server.Json.EventArray(eventName, args));
         Server.Metrics.EventsSent(Namespace.Name, 1);
         if (Pid is not null && !flags.Volatile)
         {
@@ -77,7 +77,7 @@ public sealed partial class SocketIoSocket
         });
         try
         {
-            var packet = new SocketIoPacket(SocketIoPacketType.Event, Namespace.Name, JsonArgs.EventArray(eventName, args), id);
+            var packet = new SocketIoPacket(SocketIoPacketType.Event, Namespace.Name, Server.Json.EventArray(eventName, args), id);
             NotifyOutgoingListeners(packet);
             WritePacket(packet, flags);
             Server.Metrics.EventsSent(Namespace.Name, 1);

@@ -101,8 +101,8 @@ public sealed partial class SocketIoSocket
     /// <summary>Signalled when the socket disconnects.</summary>
     public CancellationToken Disconnected => _disconnected.Token;
 
-    /// <summary>The Engine.IO session under this socket (Node: <c>socket.conn</c>).</summary>
-    public EngineIoSocket Conn => Client.Conn;
+    /// <summary>The Engine.IO session under this socket, read-only; shared by its sockets in other namespaces (Node: <c>socket.conn</c>).</summary>
+    public EngineIoConnection Conn => Client.View;
 
     /// <summary>The rooms the socket is in, its own id room included (Node: <c>socket.rooms</c>).</summary>
     public IReadOnlyCollection<string> Rooms => Adapter.SocketRooms(Id) ?? Array.Empty<string>();

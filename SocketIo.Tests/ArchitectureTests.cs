@@ -77,6 +77,70 @@ public sealed class ArchitectureTests
         Assert.That(violations, Is.Empty);
     }
 
+    /// <summary>
+    /// The public types of the root namespace: what a Socket.IO user works with. Codecs, wire DTOs and helpers are
+    /// internal (STYLE.md "What IntelliSense shows is the product"): a new entry here is a decision, not an accident.
+    /// </summary>
+    private static readonly string[] PublicRootTypes =
+    [
+        "BroadcastOperator",
+        "ConnectionRejectedException",
+        "ConnectionStateRecoveryOptions",
+        "DisconnectReason",
+        "DisconnectReasons",
+        "ParentNamespace",
+        "RemoteSocket",
+        "RemoteSocketEmitter",
+        "ServerSideEvent",
+        "SocketEmitter",
+        "SocketIoClusterUnavailableException",
+        "SocketIoEvent",
+        "SocketIoHandshake",
+        "SocketIoHandshakeRequest",
+        "SocketIoNamespace",
+        "SocketIoOptions",
+        "SocketIoServer",
+        "SocketIoSocket",
+        "SocketIoTimeoutException",
+    ];
+
+    /// <summary>
+    /// The public types of EngineIo (and its sub-namespaces): the standalone Engine.IO API (MapEngineIo, a handler,
+    /// sessions that send text and binary), its options and errors, and the read-only view behind <c>socket.Conn</c>.
+    /// Packets, codecs, transports and ids are internal.
+    /// </summary>
+    private static readonly string[] PublicEngineIoTypes =
+    [
+        "EngineIoCloseReasons",
+        "EngineIoConnection",
+        "EngineIoConnectionError",
+        "EngineIoCookieOptions",
+        "EngineIoCorsOptions",
+        "EngineIoErrorCode",
+        "EngineIoHandler",
+        "EngineIoHandler`1",
+        "EngineIoOptions",
+        "EngineIoReadyState",
+        "EngineIoRequest",
+        "EngineIoServer",
+        "EngineIoSocket",
+        "EngineMessage",
+    ];
+
+    [TestCase(Root, false, TestName = "The public types of the root namespace are exactly the approved ones")]
+    [TestCase(EngineIo, true, TestName = "The public types of EngineIo are exactly the approved ones")]
+    public void TheNamespace_ExposesExactlyTheApprovedPublicTypes(string ns, bool withSubNamespaces)
+    {
+        var approved = ns == Root ? PublicRootTypes : PublicEngineIoTypes;
+        var exposed = ServerAssembly.GetExportedTypes()
+            .Where(t => t.Namespace == ns || (withSubNamespaces && t.Namespace!.StartsWith(ns + ".", StringComparison.Ordinal)))
+            .Select(t => t.FullName![(ns.Length + 1)..])
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        Assert.That(exposed, Is.EquivalentTo(approved), "make a new type internal, or approve it in this list");
+    }
+
     [Test]
     public void TheCore_DoesNotReferenceTheLeanWebSocketEngine()
     {

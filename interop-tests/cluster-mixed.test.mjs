@@ -171,6 +171,20 @@ for (const adapter of ["classic", "sharded"]) {
       for (const s of socks) assert.deepEqual(await call(s, "fetch", "beta"), [expected.filter((e) => e.id === socks[1].id)]);
     });
 
+    it("every server reads every handshake's time text and issued number as the same instants", async (t) => {
+      if (skipReason) return t.skip(skipReason);
+      const { socks } = await setup();
+      const [first] = await call(socks[0], "fetch-times", null);
+      assert.deepEqual(idsOf(first), sortedIds(...socks));
+      for (const entry of first) {
+        assert.equal(typeof entry.issued, "number");
+        assert.equal(entry.time % 1000, 0, "the time text has whole seconds");
+        // Node and .NET take `time` and `issued` from the same handshake moment.
+        assert.ok(entry.issued - entry.time >= 0 && entry.issued - entry.time < 1000, JSON.stringify(entry));
+      }
+      for (const s of socks.slice(1)) assert.deepEqual(await call(s, "fetch-times", null), [first]);
+    });
+
     it("sockets-join, sockets-leave and kick work from any server on any server", async (t) => {
       if (skipReason) return t.skip(skipReason);
       const { socks } = await setup();

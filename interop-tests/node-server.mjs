@@ -207,6 +207,19 @@ function registerEvents(socket) {
     }
   });
 
+  // The handshake instants as this server reads them, in Unix ms (see the .NET twin's "fetch-times").
+  socket.on("fetch-times", async (room, ack) => {
+    try {
+      const sockets = await inRoom(nsp, room).timeout(REQUESTS_TIMEOUT).fetchSockets();
+      const list = sockets
+        .map((s) => ({ id: s.id, time: Date.parse(s.handshake.time), issued: s.handshake.issued }))
+        .sort((a, b) => compareOrdinal(a.id, b.id));
+      if (typeof ack === "function") ack(list);
+    } catch (err) {
+      if (typeof ack === "function") ack({ err: errMessage(err) });
+    }
+  });
+
   socket.on("sockets-join", (target, room, ack) => {
     inRoom(nsp, target).socketsJoin(room);
     if (typeof ack === "function") ack();

@@ -6,7 +6,7 @@ namespace SocketIo.Server.EngineIo;
 /// Generates the reference's 20-character URL-safe ids (Node: base64id — 15 random bytes, base64 with
 /// <c>+</c>→<c>-</c> and <c>/</c>→<c>_</c>). Used for Engine.IO sids and Socket.IO socket ids.
 /// </summary>
-public static class Base64Id
+internal static class Base64Id
 {
     /// <summary>Returns a new random id of exactly 20 characters from <c>[A-Za-z0-9_-]</c>.</summary>
     public static string Generate()

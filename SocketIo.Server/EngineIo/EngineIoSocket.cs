@@ -74,8 +74,11 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     /// </summary>
     public bool IsWritable => Volatile.Read(ref _transport).Writable;
 
-    /// <summary>State owned by the layer above (for Socket.IO: its client connection).</summary>
-    public object? Owner { get; set; }
+    /// <summary>The state an <see cref="EngineIoHandler{TState}"/> made for this session; only that handler reads and writes it.</summary>
+    internal object? HandlerState { get; set; }
+
+    /// <summary>The handler of the server that owns this session.</summary>
+    internal EngineIoHandler Handler => _server.Handler;
 
     /// <summary>Queues a text message (Node: <c>socket.send(string)</c>).</summary>
     public void Send(string text, bool compress = true) => SendPacket(EnginePacket.Message(text, compress));
@@ -88,7 +91,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     /// computed once. A packet that would pass <see cref="EngineIoOptions.MaxBufferedOutboundBytes"/> closes the
     /// session instead.
     /// </summary>
-    public void SendPacket(EnginePacket packet)
+    internal void SendPacket(EnginePacket packet)
     {
         ArgumentNullException.ThrowIfNull(packet);
         Write([packet], isVolatile: false);
@@ -98,7 +101,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     /// Queues several packets so that they travel together (one polling response; consecutive frames). Packets that
     /// would pass <see cref="EngineIoOptions.MaxBufferedOutboundBytes"/> close the session instead.
     /// </summary>
-    public void SendPackets(IReadOnlyList<EnginePacket> packets)
+    internal void SendPackets(IReadOnlyList<EnginePacket> packets)
     {
         ArgumentNullException.ThrowIfNull(packets);
         Write(packets, isVolatile: false);

@@ -7,7 +7,7 @@ namespace SocketIo.Server.EngineIo;
 /// (for example a broadcast) is written to every recipient without re-encoding: the WebSocket text
 /// frame (type digit + payload) is computed on first use and cached.
 /// </summary>
-public sealed class EnginePacket
+internal sealed class EnginePacket
 {
     // Set once at construction for packets built from a whole frame; never torn, never changed.
     private readonly ReadOnlyMemory<byte> _encodedFrame;

@@ -1,7 +1,7 @@
 namespace SocketIo.Server.EngineIo;
 
 /// <summary>Engine.IO v4 packet types; the value is the digit that starts a packet on the wire (EP "Packet").</summary>
-public enum EnginePacketType : byte
+internal enum EnginePacketType : byte
 {
     /// <summary><c>0</c>: handshake, sent by the server.</summary>
     Open = 0,

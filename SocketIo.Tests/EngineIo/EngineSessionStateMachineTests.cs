@@ -510,16 +510,36 @@ public sealed class EngineSessionStateMachineTests
     }
 
     [Test]
-    public void ASessionClosedWhileTheHandlerIsBeingToldOfIt_IsReportedClosedAfterTheConnection()
+    public void ASessionClosedWhileTheHandlerIsBeingToldOfIt_IsReportedClosedAfterTheConnection_WithItsState()
     {
-        var handler = new OwnerSettingHandler();
+        var handler = new ClosingStateHandler();
         var server = new EngineIoServer(new EngineIoOptions { TimeProvider = _time }, handler);
 
         var socket = server.Accept(Sid, new FakeEngineTransport(EngineIoOptions.Polling), EngineIoRequests.Polling());
 
-        Assert.That(handler.Events, Is.EqualTo<string[]>(["connection", "close with owner"]), "the close waits until OnConnection has returned");
+        Assert.That(handler.Events, Is.EqualTo<string[]>(["connection", $"close of {Sid}"]), "the close waits until the state has been made");
         Assert.That(socket.ReadyState, Is.EqualTo(EngineIoReadyState.Closed));
         Assert.That(server.ClientsCount, Is.Zero);
+    }
+
+    [Test]
+    public void ATypedHandler_GetsTheStateItMadeForEachSession_InEveryCallback()
+    {
+        var handler = new StateHandler();
+        var server = new EngineIoServer(new EngineIoOptions { TimeProvider = _time }, handler);
+        var first = new FakeEngineTransport(EngineIoOptions.Polling);
+        var second = new FakeEngineTransport(EngineIoOptions.Polling);
+        var a = server.Accept("AAAAAAAAAAAAAAAAAAAa", first, EngineIoRequests.Polling());
+        var b = server.Accept("AAAAAAAAAAAAAAAAAAAb", second, EngineIoRequests.Polling());
+
+        second.ReceiveText("4to b");
+        first.ReceiveText("4to a");
+        first.ClientClosed();
+
+        Assert.That(handler.StateOf(a)!.Log, Is.EqualTo<string[]>(["message to a", "close transport close"]));
+        Assert.That(handler.StateOf(b)!.Log, Is.EqualTo<string[]>(["message to b"]));
+        Assert.That(handler.StateOf(a)!.Socket, Is.SameAs(a));
+        Assert.That(new StateHandler().StateOf(a), Is.Null, "another handler made no state for this session");
     }
 
     [Test]
@@ -537,41 +557,59 @@ public sealed class EngineSessionStateMachineTests
     [Test]
     public void AHandlerWhoseOnCloseThrows_IsLogged_AndTheSessionStillLeaves()
     {
-        var handler = new OwnerSettingHandler { ThrowOnClose = true };
+        var handler = new ClosingStateHandler { ThrowOnClose = true };
         var logs = new RecordingLoggerProvider();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
         var server = new EngineIoServer(new EngineIoOptions { TimeProvider = _time }, handler, factory.CreateLogger<EngineIoServer>());
 
         Assert.That(() => server.Accept(Sid, new FakeEngineTransport(EngineIoOptions.Polling), EngineIoRequests.Polling()), Throws.Nothing);
 
-        Assert.That(handler.Events, Is.EqualTo<string[]>(["connection", "close with owner"]));
+        Assert.That(handler.Events, Is.EqualTo<string[]>(["connection", $"close of {Sid}"]));
         Assert.That(server.ClientsCount, Is.Zero);
         Assert.That(logs.Errors.Select(e => e.Exception?.Message), Has.Some.EqualTo("OnClose failed"));
     }
 
-    /// <summary>Closes each session from inside OnConnection and takes ownership only after that, as a handler may.</summary>
-    private sealed class OwnerSettingHandler : EngineIoHandler
+    /// <summary>Closes each session from inside CreateState, before its state exists, as a handler may.</summary>
+    private sealed class ClosingStateHandler : EngineIoHandler<EngineIoSocket>
     {
         public List<string> Events { get; } = [];
 
-        public override void OnConnection(EngineIoSocket socket)
+        public bool ThrowOnClose { get; init; }
+
+        protected override EngineIoSocket CreateState(EngineIoSocket socket)
         {
             socket.Close(discard: true);
             Events.Add("connection");
-            socket.Owner = this;
+            return socket;
         }
 
-        public override void OnMessage(EngineIoSocket socket, EngineMessage message) => Events.Add("message");
+        protected override void OnMessage(EngineIoSocket socket, EngineIoSocket state, EngineMessage message) => Events.Add("message");
 
-        public bool ThrowOnClose { get; init; }
-
-        public override void OnClose(EngineIoSocket socket, string reason, string? description)
+        protected override void OnClose(EngineIoSocket socket, EngineIoSocket state, string reason, string? description)
         {
-            Events.Add(socket.Owner is null ? "close without owner" : "close with owner");
+            Events.Add($"close of {state.Id}");
             if (ThrowOnClose)
             {
                 throw new InvalidOperationException("OnClose failed");
             }
         }
+    }
+
+    private sealed class SessionLog(EngineIoSocket socket)
+    {
+        public EngineIoSocket Socket { get; } = socket;
+
+        public List<string> Log { get; } = [];
+    }
+
+    private sealed class StateHandler : EngineIoHandler<SessionLog>
+    {
+        protected override SessionLog CreateState(EngineIoSocket socket) => new(socket);
+
+        protected override void OnMessage(EngineIoSocket socket, SessionLog state, EngineMessage message) =>
+            state.Log.Add("message " + System.Text.Encoding.UTF8.GetString(message.Data.Span));
+
+        protected override void OnClose(EngineIoSocket socket, SessionLog state, string reason, string? description) =>
+            state.Log.Add($"close {reason}{(socket == state.Socket ? string.Empty : " of another session")}");
     }
 }

@@ -95,7 +95,7 @@ public sealed class BufferTests
             new Dictionary<string, object> { ["memory"] = (ReadOnlyMemory<byte>)new byte[] { 6 }, ["segment"] = new ArraySegment<byte>([0, 7, 0], 1, 1) },
         };
 
-        var (text, attachments) = Encode(new SocketIoPacket(SocketIoPacketType.Event, "/", JsonArgs.EventArray("bin", args)));
+        var (text, attachments) = Encode(new SocketIoPacket(SocketIoPacketType.Event, "/", JsonArgs.Default.EventArray("bin", args)));
 
         Assert.That(text, Is.EqualTo(
             """57-["bin",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1},{"_placeholder":true,"num":2},"""

@@ -243,7 +243,7 @@ public sealed class CloseTests
         await using var owner = host;
         using var client = await host.OpenAsync();
         // The open packet may reach the client before the Socket.IO layer has taken the session (and armed its timer).
-        await Signals.UntilAsync(() => host.Io.Engine.Clients.SingleOrDefault()?.Owner is not null, "the Socket.IO layer has the session");
+        await Signals.UntilAsync(() => host.Io.Engine.Clients.SingleOrDefault() is { } session && host.Io.ClientOf(session) is not null, "the Socket.IO layer has the session");
 
         host.Time.Advance(timeout - TimeSpan.FromMilliseconds(1));
         Assert.That(host.Io.Engine.ClientsCount, Is.EqualTo(1));

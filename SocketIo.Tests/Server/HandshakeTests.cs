@@ -74,8 +74,8 @@ public sealed partial class HandshakeTests
             Assert.That(handshake.XDomain, Is.True, "an Origin header makes the request cross-domain");
             Assert.That(handshake.Secure, Is.False);
             Assert.That(handshake.Address, Is.EqualTo("127.0.0.1"));
-            Assert.That(handshake.Time, Is.EqualTo("Sat Jan 01 2000 00:00:01 GMT+0000 (Coordinated Universal Time)"), "JS new Date().toString()");
-            Assert.That(handshake.Issued, Is.EqualTo(now.ToUnixTimeMilliseconds()));
+            Assert.That(handshake.Time, Is.EqualTo(new DateTimeOffset(2000, 1, 1, 0, 0, 1, TimeSpan.Zero)), "to the second, as Node's time text");
+            Assert.That(handshake.Issued, Is.EqualTo(now), "to the millisecond");
             Assert.That(handshake.Url, Is.EqualTo("/socket.io/?EIO=4&transport=websocket&foo=bar&foo=baz&q=%C3%A9"));
             Assert.That(handshake.Query["EIO"], Is.EqualTo("4"));
             Assert.That(handshake.Query["transport"], Is.EqualTo("websocket"));
@@ -109,12 +109,41 @@ public sealed partial class HandshakeTests
         // socket.ts buildHandshake
         Assert.That(json.Properties().Select(p => p.Name), Is.EqualTo<string[]>(["headers", "time", "address", "xdomain", "secure", "issued", "url", "query", "auth"]));
         Assert.That(json["issued"]!.Type, Is.EqualTo(JTokenType.Integer));
+        Assert.That((long)json["issued"]!, Is.EqualTo(host.Time.GetUtcNow().ToUnixTimeMilliseconds()), "Node's +new Date()");
+        Assert.That((string?)json["time"], Is.EqualTo("Sat Jan 01 2000 00:00:00 GMT+0000 (Coordinated Universal Time)"), "JS new Date().toString()");
         Assert.That(json["auth"], Is.EqualTo(JObject.Parse("""{"a":1}""")).Using<JToken>((x, y) => JToken.DeepEquals(x, y)));
 
         var back = SocketIoHandshake.FromJson(json);
         Assert.That(back.Url, Is.EqualTo(host.Io.Sockets.Sockets[sid].Handshake.Url));
         Assert.That(back.Issued, Is.EqualTo(host.Io.Sockets.Sockets[sid].Handshake.Issued));
+        Assert.That(back.Time, Is.EqualTo(host.Io.Sockets.Sockets[sid].Handshake.Time));
         Assert.That(back.Query["transport"], Is.EqualTo("websocket"));
+    }
+
+    [Test]
+    public void AHandshakeFromAnotherNode_KeepsItsTimeText_AndReadsItsOffset()
+    {
+        const string text = "Thu Nov 26 2026 05:12:51 GMT+0100 (Central European Standard Time)";
+        var wire = $$$"""{"headers":{},"time":"{{{text}}}","address":null,"xdomain":false,"secure":false,"issued":1795666371516,"url":"/","query":{},"auth":{}}""";
+
+        var handshake = SocketIoHandshake.FromJson(JObject.Parse(wire));
+
+        Assert.That(handshake.Time, Is.EqualTo(new DateTimeOffset(2026, 11, 26, 5, 12, 51, TimeSpan.FromHours(1))));
+        Assert.That(handshake.Time.Offset, Is.EqualTo(TimeSpan.FromHours(1)));
+        Assert.That(handshake.Issued, Is.EqualTo(DateTimeOffset.FromUnixTimeMilliseconds(1_795_666_371_516)));
+        Assert.That(System.Text.Encoding.UTF8.GetString(SocketIo.Server.Adapters.JsJson.Serialize(handshake.ToJson())), Is.EqualTo(wire), "written back as it came");
+    }
+
+    [TestCase("""{"time":"not a date","issued":1795666371516}""", 1_795_666_371_000L, 1_795_666_371_516L)]
+    [TestCase("""{}""", 0L, 0L)]
+    [TestCase("""{"issued":1e300}""", 253_402_300_799_000L, 253_402_300_799_999L)]
+    [TestCase("""{"issued":-1e300}""", -62_135_596_800_000L, -62_135_596_800_000L)]
+    public void AHandshakeWithoutJsDateText_TakesItsTimeFromIssued_ClampedToWhatDateTimeOffsetHolds(string json, long timeMs, long issuedMs)
+    {
+        var handshake = SocketIoHandshake.FromJson(JObject.Parse(json));
+
+        Assert.That(handshake.Time.ToUnixTimeMilliseconds(), Is.EqualTo(timeMs));
+        Assert.That(handshake.Issued.ToUnixTimeMilliseconds(), Is.EqualTo(issuedMs));
     }
 
     [Test]

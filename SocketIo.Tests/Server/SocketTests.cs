@@ -1,6 +1,9 @@
 using Newtonsoft.Json.Linq;
 using NUnit.Framework;
+using System.Net;
+using System.Reflection;
 using SocketIo.Server;
+using SocketIo.Server.EngineIo;
 using SocketIo.Tests.Support;
 
 namespace SocketIo.Tests.Server;
@@ -17,6 +20,58 @@ public sealed class SocketTests
         var host = await SioTestHost.StartAsync();
         var (client, socket) = await host.ConnectWithHandlerAsync(setup);
         return (host, client, socket);
+    }
+
+    [Test]
+    public async Task Conn_ShowsTheEngineSession_AndItsEnd()
+    {
+        var (host, client, socket) = await StartAsync();
+        await using var owner = host;
+
+        var conn = socket.Conn;
+        Assert.Multiple(() =>
+        {
+            Assert.That(conn.Id, Is.EqualTo(client.EngineSid));
+            Assert.That(conn.Protocol, Is.EqualTo(4));
+            Assert.That(conn.TransportName, Is.EqualTo("websocket"));
+            Assert.That(conn.RemoteAddress, Is.EqualTo(IPAddress.Loopback));
+            Assert.That(conn.ReadyState, Is.EqualTo(EngineIoReadyState.Open));
+            Assert.That(conn.Upgraded, Is.False);
+            Assert.That(conn.Request.GetQuery("EIO"), Is.EqualTo("4"));
+        });
+
+        client.Abort();
+        await Signals.UntilAsync(() => conn.ReadyState == EngineIoReadyState.Closed, "the session to close");
+    }
+
+    [Test]
+    public void Conn_FollowsTheSession_ThroughAnUpgrade()
+    {
+        var server = new EngineIoServer(new EngineIoOptions { TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider() }, new RecordingEngineHandler());
+        var session = server.Accept("AAAAAAAAAAAAAAAAAAA1", new FakeEngineTransport(EngineIoOptions.Polling), EngineIoRequests.Polling());
+        var conn = new EngineIoConnection(session);
+        Assert.That((conn.TransportName, conn.Upgraded), Is.EqualTo((EngineIoOptions.Polling, false)));
+
+        var ws = new FakeEngineTransport(EngineIoOptions.WebSocket);
+        session.TryBeginUpgrade(ws);
+        ws.ReceiveText("2probe");
+        ws.ReceiveText("5");
+
+        Assert.That((conn.TransportName, conn.Upgraded), Is.EqualTo((EngineIoOptions.WebSocket, true)), "a live view, not a snapshot");
+        session.Close(discard: true);
+        Assert.That(conn.ReadyState, Is.EqualTo(EngineIoReadyState.Closed));
+    }
+
+    [Test]
+    public void Conn_IsReadOnly_NothingOnItWritesToOrClosesTheSession()
+    {
+        var conn = typeof(SocketIoSocket).GetProperty(nameof(SocketIoSocket.Conn))!.PropertyType;
+        var members = conn.GetMembers(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly);
+
+        Assert.That(conn, Is.Not.EqualTo(typeof(EngineIoSocket)));
+        Assert.That(members.OfType<PropertyInfo>().Where(p => p.CanWrite), Is.Empty, "no settable property");
+        Assert.That(members.OfType<MethodInfo>().Where(m => !m.IsSpecialName).Select(m => m.Name), Is.Empty, "no method, only getters");
+        Assert.That(members.OfType<FieldInfo>(), Is.Empty);
     }
 
     [Test]

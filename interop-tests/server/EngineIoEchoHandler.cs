@@ -1,3 +1,4 @@
+using System.Text;
 using SocketIo.Server.EngineIo;
 
 namespace SocketIo.InteropServer;
@@ -9,10 +10,17 @@ internal sealed class EngineIoEchoHandler : EngineIoHandler
     {
     }
 
-    public override void OnMessage(EngineIoSocket socket, EngineMessage message) =>
-        socket.SendPacket(message.IsBinary
-            ? EnginePacket.Binary(message.Data)
-            : EnginePacket.Text(EnginePacketType.Message, message.Data));
+    public override void OnMessage(EngineIoSocket socket, EngineMessage message)
+    {
+        if (message.IsBinary)
+        {
+            socket.Send(message.Data);
+        }
+        else
+        {
+            socket.Send(Encoding.UTF8.GetString(message.Data.Span));
+        }
+    }
 
     public override void OnClose(EngineIoSocket socket, string reason, string? description)
     {

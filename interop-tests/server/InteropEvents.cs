@@ -145,6 +145,20 @@ internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
                 await e.AckAsync(new JObject { ["err"] = ex.Message });
             }
         });
+        // The handshake instants as this server reads them, in Unix ms (Node: Date.parse(time), issued), so that a
+        // test can compare what each server of a mixed cluster makes of the others' `time` text and `issued` number.
+        on("fetch-times", async e =>
+        {
+            var sockets = await InRoom(e.Socket.Namespace, RoomOf(e.Args.ElementAtOrDefault(0))).FetchSocketsAsync();
+            await e.AckAsync(new JArray(sockets
+                .OrderBy(s => s.Id, StringComparer.Ordinal)
+                .Select(s => new JObject
+                {
+                    ["id"] = s.Id,
+                    ["time"] = s.Handshake.Time.ToUnixTimeMilliseconds(),
+                    ["issued"] = s.Handshake.Issued.ToUnixTimeMilliseconds(),
+                })));
+        });
         on("sockets-join", async e =>
         {
             await InRoom(e.Socket.Namespace, RoomOf(e.Args.ElementAtOrDefault(0))).SocketsJoinAsync(RoomOf(e.Args.ElementAtOrDefault(1)) ?? string.Empty);

@@ -1,0 +1,39 @@
+using System.Net;
+
+namespace SocketIo.Server.EngineIo;
+
+/// <summary>
+/// What a Socket.IO socket shows of its Engine.IO session (Node: <c>socket.conn</c>): who it is, how it is carried
+/// and in what state, read-only. Writes and closes go through the socket, so that user code cannot put packets
+/// into a session outside the Socket.IO framing or end it behind the other namespaces' backs.
+/// </summary>
+/// <remarks>A class rather than an interface: Node's <c>conn</c> events (<c>upgrading</c>, <c>upgrade</c>,
+/// <c>packet</c>, <c>close</c>…) will be added here.</remarks>
+public sealed class EngineIoConnection
+{
+    private readonly EngineIoSocket _session;
+
+    internal EngineIoConnection(EngineIoSocket session) => _session = session;
+
+    /// <summary>The Engine.IO session id (Node: <c>conn.id</c>); not the Socket.IO socket id.</summary>
+    public string Id => _session.Id;
+
+    /// <summary>The Engine.IO protocol revision (Node: <c>conn.protocol</c>); always 4.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Per session, as Node's conn.protocol; only revision 4 is accepted today.")]
+    public int Protocol => 4;
+
+    /// <summary>The current transport, <c>polling</c> or <c>websocket</c> (Node: <c>conn.transport.name</c>).</summary>
+    public string TransportName => _session.TransportName;
+
+    /// <summary>The client address (Node: <c>conn.remoteAddress</c>).</summary>
+    public IPAddress? RemoteAddress => _session.Request.RemoteAddress;
+
+    /// <summary>The session state (Node: <c>conn.readyState</c>).</summary>
+    public EngineIoReadyState ReadyState => _session.ReadyState;
+
+    /// <summary>Whether the session moved from polling to WebSocket (Node: <c>conn.upgraded</c>).</summary>
+    public bool Upgraded => _session.Upgraded;
+
+    /// <summary>The HTTP request that opened the session (Node: <c>conn.request</c>).</summary>
+    public EngineIoRequest Request => _session.Request;
+}
