@@ -40,6 +40,9 @@ public sealed class SocketIoNamespace
     /// <summary>The server.</summary>
     public SocketIoServer Server { get; }
 
+    /// <summary>The adapter's <c>InitAsync</c>, which never faults (a failure is logged).</summary>
+    internal Task AdapterInitialized { get; set; } = Task.CompletedTask;
+
     /// <summary>The dynamic parent this namespace was created for, if any.</summary>
     internal ParentNamespace? Parent { get; set; }
 

@@ -123,7 +123,7 @@ public sealed partial class SocketIoServer : IAsyncDisposable
         created = ReferenceEquals(nsp, candidate);
         if (created)
         {
-            _ = InitAdapterAsync(nsp);
+            nsp.AdapterInitialized = InitAdapterAsync(nsp);
             if (name != "/")
             {
                 RaiseNewNamespace(nsp);
@@ -168,6 +168,12 @@ public sealed partial class SocketIoServer : IAsyncDisposable
             LogHandlerFailed(Logger, "new_namespace handler", nsp.Name, string.Empty, ex);
         }
     }
+
+    /// <summary>
+    /// Completes when the main namespace's adapter has started (a Redis adapter has subscribed), or failed to (logged):
+    /// the host waits for it, so that a server that says it is up is already counted by the rest of the cluster.
+    /// </summary>
+    internal Task AdapterInitialized => Sockets.AdapterInitialized;
 
     private async Task InitAdapterAsync(SocketIoNamespace nsp)
     {

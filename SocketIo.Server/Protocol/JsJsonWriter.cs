@@ -47,8 +47,12 @@ internal static class JsJsonWriter
             case JTokenType.Float:
                 WriteAscii(output, JsNumberFormatter.Format(Convert.ToDouble(((JValue)token).Value, CultureInfo.InvariantCulture)));
                 break;
+            // new JValue((string?)null) is a String token without a value: the null it stands for (a C# null string).
+            case JTokenType.String when ((JValue)token).Value is null:
+                WriteRaw(output, "null"u8);
+                break;
             case JTokenType.String:
-                WriteString(output, (string?)((JValue)token).Value ?? string.Empty);
+                WriteString(output, (string)((JValue)token).Value!);
                 break;
             case JTokenType.Date:
                 WriteString(output, FormatDate(((JValue)token).Value));

@@ -24,6 +24,14 @@ public sealed class JsJsonTests
         return text[6..^1];
     }
 
+    [Test]
+    public void AStringTokenWithoutAValue_IsWrittenAsNull_AsJsonStringifyWritesANullString()
+    {
+        // new JValue((string?)null) is what a C# null string becomes in a JArray; it must not turn into "".
+        Assert.That(Stringify(new JArray(new JValue((string?)null), "")), Is.EqualTo("""[null,""]"""));
+        Assert.That(InEvent(new JValue((string?)null)), Is.EqualTo("null"));
+    }
+
     [TestCase(1e21, "1e+21")]
     [TestCase(1e-7, "1e-7")]
     [TestCase(-0.0, "0")]
