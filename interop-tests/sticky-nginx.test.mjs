@@ -27,6 +27,8 @@
 //    - moved clients miss broadcasts only while they are away (no state recovery on the classic adapter): per
 //      sender, the acknowledged messages they lack are one contiguous run, all emitted before they were back;
 //      everything emitted after their reconnect arrives. Order and no duplicates hold for everyone.
+//    - the leaving server closes the connections without a namespace DISCONNECT (reason "transport close"): after
+//      "io server disconnect" socket.io-client would not reconnect at all.
 // And a negative control: the same nginx with plain round robin breaks long-polling sessions (the second request
 // of a session reaches the other server, "Session ID unknown"), which is why stickiness is needed at all.
 
@@ -213,6 +215,7 @@ describe("sticky sessions: nginx ip_hash in front of a .NET host and a Node twin
           const disc = c.events.find((e) => e.type === "disconnect" && e.t >= dropped);
           const rec = c.events.find((e) => e.type === "connect" && e.t > dropped);
           c.backAt = rec.t;
+          assert.equal(disc.reason, "transport close", `${c.name}: the leaving server closed the transport`);
           report.push(`${c.name}: ${disc.reason} after ${disc.t - dropped} ms, back after ${rec.t - dropped} ms`);
         }
         for (const c of on[staying]) assert.equal(c.events.filter((e) => e.type === "disconnect").length, 0, `${c.name} stayed connected`);
