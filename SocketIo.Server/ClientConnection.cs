@@ -171,8 +171,8 @@ internal sealed class ClientConnection
         Conn.Close();
     }
 
-    /// <summary>The session closed (Node: <c>client.onclose</c>): every socket leaves with the reason.</summary>
-    public void OnClose(DisconnectReason reason)
+    /// <summary>The session closed (Node: <c>client.onclose</c>): every socket leaves with the reason and its description.</summary>
+    public void OnClose(DisconnectReason reason, string? description = null)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
@@ -182,7 +182,7 @@ internal sealed class ClientConnection
         Interlocked.Exchange(ref _connectTimeout, null)?.Dispose();
         foreach (var socket in _namespaces.Snapshot)
         {
-            socket.OnClose(reason);
+            socket.OnClose(reason, description);
         }
 
         _namespaces.Clear();

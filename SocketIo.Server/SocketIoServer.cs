@@ -334,6 +334,6 @@ public sealed partial class SocketIoServer : IAsyncDisposable
         protected override void OnMessage(EngineIoSocket socket, ClientConnection client, EngineMessage message) => client.OnMessage(message);
 
         protected override void OnClose(EngineIoSocket socket, ClientConnection client, string reason, string? description) =>
-            client.OnClose(DisconnectReasons.FromWireString(reason));
+            client.OnClose(DisconnectReasons.FromWireString(reason), description);
     }
 }

@@ -87,7 +87,7 @@ public sealed partial class SocketIoSocket
         WritePacket(new SocketIoPacket(SocketIoPacketType.ConnectError, Namespace.Name, error), BroadcastFlags.None);
 
     /// <summary>The socket leaves (Node: <c>socket._onclose</c>): disconnecting handlers, cleanup, disconnect handlers.</summary>
-    internal void OnClose(DisconnectReason reason)
+    internal void OnClose(DisconnectReason reason, string? description = null)
     {
         if (Interlocked.CompareExchange(ref _state, 2, 1) != 1)
         {
@@ -99,7 +99,7 @@ public sealed partial class SocketIoSocket
         // Handlers start here with rooms still joined; what they do after their first await sees the socket gone.
         foreach (var handler in _disconnecting.Snapshot)
         {
-            _ = RunHandlerAsync(() => handler(reason), "disconnecting");
+            _ = RunHandlerAsync(() => handler(reason, description), "disconnecting");
         }
 
         if (Pid is not null && IsRecoverable(reason))
@@ -122,7 +122,7 @@ public sealed partial class SocketIoSocket
 
         foreach (var handler in _disconnect.Snapshot)
         {
-            _ = RunHandlerAsync(() => handler(reason), "disconnect");
+            _ = RunHandlerAsync(() => handler(reason, description), "disconnect");
         }
     }
 

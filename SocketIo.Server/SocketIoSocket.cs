@@ -26,8 +26,8 @@ public sealed partial class SocketIoSocket
     private readonly HandlerList<Func<SocketIoEvent, ValueTask>> _anyListeners = new();
     private readonly HandlerList<Func<string, JArray, ValueTask>> _anyOutgoingListeners = new();
     private readonly HandlerList<Func<SocketIoEvent, Func<ValueTask>, ValueTask>> _middlewares = new();
-    private readonly HandlerList<Func<DisconnectReason, ValueTask>> _disconnecting = new();
-    private readonly HandlerList<Func<DisconnectReason, ValueTask>> _disconnect = new();
+    private readonly HandlerList<Func<DisconnectReason, string?, ValueTask>> _disconnecting = new();
+    private readonly HandlerList<Func<DisconnectReason, string?, ValueTask>> _disconnect = new();
     private readonly HandlerList<Func<Exception, ValueTask>> _errorHandlers = new();
     // Created on first use: most sockets never wait for an ack.
     private ConcurrentDictionary<long, PendingAck>? _acks;
@@ -189,12 +189,32 @@ public sealed partial class SocketIoSocket
     public SocketIoSocket OnDisconnecting(Func<DisconnectReason, ValueTask> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
+        return OnDisconnecting((reason, _) => handler(reason));
+    }
+
+    /// <summary>
+    /// As <see cref="OnDisconnecting(Func{DisconnectReason, ValueTask})"/>, with the close's description when the
+    /// connection ended (what failed, e.g. "outbound buffer full"); null otherwise (Node: <c>(reason, description)</c>).
+    /// </summary>
+    public SocketIoSocket OnDisconnecting(Func<DisconnectReason, string?, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
         _disconnecting.Add(handler);
         return this;
     }
 
     /// <summary>Called once the socket has left (Node: <c>socket.on("disconnect")</c>).</summary>
     public SocketIoSocket OnDisconnect(Func<DisconnectReason, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return OnDisconnect((reason, _) => handler(reason));
+    }
+
+    /// <summary>
+    /// As <see cref="OnDisconnect(Func{DisconnectReason, ValueTask})"/>, with the close's description when the
+    /// connection ended; null otherwise (Node: <c>socket.on("disconnect", (reason, description) => …)</c>).
+    /// </summary>
+    public SocketIoSocket OnDisconnect(Func<DisconnectReason, string?, ValueTask> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
         _disconnect.Add(handler);
