@@ -54,9 +54,22 @@ internal static class SocketIoPacketTarget
         }
 
         FuzzInvariantException.Check(
-            decoded.Namespace == packet.Namespace && decoded.Id == packet.Id && JToken.DeepEquals(decoded.Data, packet.Data),
+            decoded.Namespace == packet.Namespace && decoded.Id == packet.Id && JsEquals(decoded.Data, packet.Data),
             "decoded packet differs from the original");
     }
+
+    /// <summary>
+    /// Equality of JS values: a number is a number whether Newtonsoft holds it as an integer or a float (a 17-digit
+    /// fraction such as 22222222222222222.2 decodes to an integral double, written back without its fraction).
+    /// </summary>
+    private static bool JsEquals(JToken? a, JToken? b) => (a, b) switch
+    {
+        (JValue { Type: JTokenType.Integer or JTokenType.Float } x, JValue { Type: JTokenType.Integer or JTokenType.Float } y) =>
+            (double)x == (double)y,
+        (JArray x, JArray y) => x.Count == y.Count && x.Zip(y).All(p => JsEquals(p.First, p.Second)),
+        (JObject x, JObject y) => x.Count == y.Count && x.Properties().All(p => y.TryGetValue(p.Name, out var v) && JsEquals(p.Value, v)),
+        _ => JToken.DeepEquals(a, b),
+    };
 
     /// <summary>
     /// JSON numbers beyond double range parse as ±Infinity (as JSON.parse does) and serialise as <c>null</c> (as
