@@ -28,7 +28,7 @@ internal static class SocketIoPacketTarget
                 continue;
             }
 
-            if (packet is not null && !HasNonFiniteNumber(packet.Data))
+            if (packet is not null && !LossyNumbers.HasNonFinite(packet.Data))
             {
                 CheckRoundTrip(packet);
             }
@@ -69,17 +69,6 @@ internal static class SocketIoPacketTarget
         (JArray x, JArray y) => x.Count == y.Count && x.Zip(y).All(p => JsEquals(p.First, p.Second)),
         (JObject x, JObject y) => x.Count == y.Count && x.Properties().All(p => y.TryGetValue(p.Name, out var v) && JsEquals(p.Value, v)),
         _ => JToken.DeepEquals(a, b),
-    };
-
-    /// <summary>
-    /// JSON numbers beyond double range parse as ±Infinity (as JSON.parse does) and serialise as <c>null</c> (as
-    /// JSON.stringify does): that round trip is lossy by design, in Node too.
-    /// </summary>
-    private static bool HasNonFiniteNumber(JToken? token) => token switch
-    {
-        JValue { Type: JTokenType.Float, Value: double d } => !double.IsFinite(d),
-        JContainer container => container.Children().Any(HasNonFiniteNumber),
-        _ => false,
     };
 
     private static SocketIoPacket Decode(EncodedSocketIoPacket encoded)
