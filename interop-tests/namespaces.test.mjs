@@ -61,3 +61,30 @@ for (const cleanup of [true, false]) {
     });
   });
 }
+
+describe("engine-errors(): io.engine's connection_error reaches the application", () => {
+  let server;
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => server?.stop());
+
+  it("counts refused requests with the reference's code and message", async () => {
+    const observer = await connect(server.url, "/");
+    const [before] = await call(observer, "engine-errors");
+    const res = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling&sid=unknown-sid`);
+    assert.equal(res.status, 400);
+    assert.deepEqual(await res.json(), { code: 1, message: "Session ID unknown" });
+    const bad = await fetch(`${server.url}/socket.io/?EIO=4&transport=bogus`);
+    assert.equal(bad.status, 400);
+
+    const deadline = Date.now() + 10_000;
+    let after;
+    do {
+      [after] = await call(observer, "engine-errors");
+    } while (after.count < before.count + 2 && Date.now() < deadline);
+    assert.equal(after.count, before.count + 2);
+    assert.deepEqual(after.last, { code: 0, message: "Transport unknown" });
+    observer.disconnect();
+  });
+});

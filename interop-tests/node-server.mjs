@@ -101,6 +101,13 @@ if (REDIS_URL) {
 
 const mainNsp = io.of("/");
 
+// engine-errors(): what io.engine's connection_error has reported since the start.
+const engineErrors = { count: 0, last: null };
+io.engine.on("connection_error", (err) => {
+  engineErrors.count += 1;
+  engineErrors.last = { code: err.code, message: err.message };
+});
+
 /** null, undefined and "" mean "no room filter" (the whole namespace). */
 function hasRoom(room) {
   return room !== null && room !== undefined && room !== "";
@@ -249,6 +256,10 @@ function registerEvents(socket) {
     if (typeof ack === "function") {
       ack({ id: socket.id, recovered: socket.recovered, rooms: [...socket.rooms].sort(compareOrdinal), data: socket.data });
     }
+  });
+
+  socket.on("engine-errors", (ack) => {
+    if (typeof ack === "function") ack({ count: engineErrors.count, last: engineErrors.last });
   });
 
   socket.on("namespaces", (ack) => {

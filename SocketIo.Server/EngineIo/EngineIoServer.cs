@@ -333,14 +333,17 @@ public sealed partial class EngineIoServer
 
     private void NotifyConnectionError(HttpContext context, EngineIoErrorCode code, string message, Dictionary<string, object?> errorContext)
     {
+        var error = new EngineIoConnectionError(EngineIoRequest.From(context), code, message, errorContext);
         try
         {
-            Handler.OnConnectionError(new EngineIoConnectionError(EngineIoRequest.From(context), code, message, errorContext));
+            Handler.OnConnectionError(error);
         }
         catch (Exception ex)
         {
             LogHandlerFailed(_logger, ex);
         }
+
+        RaiseConnectionError(error);
     }
 
     private async Task HandshakeAsync(HttpContext context, bool isUpgrade, string transportName)

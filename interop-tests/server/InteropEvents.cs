@@ -4,9 +4,32 @@ using SocketIo.Server;
 namespace SocketIo.InteropServer;
 
 /// <summary>The events of interop-contract.md on <c>/</c>, <c>/mw</c> and the dynamic namespaces.</summary>
-internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
+internal sealed class InteropEvents
 {
-    private readonly bool _clustered = settings.RedisUrl is not null;
+    private readonly SocketIoServer io;
+    private readonly InteropSettings settings;
+    private readonly bool _clustered;
+    private readonly object _engineErrorsSync = new();
+    private int _engineErrors;
+    private JObject? _lastEngineError;
+
+    public InteropEvents(SocketIoServer io, InteropSettings settings)
+    {
+        this.io = io;
+        this.settings = settings;
+        _clustered = settings.RedisUrl is not null;
+        // engine-errors(): what io.engine's connection_error has reported since the start.
+        io.Engine.OnConnectionError(error =>
+        {
+            lock (_engineErrorsSync)
+            {
+                _engineErrors++;
+                _lastEngineError = new JObject { ["code"] = (int)error.Code, ["message"] = error.Message };
+            }
+
+            return ValueTask.CompletedTask;
+        });
+    }
 
     /// <summary>null and "" mean the whole namespace.</summary>
     private static string? RoomOf(JToken? token) =>
@@ -187,6 +210,16 @@ internal sealed class InteropEvents(SocketIoServer io, InteropSettings settings)
             ["rooms"] = new JArray(e.Socket.Rooms.Order(StringComparer.Ordinal)),
             ["data"] = e.Socket.Data,
         }));
+        on("engine-errors", e =>
+        {
+            JObject answer;
+            lock (_engineErrorsSync)
+            {
+                answer = new JObject { ["count"] = _engineErrors, ["last"] = _lastEngineError?.DeepClone() };
+            }
+
+            return e.AckAsync(answer);
+        });
         on("namespaces", e => e.AckAsync(new JArray(io.Namespaces.Keys.Order(StringComparer.Ordinal))));
         on("disconnect-self", async e =>
         {
