@@ -88,3 +88,21 @@ describe("engine-errors(): io.engine's connection_error reaches the application"
     observer.disconnect();
   });
 });
+
+describe("ID_PREFIX: io.engine.generateId", () => {
+  let server;
+  before(async () => {
+    server = await startServer({ env: { ID_PREFIX: "tenant42-" } });
+  });
+  after(async () => server?.stop());
+
+  for (const transport of ["polling", "websocket"]) {
+    it(`the Engine.IO id is the generator's over ${transport}`, async () => {
+      const socket = ioc(`${server.url}/`, { forceNew: true, reconnection: false, transports: [transport] });
+      await waitFor(socket, "connect", 10_000, { rejectOn: ["connect_error"] });
+      assert.match(socket.io.engine.id, /^tenant42-[A-Za-z0-9_-]{20}$/);
+      assert.doesNotMatch(socket.id, /^tenant42-/, "the Socket.IO id is not the Engine.IO one");
+      socket.disconnect();
+    });
+  }
+});

@@ -101,6 +101,12 @@ if (REDIS_URL) {
 
 const mainNsp = io.of("/");
 
+if (env.ID_PREFIX) {
+  const { randomBytes } = await import("node:crypto");
+  // A base64id as engine.io makes it (15 random bytes, URL-safe base64), behind the prefix.
+  io.engine.generateId = () => env.ID_PREFIX + randomBytes(15).toString("base64url");
+}
+
 // engine-errors(): what io.engine's connection_error has reported since the start.
 const engineErrors = { count: 0, last: null };
 io.engine.on("connection_error", (err) => {

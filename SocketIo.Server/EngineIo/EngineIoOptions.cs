@@ -33,6 +33,14 @@ public sealed class EngineIoOptions
     /// </summary>
     public Func<EngineIoRequest, CancellationToken, ValueTask<string?>>? AllowRequest { get; set; }
 
+    /// <summary>
+    /// Makes the id of each new session (Node: <c>generateId(req)</c>, which may return a promise); null makes a fresh
+    /// base64id. The ids must be unique among the open sessions, and that is the application's to ensure. A
+    /// generator that throws refuses the handshake with <c>400 {"code":3,"message":"Bad request"}</c> and a
+    /// <c>connection_error</c> whose context names <c>ID_GENERATION_ERROR</c>, as engine.io does.
+    /// </summary>
+    public Func<EngineIoRequest, ValueTask<string>>? GenerateId { get; set; }
+
     /// <summary>Sends the sid in a cookie on the handshake. Node: <c>cookie</c>, default off.</summary>
     public EngineIoCookieOptions? Cookie { get; set; }
 

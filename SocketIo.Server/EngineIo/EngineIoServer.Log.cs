@@ -26,4 +26,7 @@ public sealed partial class EngineIoServer
     // One line per session closed, at most one per 10 s (LogThrottle): a network blip can make thousands slow at once.
     [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "Engine.IO session {Sid} closed: it held {HeldBytes} outbound bytes and a write of {WriteBytes} would pass MaxBufferedOutboundBytes ({Limit}); the client does not read fast enough ({AlsoClosed} more closed for it since the last report)")]
     private static partial void LogOutboundLimitClosed(ILogger logger, string sid, long heldBytes, long writeBytes, long limit, long alsoClosed);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "GenerateId threw; the handshake is refused (400, Bad request)")]
+    private static partial void LogGenerateIdFailed(ILogger logger, Exception exception);
 }

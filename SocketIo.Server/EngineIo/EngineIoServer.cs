@@ -348,13 +348,32 @@ public sealed partial class EngineIoServer
 
     private async Task HandshakeAsync(HttpContext context, bool isUpgrade, string transportName)
     {
-        var id = Base64Id.Generate();
+        var request = EngineIoRequest.From(context);
+        string id;
+        if (Options.GenerateId is not { } generate)
+        {
+            id = Base64Id.Generate();
+        }
+        else
+        {
+            try
+            {
+                id = await generate(request).ConfigureAwait(false);
+                ArgumentException.ThrowIfNullOrEmpty(id, nameof(EngineIoOptions.GenerateId));
+            }
+            catch (Exception ex)
+            {
+                LogGenerateIdFailed(_logger, ex);
+                await RejectAsync(context, isUpgrade, EngineIoErrorCode.BadRequest, null, new() { ["name"] = "ID_GENERATION_ERROR", ["error"] = ex }).ConfigureAwait(false);
+                return;
+            }
+        }
+
         if (Options.Cookie is { } cookie)
         {
             context.Response.Headers.Append("Set-Cookie", cookie.Serialize(id));
         }
 
-        var request = EngineIoRequest.From(context);
         if (isUpgrade)
         {
             if (await AcceptWebSocketAsync(context).ConfigureAwait(false) is not { } ws)
@@ -417,6 +436,7 @@ public sealed partial class EngineIoServer
             || transport != EngineIoOptions.WebSocket
             || VerifyBeforeAllowRequest(HttpMethods.Get, isUpgrade: true, transport, sid, origin, eio) is not null
             || Options.AllowRequest is not null // the application's decision, made once, on the HTTP path with its user
+            || Options.GenerateId is not null // the application's too, and its failure is answered with a 400
             || VerifyProtocol(eio) is not null
             || ActsOnTheHttpExchange(headers, origin))
         {

@@ -112,6 +112,7 @@ public sealed class DirectWebSocketAgreementTests
         [nameof(EngineIoOptions.HttpCompressionThreshold)] = "polling only",
         [nameof(EngineIoOptions.PollingCloseTimeout)] = "polling only",
         [nameof(EngineIoOptions.TimeProvider)] = "the session's clock, either path",
+        [nameof(EngineIoOptions.GenerateId)] = "left to the HTTP path: the application's, and a failure is answered with a 400",
         [nameof(EngineIoOptions.MaxBufferedOutboundBytes)] = "the session's outbound limit, either path (SlowClientTests runs both)",
     };
 

@@ -25,6 +25,9 @@ internal sealed record InteropSettings
     /// <summary>CLEANUP_EMPTY_CHILD_NAMESPACES=1.</summary>
     public bool CleanupEmptyChildNamespaces { get; init; }
 
+    /// <summary>ID_PREFIX: Engine.IO ids are this prefix + a fresh base64id (io.engine.generateId).</summary>
+    public string? IdPrefix { get; init; }
+
     public static InteropSettings FromEnvironment()
     {
         static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
@@ -46,6 +49,7 @@ internal sealed record InteropSettings
             ServerName = Env("SERVER_NAME") ?? "dotnet",
             EmitAuth = Env("EMIT_AUTH") == "1",
             CleanupEmptyChildNamespaces = Env("CLEANUP_EMPTY_CHILD_NAMESPACES") == "1",
+            IdPrefix = Env("ID_PREFIX"),
             StateRecoveryMs = Env("STATE_RECOVERY") is { } recovery ? int.Parse(recovery, CultureInfo.InvariantCulture) : null,
         };
     }

@@ -34,6 +34,12 @@ builder.WebHost.ConfigureKestrel(k =>
 
 void ConfigureEngine(EngineIoOptions options)
 {
+    if (settings.IdPrefix is { } prefix)
+    {
+        // A base64id as Node's makes it: 15 random bytes, URL-safe base64 (20 characters).
+        options.GenerateId = _ => ValueTask.FromResult(prefix + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(15)).Replace('+', '-').Replace('/', '_'));
+    }
+
     options.PingInterval = TimeSpan.FromMilliseconds(settings.PingInterval);
     options.PingTimeout = TimeSpan.FromMilliseconds(settings.PingTimeout);
     options.MaxHttpBufferSize = settings.MaxHttpBufferSize;
