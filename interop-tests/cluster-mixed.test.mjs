@@ -1,5 +1,5 @@
 // Three servers on one Redis — .NET, the Node twin, .NET (CLUSTER3_IMPLS overrides) — for the classic and the
-// sharded wire format of @socket.io/redis-adapter 8.3.0: broadcasts, fetch in every direction, socketsJoin/Leave,
+// sharded wire format of @socket.io/redis-adapter 8.3.0 and @socket.io/redis-streams-adapter 0.3.1: broadcasts, fetch in every direction, socketsJoin/Leave,
 // disconnectSockets, serverSideEmit with and without acks, broadcast acks, @socket.io/redis-emitter, and a server
 // leaving the cluster. Plus, .NET only (Node crashes on these, redis-wire §13): garbage on the channels and a
 // Redis restart must not stop delivery.
@@ -91,7 +91,9 @@ function msgs(rec) {
 
 const sorted = (lists) => lists.map((l) => JSON.stringify(l)).sort(byString);
 
-for (const adapter of ["classic", "sharded"]) {
+// streams: @socket.io/redis-streams-adapter 0.3.1 (stream entries for broadcasts and bulk operations, PUB/SUB for
+// requests), the same behaviour expected.
+for (const adapter of ["classic", "sharded", "streams"]) {
   describe(`three servers ${IMPLS.join("+")} on Redis (${adapter})`, () => {
     let servers = [];
     let key;
