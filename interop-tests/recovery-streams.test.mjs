@@ -8,6 +8,7 @@
 import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { io as ioc } from "socket.io-client";
+import { createClient } from "redis";
 import { callWithin, recorder, byString } from "./support/clients.mjs";
 import { startServer, startRedis, waitFor } from "./support/servers.mjs";
 
@@ -16,6 +17,8 @@ const call = (socket, event, ...args) => callWithin(socket, 8000, event, ...args
 let redis;
 let skipReason;
 let servers = {};
+let pub;
+let key;
 const clients = new Set();
 let roomCounter = 0;
 
@@ -26,7 +29,10 @@ before(async () => {
     skipReason = redis.skip;
     return;
   }
-  const key = `recovery-streams-${process.pid}`;
+  key = `recovery-streams-${process.pid}`;
+  pub = createClient({ url: redis.url });
+  pub.on("error", () => {});
+  await pub.connect();
   const env = { REDIS_URL: redis.url, REDIS_ADAPTER: "streams", REDIS_KEY: key, STATE_RECOVERY: 60_000, REQUESTS_TIMEOUT: 3000 };
   const [dotnet, node] = await Promise.all([
     startServer({ impl: "dotnet", env: { ...env, SERVER_NAME: "dotnet" } }),
@@ -38,6 +44,7 @@ before(async () => {
 after(async () => {
   for (const c of clients) c.disconnect();
   await Promise.all(Object.values(servers).map((s) => s.stop()));
+  await pub?.quit().catch(() => {});
   await redis?.stop?.();
 });
 
@@ -132,6 +139,25 @@ for (const [from, to] of [["node", "dotnet"], ["dotnet", "node"]]) {
       const second = await attempt();
       assert.equal(second.recovered, false);
       assert.notEqual(second.id, socket.id);
+    });
+    it("an offset trimmed from the stream cannot be replayed from: a fresh socket, not a partial replay", async (t) => {
+      if (skipReason) return t.skip(skipReason);
+      const onTo = await connect(servers[to]);
+      const socket = await connect(servers[from]);
+      const msgs = recorder(socket, "msg");
+      await call(onTo, "bcast-all", socket.id, "seen");
+      await msgs.until((m) => m[0] === "seen");
+      socket.io.engine.close();
+      await untilGone(onTo, null, socket.id);
+      await call(onTo, "bcast-all", null, "missed");
+      await pub.sendCommand(["XTRIM", key, "MAXLEN", "0"]);
+      const back = ioc(`${servers[to].url}/`, { forceNew: true, reconnection: false, transports: ["websocket"] });
+      clients.add(back);
+      back._pid = socket._pid;
+      back._lastOffset = socket._lastOffset;
+      await waitFor(back, "connect", 10_000, { rejectOn: ["connect_error"] });
+      assert.equal(back.recovered, false);
+      assert.notEqual(back.id, socket.id);
     });
   });
 }
