@@ -12,6 +12,9 @@ namespace SocketIo.Tests.Adapters;
 [TestFixture]
 public sealed class RedisStreamsAdapterSpecificationTests : RedisSpecificationBase
 {
+    // socketsJoin/Leave go through the stream (XADD, then each server's XREAD), fetchSockets over PUB/SUB.
+    protected override bool RequestsFollowBulkOperations => false;
+
     protected override Func<IAdapterNamespace, SocketIoAdapter> CreateAdapterFactory(RedisConnection connection)
     {
         var options = new RedisStreamsAdapterOptions { StreamName = Prefix, ChannelPrefix = Prefix, BlockTime = TimeSpan.FromMilliseconds(500) };
