@@ -24,7 +24,7 @@ public sealed partial class RedisStreamsAdapter : ClusterAdapter
     private readonly string _privateChannel;
     private readonly List<ChannelMessageQueue> _queues = new();
 
-    internal RedisStreamsAdapter(IAdapterNamespace nsp, RedisStreamsHub hub, TimeSpan? recoveryWindow, ILogger<RedisStreamsAdapter>? logger = null)
+    internal RedisStreamsAdapter(IAdapterNamespace nsp, RedisStreamsHub hub, TimeSpan? recoveryWindow, ILogger? logger = null)
         : base(nsp, RedisIds.Hex16(), hub.Options, logger)
     {
         _hub = hub;
