@@ -54,10 +54,11 @@ public sealed class RedisStreamsAdapterTests
         }
     }
 
-    private async Task<Server> StartAsync()
+    private async Task<Server> StartAsync(Action<RedisStreamsAdapterOptions>? configure = null)
     {
         var connection = new RedisConnection(_redis!.Configuration);
         var options = new RedisStreamsAdapterOptions { StreamName = _stream, ChannelPrefix = _stream, BlockTime = TimeSpan.FromMilliseconds(500) };
+        configure?.Invoke(options);
         var hub = new RedisStreamsHub(connection, options, TimeProvider.System);
         var adapters = new Dictionary<string, RedisStreamsAdapter>();
         var logs = new RecordingLoggerProvider(Microsoft.Extensions.Logging.LogLevel.Warning);
@@ -68,6 +69,16 @@ public sealed class RedisStreamsAdapterTests
         });
         _ = host.Io.Of("/other");
         return new Server(host, connection, adapters, logs);
+    }
+
+    private static async Task UntilTwoServersAsync(SocketIoAdapter adapter)
+    {
+        var deadline = DateTime.UtcNow + Signals.DefaultTimeout;
+        while (await adapter.ServerCountAsync() != 2)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the servers never counted each other");
+            await Task.Yield();
+        }
     }
 
     private static async Task<JArray> ReceiveEventAsync(SioRawClient client)
@@ -121,10 +132,7 @@ public sealed class RedisStreamsAdapterTests
         await onA.ConnectNamespaceAsync();
         var onB = await b.Host.OpenAsync();
         await onB.ConnectNamespaceAsync();
-        while (await a.Root.ServerCountAsync() != 2)
-        {
-            await Task.Yield();
-        }
+        await UntilTwoServersAsync(a.Root);
 
         await a.Host.Io.EmitAsync("news");
 
@@ -195,5 +203,33 @@ public sealed class RedisStreamsAdapterTests
         Assert.That(received.ToString(Newtonsoft.Json.Formatting.None), Is.EqualTo($"""["after",1,"{id}"]"""));
         var skipped = server.Logs.Entries.Count(e => e.Message.StartsWith("Skipped entry", StringComparison.Ordinal));
         Assert.That(skipped, Is.EqualTo(4), "type x, bad JSON, bad base64, data not an object: once each");
+    }
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Namespaces_spread_over_several_streams_and_sharded_channels_still_make_one_cluster(bool sharded)
+    {
+        void Configure(RedisStreamsAdapterOptions o)
+        {
+            o.StreamCount = 3;
+            o.UseShardedPubSub = sharded;
+        }
+
+        await using var a = await StartAsync(Configure);
+        await using var b = await StartAsync(Configure);
+        _ = a.Host.Io.Of("/chat");
+        _ = b.Host.Io.Of("/chat");
+        var onB = await b.Host.OpenAsync();
+        var sid = await onB.ConnectNamespaceAsync("/chat");
+        await UntilTwoServersAsync(a.Adapters["/chat"]);
+        var count = await Db.ExecuteAsync("PUBSUB", sharded ? "SHARDNUMSUB" : "NUMSUB", _stream + "#/chat#");
+        Assert.That((int)count[1], Is.EqualTo(2), "both servers subscribed the way the option says");
+
+        Assert.That(a.Adapters["/chat"].StreamName, Is.EqualTo(_stream + "-1"), "hashCode(\"/chat\") % 3, as Node");
+        await a.Host.Io.Of("/chat").EmitAsync("hi");
+        var text = await onB.ReceiveTextAsync();
+        Assert.That(text, Does.StartWith("""2/chat,["hi","""));
+        Assert.That(await Db.StreamLengthAsync(_stream + "-1"), Is.EqualTo(1));
+        var sockets = await a.Host.Io.Of("/chat").FetchSocketsAsync();
+        Assert.That(sockets.Select(s => s.Id), Is.EqualTo(new[] { sid }));
     }
 }
