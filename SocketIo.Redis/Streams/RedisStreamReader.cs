@@ -66,10 +66,13 @@ internal sealed partial class RedisStreamReader : IAsyncDisposable
                 }
 
                 LogReadFailed(_logger, _stream, ex.Message);
-                _started.TrySetResult();
                 try
                 {
-                    await Task.Delay(_options.ReadRetryDelay, _time, _stop.Token).ConfigureAwait(false);
+                    // The pause is on the clock before the start is reported, so that a test clock moved after
+                    // StartAsync always finds it.
+                    var pause = Task.Delay(_options.ReadRetryDelay, _time, _stop.Token);
+                    _started.TrySetResult();
+                    await pause.ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
