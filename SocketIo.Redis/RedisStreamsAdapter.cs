@@ -43,9 +43,13 @@ public sealed partial class RedisStreamsAdapter : ClusterAdapter
 
     private RedisChannel Channel(string name) => _options.UseShardedPubSub ? RedisChannel.Sharded(name) : RedisChannel.Literal(name);
 
-    /// <summary>SUBSCRIBE (or SSUBSCRIBE) the public and private channels, then join the server's stream readers.</summary>
+    /// <summary>
+    /// Joins the server's stream readers, then SUBSCRIBEs (or SSUBSCRIBEs) the public and private channels: once other
+    /// servers count this one, its readers are reading.
+    /// </summary>
     public override async Task InitAsync(CancellationToken cancellationToken = default)
     {
+        await _hub.RegisterAsync(this).ConfigureAwait(false);
         var subscriber = (await _hub.Connection.GetAsync().ConfigureAwait(false)).GetSubscriber();
         foreach (var name in new[] { _publicChannel, _privateChannel })
         {
@@ -57,8 +61,6 @@ public sealed partial class RedisStreamsAdapter : ClusterAdapter
 
             queue.OnMessage(message => OnChannelMessage(name, (byte[]?)message.Message ?? []));
         }
-
-        await _hub.RegisterAsync(this).ConfigureAwait(false);
     }
 
     private void OnChannelMessage(string channel, byte[] payload)

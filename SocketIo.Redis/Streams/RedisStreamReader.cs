@@ -4,8 +4,8 @@ using StackExchange.Redis;
 namespace SocketIo.Redis.Streams;
 
 /// <summary>
-/// The XREAD loop of one stream (adapter.js startPolling): <c>XREAD COUNT readCount BLOCK blockTime STREAMS s $</c>
-/// first, then from the last id seen, on a connection of its own, because a blocking read holds its connection (Node
+/// The XREAD loop of one stream (adapter.js startPolling): <c>XREAD COUNT readCount BLOCK blockTime STREAMS s id</c>
+/// from the stream's last id when it starts (see <see cref="LastIdAsync"/>), then from the last id seen, on a connection of its own, because a blocking read holds its connection (Node
 /// duplicates the client per stream for the same reason). Every entry is handed to <c>onEntry</c> in stream order;
 /// nothing an entry holds stops the loop, and a failed read is retried after <see cref="RedisStreamsAdapterOptions.ReadRetryDelay"/>.
 /// </summary>
@@ -42,12 +42,13 @@ internal sealed partial class RedisStreamReader : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var offset = "$";
+        string? offset = null;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
                 _multiplexer ??= await _connect().ConfigureAwait(false);
+                offset ??= await LastIdAsync(_multiplexer.GetDatabase()).ConfigureAwait(false);
                 var read = _multiplexer.GetDatabase().ExecuteAsync(
                     "XREAD", "COUNT", _options.ReadCount, "BLOCK", (long)_options.BlockTime.TotalMilliseconds, "STREAMS", _stream, offset);
                 _started.TrySetResult();
@@ -80,6 +81,17 @@ internal sealed partial class RedisStreamReader : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Where the first XREAD starts: the stream's last id (or <c>0-0</c> when it is empty) read with a round trip,
+    /// not <c>$</c> as Node does. Both mean "what is added from now on", but a <c>$</c> is resolved only when Redis
+    /// runs the XREAD, so an entry added between the start being reported and that moment would be missed.
+    /// </summary>
+    private async Task<string> LastIdAsync(IDatabase db)
+    {
+        var last = await db.StreamRangeAsync(_stream, count: 1, messageOrder: Order.Descending).ConfigureAwait(false);
+        return last.Length > 0 ? (string)last[0].Id! : "0-0";
     }
 
     private void Dispatch(string id, IReadOnlyDictionary<string, string> fields)
