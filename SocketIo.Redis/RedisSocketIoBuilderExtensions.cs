@@ -56,12 +56,12 @@ public static class RedisSocketIoBuilderExtensions
         configure?.Invoke(options);
         options.Validate();
         AddConnection(builder, configuration);
-        builder.Services.TryAddSingleton(services => new Streams.RedisStreamsHub(
+        builder.Services.TryAddSingleton(services => new SocketIo.Redis.Streams.RedisStreamsHub(
             services.GetRequiredService<RedisConnection>(),
             options,
             services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetRequiredService<ILoggerFactory>().CreateLogger<RedisStreamsAdapter>()));
-        builder.Services.AddOptions<SocketIoOptions>().Configure<Streams.RedisStreamsHub, ILoggerFactory, IServiceProvider>((o, hub, loggers, services) =>
+        builder.Services.AddOptions<SocketIoOptions>().Configure<SocketIo.Redis.Streams.RedisStreamsHub, ILoggerFactory, IServiceProvider>((o, hub, loggers, services) =>
         {
             options.MeterFactory ??= services.GetService<IMeterFactory>();
             // Read when the namespace is made, after every Configure: the recovery window is the server's option.
