@@ -43,6 +43,33 @@ public static class RedisSocketIoBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Uses the Redis streams adapter (Node: <c>createAdapter</c> of @socket.io/redis-streams-adapter 0.3.1; Redis
+    /// 5+, 7+ with <see cref="RedisStreamsAdapterOptions.UseShardedPubSub"/>). With
+    /// <see cref="SocketIoOptions.ConnectionStateRecovery"/> on, sessions are kept in Redis and recovered on any
+    /// server of the cluster, Node or .NET.
+    /// </summary>
+    public static ISocketIoBuilder AddRedisStreamsAdapter(this ISocketIoBuilder builder, string configuration, Action<RedisStreamsAdapterOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = new RedisStreamsAdapterOptions();
+        configure?.Invoke(options);
+        options.Validate();
+        AddConnection(builder, configuration);
+        builder.Services.TryAddSingleton(services => new SocketIo.Redis.Streams.RedisStreamsHub(
+            services.GetRequiredService<RedisConnection>(),
+            options,
+            services.GetService<TimeProvider>() ?? TimeProvider.System,
+            services.GetRequiredService<ILoggerFactory>().CreateLogger<RedisStreamsAdapter>()));
+        builder.Services.AddOptions<SocketIoOptions>().Configure<SocketIo.Redis.Streams.RedisStreamsHub, ILoggerFactory, IServiceProvider>((o, hub, loggers, services) =>
+        {
+            options.MeterFactory ??= services.GetService<IMeterFactory>();
+            // Read when the namespace is made, after every Configure: the recovery window is the server's option.
+            o.AdapterFactory = nsp => new RedisStreamsAdapter(nsp, hub, o.ConnectionStateRecovery?.MaxDisconnectionDuration, loggers.CreateLogger<RedisStreamsAdapter>());
+        });
+        return builder;
+    }
+
     private static void AddConnection(ISocketIoBuilder builder, string configuration)
     {
         ArgumentException.ThrowIfNullOrEmpty(configuration);

@@ -1,5 +1,5 @@
 // Three servers on one Redis — .NET, the Node twin, .NET (CLUSTER3_IMPLS overrides) — for the classic and the
-// sharded wire format of @socket.io/redis-adapter 8.3.0: broadcasts, fetch in every direction, socketsJoin/Leave,
+// sharded wire format of @socket.io/redis-adapter 8.3.0 and @socket.io/redis-streams-adapter 0.3.1: broadcasts, fetch in every direction, socketsJoin/Leave,
 // disconnectSockets, serverSideEmit with and without acks, broadcast acks, @socket.io/redis-emitter, and a server
 // leaving the cluster. Plus, .NET only (Node crashes on these, redis-wire §13): garbage on the channels and a
 // Redis restart must not stop delivery.
@@ -91,7 +91,9 @@ function msgs(rec) {
 
 const sorted = (lists) => lists.map((l) => JSON.stringify(l)).sort(byString);
 
-for (const adapter of ["classic", "sharded"]) {
+// streams: @socket.io/redis-streams-adapter 0.3.1 (stream entries for broadcasts and bulk operations, PUB/SUB for
+// requests), the same behaviour expected.
+for (const adapter of ["classic", "sharded", "streams"]) {
   describe(`three servers ${IMPLS.join("+")} on Redis (${adapter})`, () => {
     let servers = [];
     let key;
@@ -280,6 +282,56 @@ for (const adapter of ["classic", "sharded"]) {
 }
 
 describe(".NET servers survive garbage on the Redis channels (redis-wire §13)", () => {
+  it("streams: malformed stream entries, channel messages and session values are skipped, delivery goes on", async (t) => {
+    if (skipReason || DOTNET_ONLY_SKIP) return t.skip(skipReason ?? DOTNET_ONLY_SKIP);
+    const key = `garbage-streams-${process.pid}`;
+    const env = { REDIS_URL: redis.url, REDIS_ADAPTER: "streams", REDIS_KEY: key, REQUESTS_TIMEOUT: 2000, STATE_RECOVERY: 60_000 };
+    const [A, B] = await Promise.all([startServer({ impl: "dotnet", env }), startServer({ impl: "dotnet", env })]);
+    try {
+      const [a, b] = await Promise.all([connect(A, "/"), connect(B, "/")]);
+      await call(a, "join", "room1");
+      await call(b, "join", "room1");
+      await pollFetch(a, null, (l) => l.length >= 2);
+      const entries = [
+        ["nsp", "/", "uid", "x", "type", "x"],
+        ["nsp", "/", "uid", "x", "type", "3", "data", "{bad json"],
+        ["nsp", "/", "uid", "x", "type", "3", "data", "!!!not base64"],
+        ["nsp", "/", "uid", "x", "type", "3", "data", Buffer.from([0x93, 0xa6]).toString("base64")],
+        ["nsp", "/", "uid", "x", "type", "3", "data", '{"packet":5,"opts":[]}'],
+        ["nsp", "/", "uid", "x", "type", "3", "data", '{"packet":{"type":2,"data":"not an array"},"opts":{}}'],
+        ["nsp", "/", "uid", "x", "type", "4", "data", '{"opts":{"rooms":["nobody-here"]},"rooms":7}'],
+        ["nsp", "/", "uid", "x", "type", "99", "data", "{}"],
+        ["nsp", "/", "uid", "x", "type", "3", "data", "[1,2]"],
+        ["foo", "bar"],
+      ];
+      let lastId;
+      for (const fields of entries) lastId = await pub.sendCommand(["XADD", key, "*", ...fields]);
+      for (const g of [Buffer.from("82a474797065029b", "hex"), Buffer.from('{"type":9}'), Buffer.from("ffffffff", "hex"), Buffer.alloc(0),
+        Buffer.from("84a474797065a139a464617461a178a3756964a178a36e7370a12f", "hex")]) {
+        await pub.publish(`${key}#/#`, g);
+      }
+      await pub.set("sio:session:garbage-pid-0000000000", "!!! not base64 msgpack");
+      await pub.set("sio:session:garbage-pid-0000000001", Buffer.from([0x81, 0xa3, 0x73, 0x69, 0x64, 0x01]).toString("base64"));
+      for (const pid of ["garbage-pid-0000000000", "garbage-pid-0000000001"]) {
+        const fresh = await connect(B, "/", { auth: { pid, offset: lastId } });
+        assert.equal(fresh.recovered, false);
+      }
+      const ra = recorder(a, "msg");
+      const rb = recorder(b, "msg");
+      await call(a, "bcast-all", "room1", "still-alive");
+      await Promise.all([ra.until((x) => x[0] === "still-alive"), rb.until((x) => x[0] === "still-alive")]);
+      await call(b, "bcast-all", "room1", "still-alive-2");
+      await Promise.all([ra.until((x) => x[0] === "still-alive-2"), rb.until((x) => x[0] === "still-alive-2")]);
+      for (const s of [A, B]) {
+        assert.doesNotMatch(s.output(), /unhandled|crit:|fail:/i);
+        // Each bad entry is reported once by each server that reads it, and the reader carries on.
+        assert.equal(s.output().match(/Skipped entry/g)?.length ?? 0, 5, s.output());
+      }
+    } finally {
+      await Promise.all([A.stop(), B.stop()]);
+    }
+  });
+
   for (const adapter of ["classic", "sharded"]) {
     it(`${adapter}: malformed messages are dropped, delivery goes on`, async (t) => {
       if (skipReason || DOTNET_ONLY_SKIP) return t.skip(skipReason ?? DOTNET_ONLY_SKIP);

@@ -36,8 +36,8 @@ const SERVER_NAME = env.SERVER_NAME || "node";
 const EMIT_AUTH = env.EMIT_AUTH === "1";
 const STATE_RECOVERY = env.STATE_RECOVERY ? intEnv("STATE_RECOVERY", 0) : undefined;
 
-if (REDIS_ADAPTER !== "classic" && REDIS_ADAPTER !== "sharded") {
-  console.error(`invalid REDIS_ADAPTER=${JSON.stringify(REDIS_ADAPTER)}: expected classic or sharded`);
+if (REDIS_ADAPTER !== "classic" && REDIS_ADAPTER !== "sharded" && REDIS_ADAPTER !== "streams") {
+  console.error(`invalid REDIS_ADAPTER=${JSON.stringify(REDIS_ADAPTER)}: expected classic, sharded or streams`);
   process.exit(2);
 }
 
@@ -90,8 +90,12 @@ if (REDIS_URL) {
   }, 10_000);
   await Promise.all([pubClient.connect(), subClient.connect()]);
   clearTimeout(giveUp);
+  const { createAdapter: createStreamsAdapter } = await import("@socket.io/redis-streams-adapter");
   io.adapter(
-    REDIS_ADAPTER === "sharded"
+    REDIS_ADAPTER === "streams"
+      ? // 0.3.1 has no requestsTimeout either: REQUESTS_TIMEOUT is applied per request, as for sharded.
+        createStreamsAdapter(pubClient, { streamName: REDIS_KEY, channelPrefix: REDIS_KEY })
+      : REDIS_ADAPTER === "sharded"
       ? // The sharded adapter has no requestsTimeout option: its requests use the emit timeout flag or 5000 ms
         // (redis-wire.md §7.1), so REQUESTS_TIMEOUT is applied per request (fetch, sse-ack).
         createShardedAdapter(pubClient, subClient, { channelPrefix: REDIS_KEY })

@@ -11,7 +11,7 @@ namespace SocketIo.Server.Adapters;
 /// broadcast and bulk operation is published to the other nodes and applied locally; requests (fetchSockets,
 /// serverSideEmit with ack, broadcast acks) are tracked with ids and timeouts. A transport (Redis classic or
 /// sharded, an in-process bus) only implements <see cref="PublishAsync"/>, <see cref="PublishResponseAsync"/> and
-/// <see cref="SocketIoAdapter.ServerCountAsync"/>, and feeds what it receives to <see cref="OnMessage"/>.
+/// <see cref="SocketIoAdapter.ServerCountAsync"/>, and feeds what it receives to <see cref="OnMessage(ClusterMessage)"/>.
 /// </summary>
 public abstract class ClusterAdapter : InMemoryAdapter
 {
@@ -170,6 +170,11 @@ public abstract class ClusterAdapter : InMemoryAdapter
         // sender's broadcasts reach this server's clients in call order even though its handlers run concurrently,
         // and a Redis outage cannot hold them up.
         var message = options.Flags.Local ? null : ClusterMessages.Broadcast(Uid, Namespace.Name, packet, options);
+        if (message is not null && UsesTransportOffsets && CarriesOffset(packet, options))
+        {
+            return DeliverAfterPublishAsync(message, packet, options);
+        }
+
         var local = base.BroadcastAsync(packet, options);
         if (message is not null)
         {
@@ -177,6 +182,86 @@ public abstract class ClusterAdapter : InMemoryAdapter
         }
 
         return local;
+    }
+
+    /// <summary>
+    /// Whether the transport gives every published broadcast its offset for connection state recovery (a Redis
+    /// stream entry id): then a broadcast that carries one (<see cref="CarriesOffset"/>) is delivered locally only
+    /// once <see cref="PublishWithOffsetAsync"/> has returned it, as Node's <c>ClusterAdapter.broadcast</c> awaits
+    /// <c>publishAndReturnOffset</c>, so that every server appends the same offset. Off by default: local first.
+    /// </summary>
+    protected virtual bool UsesTransportOffsets => false;
+
+    /// <summary>
+    /// Publishes like <see cref="PublishAsync"/> and returns the offset the transport gave the message, or null
+    /// (Node: <c>doPublish</c>'s result). Only called when <see cref="UsesTransportOffsets"/> is true.
+    /// </summary>
+    protected virtual async Task<string?> PublishWithOffsetAsync(ClusterMessage message)
+    {
+        await PublishAsync(message).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>An event without ack and not volatile: what recovery replays (cluster-adapter.ts addOffsetIfNecessary).</summary>
+    protected static bool CarriesOffset(SocketIoPacket packet, BroadcastOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        ArgumentNullException.ThrowIfNull(options);
+        return packet.Type is SocketIoPacketType.Event or SocketIoPacketType.BinaryEvent && packet.Id is null && !options.Flags.Volatile && packet.Data is JArray;
+    }
+
+    private readonly object _offsetOrder = new();
+    private Task _offsetDeliveries = Task.CompletedTask;
+
+    /// <summary>
+    /// The publish is issued now, in call order; local delivery waits for its offset and for the delivery before it,
+    /// so one sender's broadcasts still reach local clients in call order. A failed publish is delivered without an
+    /// offset (Node catches and broadcasts locally anyway).
+    /// </summary>
+    private ValueTask DeliverAfterPublishAsync(ClusterMessage message, SocketIoPacket packet, BroadcastOptions options)
+    {
+        lock (_offsetOrder)
+        {
+            OnPublishing(message);
+            var sequence = _outageLog.NextSequence();
+            Task<string?> publish;
+            try
+            {
+                publish = PublishWithOffsetAsync(message);
+            }
+            catch (Exception ex)
+            {
+                publish = Task.FromException<string?>(ex);
+            }
+
+            _offsetDeliveries = DeliverWhenPublishedAsync(_offsetDeliveries, publish, sequence, message.Type, packet, options);
+            return new ValueTask(_offsetDeliveries);
+        }
+    }
+
+    private async Task DeliverWhenPublishedAsync(Task previous, Task<string?> publish, long sequence, ClusterMessageType type, SocketIoPacket packet, BroadcastOptions options)
+    {
+        await previous.ConfigureAwait(false);
+        string? offset = null;
+        try
+        {
+            offset = await publish.ConfigureAwait(false);
+            Published(sequence);
+        }
+        catch (Exception ex)
+        {
+            _metrics.PublishFailed();
+            _outageLog.Failed(sequence, (int)type, ex);
+        }
+
+        try
+        {
+            Deliver(OutgoingPacket.Create(packet with { Namespace = Namespace.Name }, options.Flags, offset), options);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            ClusterAdapterLog.BadMessage(Logger, (int)type, Namespace.Name, ex);
+        }
     }
 
     /// <inheritdoc />
@@ -352,7 +437,13 @@ public abstract class ClusterAdapter : InMemoryAdapter
     /// Handles a message from another node (Node: <c>ClusterAdapter.onMessage</c>). Own messages and other
     /// namespaces are ignored; responses go to <see cref="OnResponse"/>. Malformed data is logged, never thrown.
     /// </summary>
-    protected virtual void OnMessage(ClusterMessage message)
+    protected virtual void OnMessage(ClusterMessage message) => OnMessage(message, null);
+
+    /// <summary>
+    /// Handles a message that the transport gave an offset (a stream entry id): a broadcast that carries one is
+    /// delivered with it as its last argument, when <see cref="UsesTransportOffsets"/> (Node: <c>onMessage(message, offset)</c>).
+    /// </summary>
+    protected void OnMessage(ClusterMessage message, string? offset)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (message.Uid == Uid || message.Nsp != Namespace.Name)
@@ -369,7 +460,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
 
         try
         {
-            Dispatch(message);
+            Dispatch(message, offset);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -377,13 +468,13 @@ public abstract class ClusterAdapter : InMemoryAdapter
         }
     }
 
-    private void Dispatch(ClusterMessage message)
+    private void Dispatch(ClusterMessage message, string? offset)
     {
         var data = message.Data;
         switch (message.Type)
         {
             case ClusterMessageType.Broadcast when data is not null:
-                OnRemoteBroadcast(message, data);
+                OnRemoteBroadcast(message, data, offset);
                 break;
             case ClusterMessageType.SocketsJoin when data is not null:
                 _ = RunLocalAsync(base.AddSocketsAsync(ClusterFormats.OptionsFromJson(data["opts"]), ClusterFormats.RoomSet(data["rooms"])));
@@ -412,7 +503,7 @@ public abstract class ClusterAdapter : InMemoryAdapter
         }
     }
 
-    private void OnRemoteBroadcast(ClusterMessage message, JObject data)
+    private void OnRemoteBroadcast(ClusterMessage message, JObject data, string? offset)
     {
         if (ClusterFormats.PacketFromJson(data["packet"], Namespace.Name) is not { } packet)
         {
@@ -429,6 +520,10 @@ public abstract class ClusterAdapter : InMemoryAdapter
                 options,
                 count => Publish(ClusterMessages.BroadcastClientCount(Uid, Namespace.Name, requestId, count), requester),
                 arg => Publish(ClusterMessages.BroadcastAck(Uid, Namespace.Name, requestId, arg), requester)));
+        }
+        else if (offset is not null && UsesTransportOffsets && CarriesOffset(packet, options))
+        {
+            Deliver(OutgoingPacket.Create(packet, options.Flags, offset), options);
         }
         else
         {

@@ -85,6 +85,15 @@ if (settings.RedisUrl is { } redisUrl)
             o.RequestsTimeout = requestsTimeout;
         });
     }
+    else if (settings.RedisAdapter == "streams")
+    {
+        socketIo.AddRedisStreamsAdapter(redisUrl, o =>
+        {
+            o.StreamName = settings.RedisKey;
+            o.ChannelPrefix = settings.RedisKey;
+            o.RequestsTimeout = requestsTimeout;
+        });
+    }
     else
     {
         socketIo.AddRedisAdapter(redisUrl, o =>
