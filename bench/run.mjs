@@ -182,6 +182,44 @@ const SCENARIOS = [
     metrics: FANOUT_METRICS.slice(0, 4),
   },
   {
+    name: "streams1000",
+    what: "cross-node bcast-all through the Redis streams adapter (0.3.1 format), room of 1000; .NET = .NET→.NET, Node = Node→Node",
+    redis: { dotnet: ["dotnet", "dotnet"], node: ["node", "node"] },
+    redisEnv: { REDIS_ADAPTER: "streams" },
+    lg: { scenario: "fanout", room: 1000, burst: 10 },
+    smoke: { room: 20, burst: 2, bursts: 3 },
+    metrics: [
+      ...FANOUT_METRICS.slice(0, 4),
+      ["server2CpuUsPerDelivery", "sender server CPU µs/delivery", "lower"],
+      ["genCpuPct", "loadgen CPU %", null],
+    ],
+  },
+  {
+    name: "streams1000-n2d",
+    what: "the same with a Node sender; .NET = Node→.NET, Node = Node→Node",
+    redis: { dotnet: ["node", "dotnet"], node: ["node", "node"] },
+    redisEnv: { REDIS_ADAPTER: "streams" },
+    lg: { scenario: "fanout", room: 1000, burst: 10 },
+    smoke: { room: 20, burst: 2, bursts: 3 },
+    metrics: FANOUT_METRICS.slice(0, 4),
+  },
+  {
+    name: "echo100-recovery",
+    what: "echo100 with connection state recovery on (STATE_RECOVERY=120000): acks carry no offset, the cost is the session bookkeeping",
+    env: { STATE_RECOVERY: 120000 },
+    lg: { scenario: "echo", clients: 100 },
+    smoke: SMOKE_ECHO,
+    metrics: ECHO_METRICS,
+  },
+  {
+    name: "fanout1000-recovery",
+    what: "fanout1000 with connection state recovery on: every broadcast gets an offset and is kept for the window",
+    env: { STATE_RECOVERY: 120000 },
+    lg: { scenario: "fanout", room: 1000, burst: 10 },
+    smoke: { room: 20, burst: 2, bursts: 3 },
+    metrics: FANOUT_METRICS,
+  },
+  {
     name: "idle100k",
     what: "100k concurrent idle WebSocket connections (capped by the file limit), held 5 s, then closed",
     lg: { scenario: "storm", conns: 100000, concurrency: 500, hold: 5, "allow-partial": true, sources: 8, "connect-deadline": 240 },
@@ -561,14 +599,14 @@ async function measure(m, opts, scenario, impl, run, redis) {
     if (scenario.redis) {
       const [senderImpl, receiverImpl] = scenario.redis[impl];
       record.servers = `${LABEL[senderImpl]}→${LABEL[receiverImpl]}`;
-      const env = { REDIS_URL: redis.url, REDIS_KEY: `bench-${process.pid}-${scenario.name}-${impl}-${run}` };
+      const env = { REDIS_URL: redis.url, REDIS_KEY: `bench-${process.pid}-${scenario.name}-${impl}-${run}`, ...scenario.redisEnv };
       const receiver = await startServer(m, receiverImpl, { core: 0, env });
       servers.push(receiver);
       const sender = await startServer(m, senderImpl, { core: 1, env });
       servers.push(sender);
       args = toArgs({ ...lg, port: receiver.port, pid: receiver.pid, "sender-port": sender.port, pid2: sender.pid });
     } else {
-      const server = await startServer(m, impl, { core: 0 });
+      const server = await startServer(m, impl, { core: 0, env: scenario.env });
       servers.push(server);
       args = toArgs({ ...lg, port: server.port, pid: server.pid });
     }
