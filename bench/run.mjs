@@ -86,6 +86,14 @@ const SCENARIOS = [
     metrics: STORM_METRICS,
   },
   {
+    name: "storm5k-recovery",
+    what: "storm5k with connection state recovery on: the 5000 closed connections are kept as sessions for the window (RSS after close − baseline)",
+    env: { STATE_RECOVERY: 120000 },
+    lg: { scenario: "storm", conns: 5000, concurrency: 200, "warmup-conns": 500, "warmup-rounds": 8 },
+    smoke: { conns: 20, "warmup-conns": 0, "baseline-settle": 0.2, settle: 0.5 },
+    metrics: STORM_METRICS,
+  },
+  {
     name: "echo100",
     what: "closed-loop echo with ack, 100 WebSocket clients, 1 in flight each, 16-char string",
     lg: { scenario: "echo", clients: 100 },
