@@ -12,7 +12,7 @@ namespace SocketIo.Server;
 internal sealed class ClientConnection
 {
     private readonly SocketIoServer _server;
-    private readonly SocketIoPacketDecoder _decoder = new();
+    private readonly SocketIoPacketDecoder _decoder;
     private readonly NamespaceSockets _namespaces = new();
     // Dropped once a namespace is joined: a connection that lives for hours should not keep a spent timer.
     private ITimer? _connectTimeout;
@@ -23,6 +23,7 @@ internal sealed class ClientConnection
     {
         _server = server;
         Conn = conn;
+        _decoder = new SocketIoPacketDecoder(server.Options.MaxAttachments);
         // If no namespace is joined within connectTimeout, the connection is closed (client.ts setup).
         _connectTimeout = server.TimeProvider.CreateTimer(
             static s => ((ClientConnection)s!).OnConnectTimeout(),

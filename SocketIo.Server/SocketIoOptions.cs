@@ -10,6 +10,12 @@ public sealed class SocketIoOptions
     /// <summary>The endpoint path (Node: <c>path</c>, default <c>/socket.io</c>; a trailing slash is added).</summary>
     public string Path { get; set; } = "/socket.io";
 
+    /// <summary>
+    /// The most binary attachments one packet may announce (socket.io-parser 4.2.7 <c>maxAttachments</c>, 10, the
+    /// CVE-2026-33151 fix); a packet announcing more closes its connection as a parse error.
+    /// </summary>
+    public int MaxAttachments { get; set; } = Protocol.SocketIoPacketDecoder.DefaultMaxAttachments;
+
     /// <summary>Time to join a namespace before the connection is closed (Node: <c>connectTimeout</c>, 45000 ms).</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMilliseconds(45000);
 
@@ -62,6 +68,11 @@ public sealed class SocketIoOptions
     internal List<string> GetErrors()
     {
         var errors = Engine.GetErrors();
+        if (MaxAttachments < 1)
+        {
+            errors.Add($"MaxAttachments must be at least 1 (was {MaxAttachments}).");
+        }
+
         if (ConnectTimeout <= TimeSpan.Zero)
         {
             errors.Add($"ConnectTimeout must be positive (was {ConnectTimeout}).");

@@ -10,8 +10,17 @@ namespace SocketIo.Server.Protocol;
 /// </summary>
 internal sealed class SocketIoPacketDecoder
 {
-    /// <summary>The reference decoder's attachment limit (npm socket.io-parser 4.2.7 <c>maxAttachments</c>).</summary>
-    public const int MaxAttachments = 10;
+    /// <summary>The reference decoder's attachment limit (npm socket.io-parser 4.2.7 <c>maxAttachments</c>, CVE-2026-33151).</summary>
+    public const int DefaultMaxAttachments = 10;
+
+    private readonly int _maxAttachments;
+
+    /// <summary>Creates a decoder that refuses packets announcing more than <paramref name="maxAttachments"/> binary attachments.</summary>
+    public SocketIoPacketDecoder(int maxAttachments = DefaultMaxAttachments)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxAttachments, 1);
+        _maxAttachments = maxAttachments;
+    }
 
     private static readonly string[] ReservedEvents =
         ["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"];
@@ -31,7 +40,7 @@ internal sealed class SocketIoPacketDecoder
             throw new SocketIoProtocolException("got plaintext data when reconstructing a packet");
         }
 
-        var packet = DecodeString(utf8, out var attachments);
+        var packet = DecodeString(utf8, _maxAttachments, out var attachments);
         if (attachments == 0)
         {
             return packet;
@@ -72,7 +81,7 @@ internal sealed class SocketIoPacketDecoder
         _pendingCount = 0;
     }
 
-    private static SocketIoPacket DecodeString(ReadOnlySpan<byte> str, out int attachments)
+    private static SocketIoPacket DecodeString(ReadOnlySpan<byte> str, int maxAttachments, out int attachments)
     {
         attachments = 0;
         // Number("") is 0 in JS, so an empty message decodes as a CONNECT to "/" there too.
@@ -97,7 +106,7 @@ internal sealed class SocketIoPacketDecoder
                 throw new SocketIoProtocolException("Illegal attachments");
             }
 
-            if (n > MaxAttachments)
+            if (n > maxAttachments)
             {
                 throw new SocketIoProtocolException("too many attachments");
             }

@@ -164,6 +164,18 @@ public sealed class ParserTests
     }
 
     [Test]
+    public void TheAttachmentCap_IsTheDecodersOption()
+    {
+        var two = Encoding.UTF8.GetBytes("""52-["a",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]""");
+
+        var error = Assert.Throws<SocketIoProtocolException>(() => new SocketIoPacketDecoder(maxAttachments: 1).AddText(two));
+        Assert.That(error!.Message, Is.EqualTo("too many attachments"));
+        var decoder = new SocketIoPacketDecoder(maxAttachments: 2);
+        Assert.That(decoder.AddText(two), Is.Null, "two attachments announced, waiting for them");
+        Assert.That(decoder.IsReconstructing, Is.True);
+    }
+
+    [Test]
     public void ADecoder_KeepsWorkingAfterAPacket()
     {
         var decoder = new SocketIoPacketDecoder();
