@@ -71,24 +71,7 @@ public sealed partial class RedisAdapter : ClusterAdapter
     /// <inheritdoc />
     public override async ValueTask CloseAsync()
     {
-        ChannelMessageQueue[] queues;
-        lock (_queues)
-        {
-            queues = _queues.ToArray();
-            _queues.Clear();
-        }
-
-        foreach (var queue in queues)
-        {
-            try
-            {
-                await queue.UnsubscribeAsync().ConfigureAwait(false);
-            }
-            catch (RedisException)
-            {
-                // Redis is gone; nothing to unsubscribe from.
-            }
-        }
+        await SubscriptionQueues.UnsubscribeAllAsync(_queues).ConfigureAwait(false);
 
         await base.CloseAsync().ConfigureAwait(false);
     }

@@ -242,24 +242,7 @@ public sealed partial class RedisStreamsAdapter : ClusterAdapter
     /// <inheritdoc />
     public override async ValueTask CloseAsync()
     {
-        ChannelMessageQueue[] queues;
-        lock (_queues)
-        {
-            queues = _queues.ToArray();
-            _queues.Clear();
-        }
-
-        foreach (var queue in queues)
-        {
-            try
-            {
-                await queue.UnsubscribeAsync().ConfigureAwait(false);
-            }
-            catch (RedisException)
-            {
-                // Redis is gone; the subscription went with it.
-            }
-        }
+        await SubscriptionQueues.UnsubscribeAllAsync(_queues).ConfigureAwait(false);
 
         await _hub.UnregisterAsync(this).ConfigureAwait(false);
         await base.CloseAsync().ConfigureAwait(false);

@@ -93,14 +93,7 @@ public sealed partial class ShardedRedisAdapter : ClusterAdapter
     {
         if (_queues.TryRemove(channel, out var queue))
         {
-            try
-            {
-                await queue.UnsubscribeAsync().ConfigureAwait(false);
-            }
-            catch (RedisException)
-            {
-                // Redis is gone; the subscription went with it.
-            }
+            await SubscriptionQueues.UnsubscribeQuietlyAsync(queue).ConfigureAwait(false);
         }
     }
 

@@ -94,48 +94,38 @@ internal sealed class AdapterPort : IAdapterNamespace, IAdapterMetrics
         return new AckResponses(new SendReport(delivered, full, gone), collector.Reader);
     }
 
-    public async ValueTask<int> DisconnectAsync(IReadOnlyList<string> socketIds, bool close)
-    {
-        ArgumentNullException.ThrowIfNull(socketIds);
-        var found = 0;
-        foreach (var socket in Resolve(socketIds))
-        {
-            found++;
-            await socket.DisconnectAsync(close).ConfigureAwait(false);
-        }
+    public ValueTask<int> DisconnectAsync(IReadOnlyList<string> socketIds, bool close) =>
+        ForEachConnectedAsync(socketIds, socket => socket.DisconnectAsync(close));
 
-        return found;
+    public ValueTask<int> JoinAsync(IReadOnlyList<string> socketIds, IReadOnlyCollection<string> rooms)
+    {
+        ArgumentNullException.ThrowIfNull(rooms);
+        return ForEachConnectedAsync(socketIds, socket => socket.JoinAsync(rooms));
     }
 
-    public async ValueTask<int> JoinAsync(IReadOnlyList<string> socketIds, IReadOnlyCollection<string> rooms)
+    public ValueTask<int> LeaveAsync(IReadOnlyList<string> socketIds, IReadOnlyCollection<string> rooms)
     {
-        ArgumentNullException.ThrowIfNull(socketIds);
         ArgumentNullException.ThrowIfNull(rooms);
-        var found = 0;
-        foreach (var socket in Resolve(socketIds))
+        return ForEachConnectedAsync(socketIds, async socket =>
         {
-            found++;
-            await socket.JoinAsync(rooms).ConfigureAwait(false);
-        }
-
-        return found;
-    }
-
-    public async ValueTask<int> LeaveAsync(IReadOnlyList<string> socketIds, IReadOnlyCollection<string> rooms)
-    {
-        ArgumentNullException.ThrowIfNull(socketIds);
-        ArgumentNullException.ThrowIfNull(rooms);
-        var found = 0;
-        foreach (var socket in Resolve(socketIds))
-        {
-            found++;
             foreach (var room in rooms)
             {
                 await socket.LeaveAsync(room).ConfigureAwait(false);
             }
+        });
+    }
+
+    /// <summary>Runs <paramref name="action"/> on each listed socket that is connected, in order; returns how many there were.</summary>
+    private async ValueTask<int> ForEachConnectedAsync(IReadOnlyList<string> socketIds, Func<SocketIoSocket, ValueTask> action)
+    {
+        ArgumentNullException.ThrowIfNull(socketIds);
+        var sockets = Resolve(socketIds);
+        foreach (var socket in sockets)
+        {
+            await action(socket).ConfigureAwait(false);
         }
 
-        return found;
+        return sockets.Count;
     }
 
     public IReadOnlyList<SocketDetails> GetDetails(IReadOnlyList<string> socketIds)
