@@ -10,6 +10,7 @@ bash scripts/setup.sh || exit 1
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 summary=()
+failures=()
 total_passed=0 total_failed=0 total_skipped=0 any_failed=0
 
 # count LOG KIND → "passed failed skipped" read from a runner's own closing lines.
@@ -52,6 +53,12 @@ step() {
   total_failed=$((total_failed + failed))
   total_skipped=$((total_skipped + skipped))
   summary+=("$(printf '%-62s %5d passed, %d failed, %d skipped (exit %d)' "$name:" "$passed" "$failed" "$skipped" "$status")")
+  # The names of what failed, repeated after the summary: a CI log is often read from its tail only.
+  if [ "$failed" -gt 0 ]; then
+    failures+=("--- $name")
+    mapfile -t -O "${#failures[@]}" failures < <(
+      { grep -E -A 6 '^\s+Failed [^!]' "$log"; grep -E -A 12 '^\s*not ok ' "$log"; } | head -n 80)
+  fi
 }
 
 step "NUnit" nunit \
@@ -76,5 +83,10 @@ step "JS client suites vs .NET, WebSockets through ASP.NET" node \
 echo
 echo "==> summary"
 printf '%s\n' "${summary[@]}"
+if [ "${#failures[@]}" -gt 0 ]; then
+  echo
+  echo "==> what failed"
+  printf '%s\n' "${failures[@]}"
+fi
 echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
 exit "$any_failed"
