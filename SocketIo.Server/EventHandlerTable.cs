@@ -68,7 +68,7 @@ internal sealed class EventHandlerTable
             {
                 var entry = items[i];
                 var matches = string.Equals(entry.EventName, eventName, StringComparison.Ordinal)
-                    && (handler is null || (!removedOne && entry.Handler == handler));
+                    && (handler is null || (!removedOne && ListenerMatch.Matches(entry.Handler!, handler)));
                 if (matches)
                 {
                     removedOne = true;
@@ -83,6 +83,32 @@ internal sealed class EventHandlerTable
                 Volatile.Write(ref _entries, kept);
                 _count = count;
             }
+        }
+    }
+
+    /// <summary>The user's handlers of one event, in registration order (once wrappers unwrapped).</summary>
+    public IReadOnlyList<Func<SocketIoEvent, ValueTask>> Listeners(string eventName)
+    {
+        var (items, count) = Snapshot;
+        var result = new List<Func<SocketIoEvent, ValueTask>>();
+        for (var i = 0; i < count; i++)
+        {
+            if (string.Equals(items[i].EventName, eventName, StringComparison.Ordinal))
+            {
+                result.Add(ListenerMatch.Unwrap(items[i].Handler!));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Removes every registration.</summary>
+    public void Clear()
+    {
+        lock (this)
+        {
+            Volatile.Write(ref _entries, []);
+            _count = 0;
         }
     }
 

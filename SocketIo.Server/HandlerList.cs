@@ -2,7 +2,7 @@ namespace SocketIo.Server;
 
 /// <summary>A copy-on-write list of handlers: cheap to snapshot on every dispatch, safe to change from any thread.</summary>
 internal sealed class HandlerList<T>
-    where T : class
+    where T : Delegate
 {
     private T[] _items = [];
 
@@ -12,7 +12,9 @@ internal sealed class HandlerList<T>
 
     public void Prepend(T item) => Update(items => [item, .. items]);
 
-    /// <summary>Removes the first occurrence of <paramref name="item"/>, or everything when it is null.</summary>
+    /// <summary>
+    /// Removes the first occurrence of <paramref name="item"/> (or of a once wrapper of it), or everything when it is null.
+    /// </summary>
     public void Remove(T? item) => Update(items =>
     {
         if (item is null)
@@ -20,9 +22,12 @@ internal sealed class HandlerList<T>
             return [];
         }
 
-        var index = Array.IndexOf(items, item);
+        var index = Array.FindIndex(items, registered => ListenerMatch.Matches(registered, item));
         return index < 0 ? items : [.. items[..index], .. items[(index + 1)..]];
     });
+
+    /// <summary>The user's delegates, in order (once wrappers unwrapped): Node's <c>listeners()</c>.</summary>
+    public IReadOnlyList<T> Listeners => Array.ConvertAll(Snapshot, ListenerMatch.Unwrap);
 
     private void Update(Func<T[], T[]> change)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using SocketIo.Server.Adapters;
 
 namespace SocketIo.Server;
 
@@ -53,14 +54,49 @@ public sealed class ParentNamespace
         return this;
     }
 
-    /// <summary>Emits to every socket of every child namespace (Node: <c>parentNsp.emit</c>).</summary>
-    public async ValueTask EmitAsync(string eventName, params object?[] args)
+    /// <summary>
+    /// Removes a connection handler from this pattern and from every child, or all of them when null (Node:
+    /// <c>parentNsp.off("connection", fn)</c>; its children got the parent's listeners at their creation).
+    /// </summary>
+    public ParentNamespace OffConnection(Func<SocketIoSocket, CancellationToken, ValueTask>? handler = null)
     {
+        ConnectionHandlers.Remove(handler);
         foreach (var child in _children.Values)
         {
-            await child.EmitAsync(eventName, args).ConfigureAwait(false);
+            child.OffConnection(handler);
         }
+
+        return this;
     }
+
+    /// <summary>The connection handlers every new child gets (Node: <c>parentNsp.listeners("connection")</c>).</summary>
+    public IReadOnlyList<Func<SocketIoSocket, CancellationToken, ValueTask>> ConnectionListeners => ConnectionHandlers.Listeners;
+
+    /// <summary>Targets rooms in every child (Node: <c>parentNsp.to(room)</c>).</summary>
+    public ParentBroadcastOperator To(params string[] rooms) => NewOperator().To(rooms);
+
+    /// <summary>Same as <see cref="To"/> (Node: <c>parentNsp.in(room)</c>).</summary>
+    public ParentBroadcastOperator In(params string[] rooms) => NewOperator().To(rooms);
+
+    /// <summary>Excludes rooms in every child (Node: <c>parentNsp.except(room)</c>).</summary>
+    public ParentBroadcastOperator Except(params string[] rooms) => NewOperator().Except(rooms);
+
+    /// <summary>A volatile broadcast to every child (Node: <c>parentNsp.volatile</c>).</summary>
+    public ParentBroadcastOperator Volatile => NewOperator().Volatile;
+
+    /// <summary>A broadcast to this node's clients of every child (Node: <c>parentNsp.local</c>).</summary>
+    public ParentBroadcastOperator Local => NewOperator().Local;
+
+    /// <summary>Sets whether packets may be compressed (Node: <c>parentNsp.compress(bool)</c>).</summary>
+    public ParentBroadcastOperator Compress(bool compress) => NewOperator().Compress(compress);
+
+    /// <summary>An ack timeout for a broadcast to every child (Node: <c>parentNsp.timeout(ms)</c>).</summary>
+    public ParentBroadcastOperator Timeout(TimeSpan timeout) => NewOperator().Timeout(timeout);
+
+    /// <summary>Emits to every socket of every child namespace (Node: <c>parentNsp.emit</c>).</summary>
+    public ValueTask EmitAsync(string eventName, params object?[] args) => NewOperator().EmitAsync(eventName, args);
+
+    private ParentBroadcastOperator NewOperator() => new(this, null, null, BroadcastFlags.None);
 
     internal SocketIoNamespace CreateChild(string name)
     {

@@ -9,7 +9,7 @@ namespace SocketIo.Server;
 /// A namespace (Node: socket.io <c>Namespace</c>): its sockets, connection middleware, connection handlers,
 /// broadcast operators and adapter.
 /// </summary>
-public sealed class SocketIoNamespace
+public sealed partial class SocketIoNamespace
 {
     private readonly ConcurrentDictionary<string, SocketIoSocket> _sockets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SocketIoSocket> _preConnect = new(StringComparer.Ordinal);

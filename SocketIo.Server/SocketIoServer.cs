@@ -233,6 +233,30 @@ public sealed partial class SocketIoServer : IAsyncDisposable
         return this;
     }
 
+    /// <summary>Adds a connection handler to <c>/</c> for the next connection only (Node: <c>io.once("connection")</c>).</summary>
+    public SocketIoServer OnceConnection(Func<SocketIoSocket, CancellationToken, ValueTask> handler)
+    {
+        Sockets.OnceConnection(handler);
+        return this;
+    }
+
+    /// <summary>Removes a connection handler of <c>/</c>, or all of them when null (Node: <c>io.off("connection", fn)</c>).</summary>
+    public SocketIoServer OffConnection(Func<SocketIoSocket, CancellationToken, ValueTask>? handler = null)
+    {
+        Sockets.OffConnection(handler);
+        return this;
+    }
+
+    /// <summary>The connection handlers of <c>/</c> (Node: <c>io.listeners("connection")</c>).</summary>
+    public IReadOnlyList<Func<SocketIoSocket, CancellationToken, ValueTask>> ConnectionListeners => Sockets.ConnectionListeners;
+
+    /// <summary>Removes a server-side event handler of <c>/</c>, or all of the event's (Node: <c>io.off(name, fn)</c>).</summary>
+    public SocketIoServer OffServerSideEmit(string eventName, Func<ServerSideEvent, ValueTask>? handler = null)
+    {
+        Sockets.OffServerSideEmit(eventName, handler);
+        return this;
+    }
+
     /// <summary>Listens to server-side events on <c>/</c> (Node: <c>io.on(name, …)</c> for serverSideEmit).</summary>
     public SocketIoServer OnServerSideEmit(string eventName, Func<ServerSideEvent, ValueTask> handler)
     {

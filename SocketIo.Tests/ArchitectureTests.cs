@@ -88,6 +88,7 @@ public sealed class ArchitectureTests
         "ConnectionStateRecoveryOptions",
         "DisconnectReason",
         "DisconnectReasons",
+        "ParentBroadcastOperator",
         "ParentNamespace",
         "RemoteSocket",
         "RemoteSocketEmitter",
