@@ -121,6 +121,14 @@ public sealed class BroadcastOperator
         return result;
     }
 
+    /// <summary>
+    /// The ids of this server's sockets in the targeted rooms, or all of them without rooms (Node's deprecated
+    /// <c>allSockets()</c>: the adapter's <c>sockets(rooms)</c>, which ignores <see cref="Except"/> and, on the Redis
+    /// adapters of 8.x, the other servers). Prefer <see cref="FetchSocketsAsync"/>, which sees the cluster.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> AllSocketsAsync(CancellationToken cancellationToken = default) =>
+        new HashSet<string>(await Adapter.SocketsAsync(_rooms, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+
     /// <summary>Makes the targeted sockets join rooms (Node: <c>socketsJoin</c>).</summary>
     public ValueTask SocketsJoinAsync(params string[] rooms) => Adapter.AddSocketsAsync(Options, rooms);
 

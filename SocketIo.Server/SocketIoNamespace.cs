@@ -113,6 +113,9 @@ public sealed partial class SocketIoNamespace
     /// </summary>
     public Task<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) => NewOperator().FetchSocketsAsync(cancellationToken);
 
+    /// <summary>The ids of this server's sockets in the namespace (Node's deprecated <c>nsp.allSockets()</c>).</summary>
+    public Task<IReadOnlySet<string>> AllSocketsAsync(CancellationToken cancellationToken = default) => NewOperator().AllSocketsAsync(cancellationToken);
+
     /// <summary>Makes every socket join rooms (Node: <c>nsp.socketsJoin</c>).</summary>
     public ValueTask SocketsJoinAsync(params string[] rooms) => NewOperator().SocketsJoinAsync(rooms);
 

@@ -294,6 +294,9 @@ public sealed partial class SocketIoServer : IAsyncDisposable
     /// <summary>Node: <c>io.fetchSockets()</c>.</summary>
     public Task<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) => Sockets.FetchSocketsAsync(cancellationToken);
 
+    /// <summary>The ids of this server's sockets in <c>/</c> (Node's deprecated <c>io.allSockets()</c>).</summary>
+    public Task<IReadOnlySet<string>> AllSocketsAsync(CancellationToken cancellationToken = default) => Sockets.AllSocketsAsync(cancellationToken);
+
     /// <summary>Node: <c>io.socketsJoin</c>.</summary>
     public ValueTask SocketsJoinAsync(params string[] rooms) => Sockets.SocketsJoinAsync(rooms);
 

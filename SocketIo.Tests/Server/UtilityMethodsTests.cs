@@ -46,6 +46,20 @@ public sealed class UtilityMethodsTests
     }
 
     [Test]
+    public async Task AllSockets_GivesTheLocalIds_OfEveryoneOrOfTheTargetedRooms()
+    {
+        var (host, clients) = await StartAsync(3);
+        await using var owner = host;
+        await clients[0].Socket.JoinAsync("r");
+        await clients[1].Socket.JoinAsync("r", "s");
+
+        Assert.That(await host.Io.AllSocketsAsync(), Is.EquivalentTo(clients.Select(c => c.Socket.Id)));
+        Assert.That(await host.Io.In("r").AllSocketsAsync(), Is.EquivalentTo(new[] { clients[0].Socket.Id, clients[1].Socket.Id }));
+        Assert.That(await host.Io.To("s").AllSocketsAsync(), Is.EquivalentTo(new[] { clients[1].Socket.Id }));
+        Assert.That(await host.Io.Of("/other").AllSocketsAsync(), Is.Empty);
+    }
+
+    [Test]
     public async Task FetchSockets_FollowsInAndExcept()
     {
         var (host, clients) = await StartAsync(3);
