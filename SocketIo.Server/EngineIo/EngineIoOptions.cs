@@ -51,6 +51,12 @@ public sealed class EngineIoOptions
     public bool PerMessageDeflate { get; set; }
 
     /// <summary>
+    /// With <see cref="PerMessageDeflate"/> on, WebSocket messages shorter than this many bytes go out uncompressed:
+    /// deflating a small frame costs more CPU than the bytes it saves. Node: <c>perMessageDeflate.threshold</c>, 1024.
+    /// </summary>
+    public int PerMessageDeflateThreshold { get; set; } = 1024;
+
+    /// <summary>
     /// Polling responses at least this long are compressed when the client accepts gzip or deflate;
     /// <c>null</c> disables it. Node: <c>httpCompression.threshold</c>, default 1024.
     /// </summary>
@@ -110,6 +116,11 @@ public sealed class EngineIoOptions
         if (HttpCompressionThreshold is < 0)
         {
             errors.Add("HttpCompressionThreshold must not be negative.");
+        }
+
+        if (PerMessageDeflateThreshold < 0)
+        {
+            errors.Add("PerMessageDeflateThreshold must not be negative.");
         }
 
         return errors;

@@ -104,6 +104,7 @@ public sealed class DirectWebSocketAgreementTests
         [nameof(EngineIoOptions.Cookie)] = "left to the HTTP path: it adds to the 101",
         [nameof(EngineIoOptions.Cors)] = "left to the HTTP path: it adds to the 101",
         [nameof(EngineIoOptions.PerMessageDeflate)] = "left to the HTTP path when offered: it negotiates in the 101",
+        [nameof(EngineIoOptions.PerMessageDeflateThreshold)] = "the HTTP path's deflate only (the direct path never compresses)",
         [nameof(EngineIoOptions.PingInterval)] = "the session's, either path",
         [nameof(EngineIoOptions.PingTimeout)] = "the session's, either path",
         [nameof(EngineIoOptions.UpgradeTimeout)] = "the session's (polling upgrades), either path",

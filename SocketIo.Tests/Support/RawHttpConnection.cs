@@ -109,6 +109,71 @@ internal sealed class RawHttpConnection : IDisposable
         return new RawHttpResponse(statusLine, status, headers, body);
     }
 
+    /// <summary>
+    /// Reads one WebSocket frame from the server (after a 101): its first header byte's flags and its payload as sent
+    /// (still deflated when RSV1 is set).
+    /// </summary>
+    public async Task<(bool Fin, bool Rsv1, int Opcode, byte[] Payload)> ReadFrameAsync()
+    {
+        using var timeout = new CancellationTokenSource(Signals.DefaultTimeout);
+        while (true)
+        {
+            if (_pending.Length >= 2)
+            {
+                var length = (long)(_pending[1] & 0x7F);
+                var header = 2;
+                if (length == 126 && _pending.Length >= 4)
+                {
+                    length = (_pending[2] << 8) | _pending[3];
+                    header = 4;
+                }
+                else if (length == 127 && _pending.Length >= 10)
+                {
+                    length = (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(_pending.AsSpan(2));
+                    header = 10;
+                }
+
+                if (length < 126 || header > 2)
+                {
+                    if (_pending.Length >= header + length)
+                    {
+                        var first = _pending[0];
+                        var payload = _pending[header..(int)(header + length)];
+                        _pending = _pending[(int)(header + length)..];
+                        return ((first & 0x80) != 0, (first & 0x40) != 0, first & 0x0F, payload);
+                    }
+                }
+            }
+
+            if (!await FillAsync(timeout.Token))
+            {
+                throw new IOException("Connection closed before a whole frame.");
+            }
+        }
+    }
+
+    /// <summary>Sends one masked text frame, as a client must.</summary>
+    public Task SendTextFrameAsync(string text)
+    {
+        var payload = Encoding.UTF8.GetBytes(text);
+        if (payload.Length > 125)
+        {
+            throw new ArgumentException("Short frames only.", nameof(text));
+        }
+
+        byte[] mask = [1, 2, 3, 4];
+        var frame = new byte[6 + payload.Length];
+        frame[0] = 0x81;
+        frame[1] = (byte)(0x80 | payload.Length);
+        mask.CopyTo(frame, 2);
+        for (var i = 0; i < payload.Length; i++)
+        {
+            frame[6 + i] = (byte)(payload[i] ^ mask[i % 4]);
+        }
+
+        return SendAsync(frame);
+    }
+
     /// <summary>Whether the server closes the connection (a read returns 0 or the connection resets) before the timeout.</summary>
     public async Task<bool> WaitForPeerCloseAsync()
     {

@@ -163,13 +163,19 @@ internal sealed class WebSocketTransport : EngineTransport
             for (var i = 0; i < packets.Count; i++)
             {
                 var p = packets[i];
-                if (p.IsBinary)
+                var frame = p.IsBinary ? p.Data : p.TextFrame;
+                var type = p.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+                if (_options.PerMessageDeflate)
                 {
-                    await _socket.SendAsync(p.Data, WebSocketMessageType.Binary, true, _abort.Token).ConfigureAwait(false);
+                    // engine.io's websocket transport: compress(false), or a frame under the threshold, is sent as is.
+                    var flags = !p.Compress || frame.Length < _options.PerMessageDeflateThreshold
+                        ? WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression
+                        : WebSocketMessageFlags.EndOfMessage;
+                    await _socket.SendAsync(frame, type, flags, _abort.Token).ConfigureAwait(false);
                 }
                 else
                 {
-                    await _socket.SendAsync(p.TextFrame, WebSocketMessageType.Text, true, _abort.Token).ConfigureAwait(false);
+                    await _socket.SendAsync(frame, type, true, _abort.Token).ConfigureAwait(false);
                 }
             }
         }
