@@ -279,6 +279,7 @@ public sealed class ArchitectureTests
         "SocketIo.Server.Adapters.IAdapterNamespace",
         "SocketIo.Server.Adapters.InMemoryAdapter",
         "SocketIo.Server.Adapters.JsJson",
+        "SocketIo.Server.Adapters.Notepack",
         "SocketIo.Server.Adapters.OutgoingPacket",
         "SocketIo.Server.Adapters.PersistedSession",
         "SocketIo.Server.Adapters.RestoredSession",
