@@ -99,6 +99,7 @@ public sealed class ArchitectureTests
         "SocketIoHandshakeRequest",
         "SocketIoNamespace",
         "SocketIoOptions",
+        "SocketIoParser",
         "SocketIoServer",
         "SocketIoSocket",
         "SocketIoTimeoutException",
@@ -232,6 +233,7 @@ public sealed class ArchitectureTests
     private static readonly HashSet<string> AdapterEncodedPacketUses =
     [
         "SocketIo.Server.SocketIoWire",
+        "SocketIo.Server.SocketIoParser",
         "SocketIo.Server.EngineIo.EnginePacket",
     ];
 

@@ -1,0 +1,146 @@
+// The msgpack parser (interop-contract.md "Additions": PARSER=msgpack) with npm socket.io-client 4.8.4 and
+// socket.io-msgpack-parser 3.0.2, over WebSocket, polling and polling→upgrade: events, acks both ways, binary
+// (native bin values, no attachments), namespaces, middleware errors with data, broadcasts. A client with the
+// default parser is refused cleanly and the server keeps serving msgpack clients. Runs against
+// SERVER_IMPL=dotnet|node (support/servers.mjs): the Node twin is the reference.
+
+import { describe, it, before, after, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { io as ioc } from "socket.io-client";
+import { call, recorder } from "./support/clients.mjs";
+import { startServer, waitFor } from "./support/servers.mjs";
+
+const msgpackParser = createRequire(import.meta.url)("socket.io-msgpack-parser");
+
+let server;
+const clients = new Set();
+let roomCounter = 0;
+
+before(async () => {
+  server = await startServer({ env: { SERVER_NAME: "msgpack-server", PARSER: "msgpack" } });
+});
+
+after(async () => {
+  closeAll();
+  await server?.stop();
+});
+
+afterEach(() => closeAll());
+
+function closeAll() {
+  for (const c of clients) c.disconnect();
+  clients.clear();
+}
+
+function transportsOf(mode) {
+  return mode === "upgrade" ? ["polling", "websocket"] : [mode];
+}
+
+function client(nsp, transport, opts = {}) {
+  const socket = ioc(`${server.url}${nsp}`, {
+    forceNew: true,
+    reconnection: false,
+    transports: transportsOf(transport),
+    parser: msgpackParser,
+    ...opts,
+  });
+  clients.add(socket);
+  return socket;
+}
+
+async function connect(nsp, transport, opts = {}) {
+  const socket = client(nsp, transport, opts);
+  await waitFor(socket, "connect", 10_000, { rejectOn: ["connect_error"] });
+  if (transport === "upgrade" && socket.io.engine.transport.name !== "websocket") {
+    await waitFor(socket.io.engine, "upgrade", 10_000);
+  }
+  return socket;
+}
+
+for (const transport of ["websocket", "polling", "upgrade"]) {
+  describe(`msgpack parser over ${transport}`, () => {
+    it("acks a client's event with the same values, binary as binary at any depth", async () => {
+      const socket = await connect("/", transport);
+      const payload = ["text", 42, -1.5, true, null, { nested: { bytes: Buffer.from([1, 2, 3]) }, list: [Buffer.from([])] }];
+      const answer = await call(socket, "echo", ...payload);
+      assert.deepEqual(answer, payload);
+      assert.ok(Buffer.isBuffer(answer[5].nested.bytes), "binary comes back as a Buffer");
+    });
+
+    it("emits to the sender, with and without binary", async () => {
+      const socket = await connect("/", transport);
+      const back = recorder(socket, "message-back");
+      socket.emit("message", "hello", Buffer.from([0xff, 0x00]));
+      const [args] = [await back.until(() => true)];
+      assert.deepEqual(args, ["hello", Buffer.from([0xff, 0x00])]);
+    });
+
+    it("the server's acks: a broadcast with ack collects the clients' answers", async () => {
+      const room = `mp-ack-${roomCounter++}`;
+      const a = await connect("/", transport);
+      const b = await connect("/", transport);
+      for (const s of [a, b]) {
+        s.on("ask", (payload, ack) => ack({ from: s.id, payload }));
+        await call(s, "join", room);
+      }
+      const [result] = await call(a, "bcast-ack", room, Buffer.from([7]), 3000);
+      assert.equal(result.err, null);
+      const responses = [...result.responses].sort((x, y) => (x.from < y.from ? -1 : 1));
+      const expected = [a.id, b.id].sort().map((from) => ({ from, payload: Buffer.from([7]) }));
+      assert.deepEqual(responses, expected);
+    });
+
+    it("broadcasts reach every member of a room, encoded once for all of them", async () => {
+      const room = `mp-room-${roomCounter++}`;
+      const members = [await connect("/", transport), await connect("/", transport), await connect("/", transport)];
+      const got = members.map((s) => recorder(s, "msg"));
+      for (const s of members) await call(s, "join", room);
+      await call(members[0], "bcast-all", room, { text: "all", bin: Buffer.from([9, 8]) });
+      for (const r of got) {
+        const [payload] = await r.until(() => true);
+        assert.deepEqual(payload, { text: "all", bin: Buffer.from([9, 8]) });
+      }
+
+      const except = recorder(members[1], "msg");
+      await call(members[0], "bcast", room, "not to the sender");
+      assert.deepEqual(await except.until((args) => args[0] === "not to the sender"), ["not to the sender"]);
+    });
+
+    it("namespaces: a dynamic child, /custom, and an invalid one refused with its message", async () => {
+      const dyn = await connect("/dyn-7", transport);
+      assert.deepEqual(await call(dyn, "echo", "in dyn"), ["in dyn"]);
+      await connect("/custom", transport);
+
+      const invalid = client("/nope", transport);
+      const [err] = await waitFor(invalid, "connect_error", 10_000);
+      assert.equal(err.message, "Invalid namespace");
+    });
+
+    it("middleware: a refusal carries its message and data; a valid token connects", async () => {
+      const refused = client("/mw", transport, { auth: { token: "bad" } });
+      const [err] = await waitFor(refused, "connect_error", 10_000);
+      assert.equal(err.message, "not authorized");
+      assert.deepEqual(err.data, { reason: "bad token" });
+
+      const accepted = await connect("/mw", transport, { auth: { token: "valid" } });
+      assert.deepEqual(await call(accepted, "echo", 1), [1]);
+    });
+  });
+}
+
+describe("a client with the default parser against a msgpack server", () => {
+  for (const transport of ["websocket", "polling"]) {
+    it(`is refused cleanly over ${transport}, and msgpack clients keep working`, async () => {
+      const wrong = ioc(`${server.url}/`, { forceNew: true, reconnection: false, transports: [transport] });
+      clients.add(wrong);
+      let connected = false;
+      wrong.on("connect", () => (connected = true));
+      await waitFor(wrong, "disconnect", 10_000);
+      assert.equal(connected, false, "the default parser's CONNECT is not understood");
+
+      const right = await connect("/", transport);
+      assert.deepEqual(await call(right, "echo", "still fine"), ["still fine"]);
+    });
+  }
+});
