@@ -2,14 +2,16 @@
 // socket.io-msgpack-parser 3.0.2, over WebSocket, polling and polling→upgrade: events, acks both ways, binary
 // (native bin values, no attachments), namespaces, middleware errors with data, broadcasts. A client with the
 // default parser is refused cleanly and the server keeps serving msgpack clients. Runs against
-// SERVER_IMPL=dotnet|node (support/servers.mjs): the Node twin is the reference.
+// SERVER_IMPL=dotnet|node (support/servers.mjs): the Node twin is the reference. Last, a .NET and a Node server, both
+// with the msgpack parser, on one Redis (classic, sharded, streams): broadcasts cross in both directions (the adapters
+// encode packets themselves, so their wire does not depend on the parser).
 
 import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { io as ioc } from "socket.io-client";
 import { call, recorder } from "./support/clients.mjs";
-import { startServer, waitFor } from "./support/servers.mjs";
+import { startServer, startRedis, waitFor } from "./support/servers.mjs";
 
 const msgpackParser = createRequire(import.meta.url)("socket.io-msgpack-parser");
 
@@ -141,6 +143,67 @@ describe("a client with the default parser against a msgpack server", () => {
 
       const right = await connect("/", transport);
       assert.deepEqual(await call(right, "echo", "still fine"), ["still fine"]);
+    });
+  }
+});
+
+describe("a mixed .NET/Node cluster, both with the msgpack parser", () => {
+  let redis;
+  let skipReason;
+
+  before(async () => {
+    redis = await startRedis();
+    if (redis.skip) {
+      if (process.env.CI === "true") throw new Error(`cluster tests need Redis: ${redis.skip}`);
+      skipReason = redis.skip;
+    }
+  });
+
+  after(async () => {
+    await redis?.stop?.();
+  });
+
+  for (const adapter of ["classic", "sharded", "streams"]) {
+    it(`broadcasts with binary cross between the servers (${adapter} adapter)`, async (t) => {
+      if (skipReason) return t.skip(skipReason);
+      const env = { REDIS_URL: redis.url, REDIS_ADAPTER: adapter, REDIS_KEY: `msgpack-${adapter}-${process.pid}`, PARSER: "msgpack" };
+      const servers = await Promise.all([
+        startServer({ impl: "dotnet", env: { ...env, SERVER_NAME: "mp-dotnet" } }),
+        startServer({ impl: "node", env: { ...env, SERVER_NAME: "mp-node" } }),
+      ]);
+      try {
+        const sockets = [];
+        for (const srv of servers) {
+          const socket = ioc(`${srv.url}/`, { forceNew: true, reconnection: false, transports: ["websocket"], parser: msgpackParser });
+          clients.add(socket);
+          await waitFor(socket, "connect", 10_000, { rejectOn: ["connect_error"] });
+          sockets.push(socket);
+        }
+        const room = `mp-cluster-${adapter}`;
+        for (const s of sockets) await call(s, "join", room);
+        const got = sockets.map((s) => recorder(s, "msg"));
+
+        for (const [i, sender] of sockets.entries()) {
+          const payload = { from: i, bin: Buffer.from([i, 0xfe]) };
+          // A cluster-wide broadcast is acked once this server has published it; the other server may still be
+          // subscribing on a fresh start, so the first one is retried until it arrives (bounded).
+          const deadline = Date.now() + 10_000;
+          for (;;) {
+            await call(sender, "bcast-all", room, payload);
+            const arrived = await Promise.all(got.map((r) => r.until((args) => args[0]?.from === i, 1000).then(() => true, () => false)));
+            if (arrived.every(Boolean)) break;
+            if (Date.now() > deadline) throw new Error(`broadcast from server ${i} did not reach both servers: ${JSON.stringify(arrived)}`);
+          }
+          for (const r of got) {
+            const [received] = r.list.find((args) => args[0]?.from === i);
+            assert.deepEqual(received, payload);
+            assert.ok(Buffer.isBuffer(received.bin), "binary stays binary across the cluster");
+          }
+        }
+      } finally {
+        closeAll();
+        await Promise.all(servers.map((s) => s.stop()));
+      }
     });
   }
 });
