@@ -6,7 +6,8 @@ namespace SocketIo.Server.Adapters;
 
 /// <summary>
 /// A Socket.IO packet encoded once for every recipient: the packet itself (outgoing listeners read it) and its
-/// Engine.IO frames (the same instances are queued on each session). A broadcast is encoded into one of these.
+/// Engine.IO frames in the server's parser format (the same instances are queued on each session). A broadcast is
+/// encoded into one of these.
 /// </summary>
 public sealed class OutgoingPacket
 {
@@ -46,8 +47,9 @@ public sealed class OutgoingPacket
         : _msgpackWire ??= parser.Encode(Packet, _compress);
 
     /// <summary>
-    /// Encodes <paramref name="packet"/> with the given flags (compression, volatile). With <paramref name="offset"/>,
-    /// the offset is appended to the event's arguments first, as a recovering client expects it.
+    /// Prepares <paramref name="packet"/> with the given flags (compression, volatile); it is encoded when first sent,
+    /// once per parser. With <paramref name="offset"/>, the offset is appended to the event's arguments first, as a
+    /// recovering client expects it.
     /// </summary>
     public static OutgoingPacket Create(SocketIoPacket packet, BroadcastFlags flags, string? offset = null)
     {
