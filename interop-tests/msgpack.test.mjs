@@ -10,6 +10,7 @@ import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { io as ioc } from "socket.io-client";
+import { Socket as EngineSocket } from "engine.io-client";
 import { call, recorder } from "./support/clients.mjs";
 import { startServer, startRedis, waitFor } from "./support/servers.mjs";
 
@@ -144,6 +145,34 @@ describe("a client with the default parser against a msgpack server", () => {
       const right = await connect("/", transport);
       assert.deepEqual(await call(right, "echo", "still fine"), ["still fine"]);
     });
+  }
+});
+
+describe("malformed msgpack closes only the connection that sent it", () => {
+  // Hand-made binary messages on a bare Engine.IO session of /socket.io/ (each checked against the npm decoder).
+  const malformed = {
+    truncated: "83a47479706502a4646174",
+    "no nsp": "82a47479706502a46461746191a161",
+    "a string type": "83a474797065a178a464617461c0a36e7370a12f",
+    "a string announcing 2 GB": "83a47479706502a46461746191db7fffffffa36e7370a12f",
+    "trailing bytes": "82a47479706500a36e7370a12f00",
+  };
+  for (const transport of ["websocket", "polling"]) {
+    for (const [what, hex] of Object.entries(malformed)) {
+      it(`${what} over ${transport}`, async () => {
+        const good = await connect("/", transport);
+        const bad = new EngineSocket(server.url, { path: "/socket.io/", transports: [transport] });
+        try {
+          await waitFor(bad, "open", 10_000);
+          const closed = waitFor(bad, "close", 10_000);
+          bad.send(Buffer.from(hex, "hex"));
+          await closed;
+        } finally {
+          bad.close();
+        }
+        assert.deepEqual(await call(good, "echo", what), [what], "the other connection is untouched");
+      });
+    }
   }
 });
 
