@@ -176,6 +176,52 @@ describe("malformed msgpack closes only the connection that sent it", () => {
   }
 });
 
+describe("connection state recovery with the msgpack parser", () => {
+  let recovering;
+  before(async () => {
+    recovering = await startServer({ env: { SERVER_NAME: "msgpack-recovery", PARSER: "msgpack", STATE_RECOVERY: 60_000 } });
+  });
+  after(async () => {
+    closeAll();
+    await recovering?.stop();
+  });
+
+  it("a client that lost its connection gets its id back and the binary packets it missed, offsets included", async () => {
+    const open = async () => {
+      const socket = ioc(`${recovering.url}/`, { forceNew: true, reconnection: false, transports: ["websocket"], parser: msgpackParser });
+      clients.add(socket);
+      await waitFor(socket, "connect", 10_000, { rejectOn: ["connect_error"] });
+      return socket;
+    };
+    const observer = await open();
+    const socket = await open();
+    const id = socket.id;
+    const msgs = recorder(socket, "msg");
+    await call(socket, "join", "mp-recovery");
+    await call(observer, "bcast-all", "mp-recovery", "before");
+    await msgs.until((m) => m[0] === "before");
+    assert.equal(typeof msgs.list[0][1], "string", "an event carries its offset as the last argument");
+
+    const gone = waitFor(socket, "disconnect", 5000);
+    socket.io.engine.close();
+    await gone;
+    // The server has seen the connection end once the room no longer lists the socket (bounded).
+    const deadline = Date.now() + 10_000;
+    while ((await call(observer, "fetch", "mp-recovery"))[0].some((s) => s.id === id)) {
+      if (Date.now() > deadline) throw new Error("the server still lists the lost socket");
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await call(observer, "bcast-all", "mp-recovery", { missed: Buffer.from([1, 2]) });
+
+    socket.connect();
+    await waitFor(socket, "connect", 10_000, { rejectOn: ["connect_error"] });
+    assert.equal(socket.recovered, true);
+    assert.equal(socket.id, id);
+    const [missed] = await msgs.until((m) => Buffer.isBuffer(m[0]?.missed));
+    assert.deepEqual(missed, { missed: Buffer.from([1, 2]) });
+  });
+});
+
 describe("a mixed .NET/Node cluster, both with the msgpack parser", () => {
   let redis;
   let skipReason;
