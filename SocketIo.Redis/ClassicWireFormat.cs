@@ -23,12 +23,12 @@ internal static class ClassicWireFormat
                 var rooms = ClusterFormats.RoomSet(data["opts"]?["rooms"]);
                 var payload = new JArray(uid, WithNamespace(data["packet"], channels.Namespace), data["opts"] ?? new JObject());
                 var channel = rooms.Count == 1 ? channels.Room(rooms.First()) : channels.BroadcastBase;
-                return new WireMessage(channel, NotepackWriter.Encode(payload));
+                return new WireMessage(channel, Notepack.Encode(payload));
             }
 
             case ClusterMessageType.Broadcast:
                 // BROADCAST (7), msgpack, always on the request channel (§5.2).
-                return new WireMessage(channels.Request, NotepackWriter.Encode(new JObject
+                return new WireMessage(channels.Request, Notepack.Encode(new JObject
                 {
                     ["uid"] = uid,
                     ["requestId"] = message.RequestId,
@@ -100,7 +100,7 @@ internal static class ClassicWireFormat
                 ["requestId"] = data["requestId"],
                 ["clientCount"] = data["clientCount"],
             }),
-            ClusterMessageType.BroadcastAck => new WireMessage(channel, NotepackWriter.Encode(new JObject
+            ClusterMessageType.BroadcastAck => new WireMessage(channel, Notepack.Encode(new JObject
             {
                 ["type"] = ClassicRequestType.BroadcastAck,
                 ["requestId"] = data["requestId"],

@@ -23,7 +23,7 @@ public sealed partial class RedisAdapter
         }
 
         // The broadcast channel is always msgpack, no 0x7B test.
-        if (!NotepackReader.TryDecode(payload, out var value, out var error))
+        if (!Notepack.TryDecode(payload, out var value, out var error))
         {
             LogBadMessage(Logger, channel, error ?? "undecodable msgpack");
             return Task.CompletedTask;

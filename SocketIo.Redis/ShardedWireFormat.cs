@@ -25,7 +25,7 @@ internal static class ShardedWireFormat
         var binaryCapable = message.Type is ClusterMessageType.Broadcast or ClusterMessageType.BroadcastAck
             or ClusterMessageType.FetchSocketsResponse or ClusterMessageType.ServerSideEmit or ClusterMessageType.ServerSideEmitResponse;
         return binaryCapable && message.Data is not null && ClusterPayload.ContainsBinary(message.Data)
-            ? NotepackWriter.Encode(envelope)
+            ? Notepack.Encode(envelope)
             : JsJson.Serialize(envelope);
     }
 

@@ -12,7 +12,7 @@ namespace SocketIo.Server;
 internal sealed class ClientConnection
 {
     private readonly SocketIoServer _server;
-    private readonly SocketIoPacketDecoder _decoder;
+    private readonly ISocketIoPacketDecoder _decoder;
     private readonly NamespaceSockets _namespaces = new();
     // Dropped once a namespace is joined: a connection that lives for hours should not keep a spent timer.
     private ITimer? _connectTimeout;
@@ -23,7 +23,7 @@ internal sealed class ClientConnection
     {
         _server = server;
         Conn = conn;
-        _decoder = new SocketIoPacketDecoder(server.Options.MaxAttachments);
+        _decoder = server.Parser.CreateDecoder(server.Options);
         // If no namespace is joined within connectTimeout, the connection is closed (client.ts setup).
         _connectTimeout = server.TimeProvider.CreateTimer(
             static s => ((ClientConnection)s!).OnConnectTimeout(),
@@ -54,7 +54,7 @@ internal sealed class ClientConnection
         try
         {
             packet = message.IsBinary
-                ? _decoder.AddBinary(message.Data.ToArray())
+                ? _decoder.AddBinary(message.Data)
                 : _decoder.AddText(message.Data.Span);
         }
         catch (SocketIoProtocolException ex)
@@ -130,7 +130,7 @@ internal sealed class ClientConnection
         _namespaces.Remove(socket);
     }
 
-    public void WritePacket(SocketIoPacket packet) => WriteToEngine(SocketIoWire.Encode(packet), isVolatile: false);
+    public void WritePacket(SocketIoPacket packet) => WriteToEngine(_server.Parser.Encode(packet, compress: true), isVolatile: false);
 
     /// <summary>
     /// Queues encoded packets on the session (Node: <c>client.writeToEngine</c>); volatile ones are dropped when the

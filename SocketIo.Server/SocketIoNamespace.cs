@@ -271,11 +271,12 @@ public sealed partial class SocketIoNamespace
         if (refusal is not null)
         {
             socket.Cleanup();
-            var error = new JObject { ["message"] = refusal.Message };
-            if (refusal is ConnectionRejectedException { ErrorData: { } data })
+            // Node's { message, data }: data is undefined when there is none (JSON leaves it out, msgpack does not).
+            var error = new JObject
             {
-                error["data"] = data;
-            }
+                ["message"] = refusal.Message,
+                ["data"] = refusal is ConnectionRejectedException { ErrorData: { } data } ? data : JValue.CreateUndefined(),
+            };
 
             socket.SendConnectError(error);
             return;

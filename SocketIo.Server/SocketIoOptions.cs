@@ -16,6 +16,12 @@ public sealed class SocketIoOptions
     /// </summary>
     public int MaxAttachments { get; set; } = Protocol.SocketIoPacketDecoder.DefaultMaxAttachments;
 
+    /// <summary>
+    /// The packet format (Node: <c>parser</c>): <see cref="SocketIoParser.Default"/>, or <see cref="SocketIoParser.Msgpack"/>
+    /// for clients using <c>socket.io-msgpack-parser</c>. Every client of the server must use the same one.
+    /// </summary>
+    public SocketIoParser Parser { get; set; } = SocketIoParser.Default;
+
     /// <summary>Time to join a namespace before the connection is closed (Node: <c>connectTimeout</c>, 45000 ms).</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromMilliseconds(45000);
 
@@ -71,6 +77,11 @@ public sealed class SocketIoOptions
         if (MaxAttachments < 1)
         {
             errors.Add($"MaxAttachments must be at least 1 (was {MaxAttachments}).");
+        }
+
+        if (Parser is null)
+        {
+            errors.Add("Parser must be set (SocketIoParser.Default or SocketIoParser.Msgpack).");
         }
 
         if (ConnectTimeout <= TimeSpan.Zero)

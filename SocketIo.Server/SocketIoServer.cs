@@ -29,6 +29,7 @@ public sealed partial class SocketIoServer : IAsyncDisposable
         Logger = factory.CreateLogger<SocketIoServer>();
         Metrics = new SocketIoMetrics(meterFactory);
         Json = JsonArgs.Create(Options.JsonSerializerSettings);
+        Parser = Options.Parser;
         _bridge = new EngineBridge(this);
         Engine = new EngineIoServer(Options.Engine, _bridge, factory.CreateLogger<EngineIoServer>(), meterFactory);
         Sockets = GetOrCreateNamespace("/", out _);
@@ -49,6 +50,9 @@ public sealed partial class SocketIoServer : IAsyncDisposable
 
     /// <summary>How arguments become JSON and back, from <see cref="SocketIoOptions.JsonSerializerSettings"/>.</summary>
     internal JsonArgs Json { get; }
+
+    /// <summary>The packet format, from <see cref="SocketIoOptions.Parser"/> (read once: every connection uses the same).</summary>
+    internal SocketIoParser Parser { get; }
 
     internal TimeProvider TimeProvider => Options.TimeProvider;
 

@@ -48,11 +48,8 @@ public sealed partial class SocketIoSocket
     /// </summary>
     internal void SendConnect()
     {
-        var data = new JObject { ["sid"] = Id };
-        if (Pid is not null)
-        {
-            data["pid"] = Pid;
-        }
+        // pid is undefined without recovery, as in Node: JSON leaves it out, msgpack writes notepack's undefined.
+        var data = new JObject { ["sid"] = Id, ["pid"] = Pid is null ? JValue.CreateUndefined() : Pid };
 
         WritePacket(new SocketIoPacket(SocketIoPacketType.Connect, Namespace.Name, data), BroadcastFlags.None);
     }

@@ -100,6 +100,7 @@ public sealed class ArchitectureTests
         "SocketIoHandshakeRequest",
         "SocketIoNamespace",
         "SocketIoOptions",
+        "SocketIoParser",
         "SocketIoServer",
         "SocketIoSocket",
         "SocketIoTimeoutException",
@@ -233,6 +234,7 @@ public sealed class ArchitectureTests
     private static readonly HashSet<string> AdapterEncodedPacketUses =
     [
         "SocketIo.Server.SocketIoWire",
+        "SocketIo.Server.SocketIoParser",
         "SocketIo.Server.EngineIo.EnginePacket",
     ];
 
@@ -280,6 +282,7 @@ public sealed class ArchitectureTests
         "SocketIo.Server.Adapters.IAdapterNamespace",
         "SocketIo.Server.Adapters.InMemoryAdapter",
         "SocketIo.Server.Adapters.JsJson",
+        "SocketIo.Server.Adapters.Notepack",
         "SocketIo.Server.Adapters.OutgoingPacket",
         "SocketIo.Server.Adapters.PersistedSession",
         "SocketIo.Server.Adapters.RestoredSession",

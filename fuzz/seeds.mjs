@@ -63,6 +63,15 @@ for (const s of ["0", "0/admin,{}", "0/custom", '0{"token":"x"}', "1", "1/a,", '
   '61-/a,3[{"_placeholder":true,"num":0}]\x1eABC', '51-["x",{"_placeholder":true,"num":1}]\x1ez', '2["connect"]', '5-["x"]', '511-["x"]'])
   add("socketio-packet", Buffer.from(s, "latin1"));
 
+// --- msgpack parser packets (MsgpackParserTests): what socket.io-msgpack-parser 3.0.2 writes, and its refusals.
+for (const hex of ["83a47479706500a464617461d40000a36e7370a12f", "83a47479706500a46461746181a5746f6b656ea576616c6964a36e7370a32f6d77",
+  "85a47479706502a46461746193a46563686fc403010203c7010004a76f7074696f6e7381a8636f6d7072657373c3a2696401a36e7370a12f",
+  "84a47479706503a36e7370a12fa2696405a4646174619181a178cb3ff8000000000000", "82a47479706501a36e7370a12f",
+  "84a26964cd012ca47479706503a4646174619182a161c0a164d7000000018bcfe5687ba36e7370a12f",
+  "83a47479706504a46461746182a76d657373616765ae6e6f7420617574686f72697a6564a464617461d40000a36e7370a32f6d77",
+  "82a47479706502a46461746191a161", "83a47479706502a46461746191db7fffffff", "84a47479706502a46461746191a161a26964cb4000000000000000a36e7370a12f"])
+  add("msgpack-packet", Buffer.from(hex, "hex"));
+
 // --- WebSocket frames: byte 0 = receive buffer size (low 6 bits) and header-read flag (0x80), then masked frames.
 function frame(opcode, payload, { fin = true, mask = [1, 2, 3, 4], rsv = 0 } = {}) {
   const data = Buffer.from(payload);

@@ -7,6 +7,7 @@
 import http from "node:http";
 import { Server } from "socket.io";
 import { Server as EngineServer } from "engine.io";
+import { createRequire } from "node:module";
 
 const env = process.env;
 
@@ -35,6 +36,12 @@ const REQUESTS_TIMEOUT = intEnv("REQUESTS_TIMEOUT", 5000);
 const SERVER_NAME = env.SERVER_NAME || "node";
 const EMIT_AUTH = env.EMIT_AUTH === "1";
 const STATE_RECOVERY = env.STATE_RECOVERY ? intEnv("STATE_RECOVERY", 0) : undefined;
+
+const PARSER = env.PARSER || "default";
+if (PARSER !== "default" && PARSER !== "msgpack") {
+  console.error(`invalid PARSER=${JSON.stringify(PARSER)}: expected default or msgpack`);
+  process.exit(2);
+}
 
 if (REDIS_ADAPTER !== "classic" && REDIS_ADAPTER !== "sharded" && REDIS_ADAPTER !== "streams") {
   console.error(`invalid REDIS_ADAPTER=${JSON.stringify(REDIS_ADAPTER)}: expected classic, sharded or streams`);
@@ -68,6 +75,7 @@ const io = new Server(httpServer, {
   serveClient: false,
   connectTimeout: CONNECT_TIMEOUT,
   cleanupEmptyChildNamespaces: env.CLEANUP_EMPTY_CHILD_NAMESPACES === "1",
+  ...(PARSER === "msgpack" ? { parser: createRequire(import.meta.url)("socket.io-msgpack-parser") } : {}),
   ...(STATE_RECOVERY !== undefined
     ? { connectionStateRecovery: { maxDisconnectionDuration: STATE_RECOVERY, skipMiddlewares: true } }
     : {}),

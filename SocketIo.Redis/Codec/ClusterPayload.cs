@@ -18,7 +18,7 @@ internal static class ClusterPayload
     /// SH:194-204 sharded messages): first byte <c>{</c> → <c>JSON.parse</c> of the whole payload (UTF-8), anything
     /// else → msgpack (notepack). JSON with leading whitespace therefore fails both ways (§2.3; cap
     /// <c>robustness-classic-redis4/Q04</c>, <c>robustness-sharded-redis4/S06</c>). Not for the classic broadcast
-    /// channel, which is always msgpack (RA:215): use <see cref="NotepackReader"/> there.
+    /// channel, which is always msgpack (RA:215): use <see cref="Notepack"/> there.
     /// </summary>
     /// <returns>False for an empty payload, invalid JSON or invalid msgpack; never throws for bad input.</returns>
     public static bool TryDecode(ReadOnlyMemory<byte> payload, out JToken? value)
@@ -34,7 +34,7 @@ internal static class ClusterPayload
             return false;
         }
 
-        return NotepackReader.TryDecode(payload, out value, out _);
+        return Notepack.TryDecode(payload, out value, out _);
     }
 
     /// <summary>

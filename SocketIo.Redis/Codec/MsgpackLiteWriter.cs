@@ -3,16 +3,17 @@ using System.Globalization;
 using System.Numerics;
 using MessagePack;
 using Newtonsoft.Json.Linq;
+using SocketIo.Server.Adapters;
 
 namespace SocketIo.Redis.Codec;
 
 /// <summary>
 /// Encodes a <see cref="JToken"/> as <c>@msgpack/msgpack</c> 2.8's <c>encode()</c> with default options (the codec of
 /// <c>@socket.io/redis-streams-adapter</c> 0.3.1) encodes the equivalent JS value. It agrees with notepack.io
-/// (<see cref="NotepackWriter"/>) byte for byte except in two places, measured on Node: an object member whose value
+/// (<see cref="Notepack"/>) byte for byte except in two places, measured on Node: an object member whose value
 /// is <c>undefined</c> is written as nil instead of being dropped (<c>{a: undefined}</c> → <c>81 a1 61 c0</c>), and
 /// an integral number beyond ±(2^53 − 1) is a float64 (<c>1e20</c> → <c>cb 44 15 …</c>) where notepack writes a
-/// wrapped uint64. Everything else is delegated to <see cref="NotepackWriter"/>.
+/// wrapped uint64. Everything else is delegated to <see cref="Notepack"/>.
 /// </summary>
 internal static class MsgpackLiteWriter
 {
@@ -30,9 +31,9 @@ internal static class MsgpackLiteWriter
 
     private static void WriteToken(ref MessagePackWriter writer, JToken? token, int depth)
     {
-        if (depth > NotepackWriter.MaxDepth)
+        if (depth > Notepack.MaxDepth)
         {
-            throw new InvalidOperationException($"The value nests arrays/objects deeper than {NotepackWriter.MaxDepth} levels.");
+            throw new InvalidOperationException($"The value nests arrays/objects deeper than {Notepack.MaxDepth} levels.");
         }
 
         switch (token?.Type)
@@ -42,7 +43,7 @@ internal static class MsgpackLiteWriter
                 writer.WriteMapHeader(obj.Count);
                 foreach (var property in obj.Properties())
                 {
-                    NotepackWriter.WriteValue(ref writer, property.Name);
+                    Notepack.WriteValue(ref writer, property.Name);
                     WriteToken(ref writer, property.Value, depth + 1);
                 }
 
@@ -64,7 +65,7 @@ internal static class MsgpackLiteWriter
                 writer.Write(d);
                 break;
             default:
-                NotepackWriter.WriteValue(ref writer, token);
+                Notepack.WriteValue(ref writer, token);
                 break;
         }
     }

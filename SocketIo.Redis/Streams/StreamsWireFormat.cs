@@ -84,7 +84,7 @@ internal static partial class StreamsWireFormat
                     return null;
                 }
             }
-            else if (!TryFromBase64(raw, out var bytes) || !NotepackReader.TryDecode(bytes, out value, out var msgpackError))
+            else if (!TryFromBase64(raw, out var bytes) || !Notepack.TryDecode(bytes, out value, out var msgpackError))
             {
                 error = "data is neither JSON nor base64 msgpack";
                 return null;
@@ -120,7 +120,7 @@ internal static partial class StreamsWireFormat
     /// <summary>A PUB/SUB payload back into a message: always msgpack (adapter.js decodes every channel message so).</summary>
     public static ClusterMessage? DecodeEnvelope(ReadOnlyMemory<byte> payload, out string? error)
     {
-        if (!NotepackReader.TryDecode(payload, out var value, out error))
+        if (!Notepack.TryDecode(payload, out var value, out error))
         {
             return null;
         }
@@ -164,7 +164,7 @@ internal static partial class StreamsWireFormat
             return null;
         }
 
-        if (!TryFromBase64(raw, out var bytes) || !NotepackReader.TryDecode(bytes, out var value, out _) || value is not JObject obj)
+        if (!TryFromBase64(raw, out var bytes) || !Notepack.TryDecode(bytes, out var value, out _) || value is not JObject obj)
         {
             error = "not base64 msgpack of an object";
             return null;

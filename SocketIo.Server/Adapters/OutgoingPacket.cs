@@ -6,16 +6,24 @@ namespace SocketIo.Server.Adapters;
 
 /// <summary>
 /// A Socket.IO packet encoded once for every recipient: the packet itself (outgoing listeners read it) and its
-/// Engine.IO frames (the same instances are queued on each session). A broadcast is encoded into one of these.
+/// Engine.IO frames in the server's parser format (the same instances are queued on each session). A broadcast is
+/// encoded into one of these.
 /// </summary>
 public sealed class OutgoingPacket
 {
-    private OutgoingPacket(SocketIoPacket packet, bool isVolatile, string? offset, IReadOnlyList<EnginePacket> wire)
+    private readonly bool _compress;
+
+    // Frames per parser (there are two), encoded when the first recipient needs them: a broadcast that reaches
+    // nobody encodes nothing, and a server encodes only in its own parser's format.
+    private EnginePacket[]? _defaultWire;
+    private EnginePacket[]? _msgpackWire;
+
+    private OutgoingPacket(SocketIoPacket packet, bool isVolatile, string? offset, bool compress)
     {
         Packet = packet;
         Volatile = isVolatile;
         Offset = offset;
-        Wire = wire;
+        _compress = compress;
     }
 
     /// <summary>The packet as sent (with the offset appended, if any).</summary>
@@ -30,11 +38,18 @@ public sealed class OutgoingPacket
     /// </summary>
     public string? Offset { get; }
 
-    internal IReadOnlyList<EnginePacket> Wire { get; }
+    /// <summary>
+    /// The Engine.IO frames for <paramref name="parser"/>, encoded once per parser and shared by every recipient. Two
+    /// first callers racing may both encode; either result is the same bytes, so the race is harmless.
+    /// </summary>
+    internal IReadOnlyList<EnginePacket> WireFor(SocketIoParser parser) => ReferenceEquals(parser, SocketIoParser.Default)
+        ? _defaultWire ??= parser.Encode(Packet, _compress)
+        : _msgpackWire ??= parser.Encode(Packet, _compress);
 
     /// <summary>
-    /// Encodes <paramref name="packet"/> with the given flags (compression, volatile). With <paramref name="offset"/>,
-    /// the offset is appended to the event's arguments first, as a recovering client expects it.
+    /// Prepares <paramref name="packet"/> with the given flags (compression, volatile); it is encoded when first sent,
+    /// once per parser. With <paramref name="offset"/>, the offset is appended to the event's arguments first, as a
+    /// recovering client expects it.
     /// </summary>
     public static OutgoingPacket Create(SocketIoPacket packet, BroadcastFlags flags, string? offset = null)
     {
@@ -51,6 +66,6 @@ public sealed class OutgoingPacket
             packet = packet with { Data = withOffset };
         }
 
-        return new OutgoingPacket(packet, flags.Volatile, offset, SocketIoWire.Encode(packet, flags.Compress != false));
+        return new OutgoingPacket(packet, flags.Volatile, offset, flags.Compress != false);
     }
 }

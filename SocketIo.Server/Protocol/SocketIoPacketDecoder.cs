@@ -8,7 +8,7 @@ namespace SocketIo.Server.Protocol;
 /// hand, hands the rest to the JSON reader, and reassembles binary packets from the attachments that follow.
 /// Every failure is a <see cref="SocketIoProtocolException"/> with the reference's message.
 /// </summary>
-internal sealed class SocketIoPacketDecoder
+internal sealed class SocketIoPacketDecoder : ISocketIoPacketDecoder
 {
     /// <summary>The reference decoder's attachment limit (npm socket.io-parser 4.2.7 <c>maxAttachments</c>, CVE-2026-33151).</summary>
     public const int DefaultMaxAttachments = 10;
@@ -72,6 +72,9 @@ internal sealed class SocketIoPacketDecoder
         var data2 = packet.Data is null ? null : Reconstruct(packet.Data, buffers);
         return packet with { Data = data2 };
     }
+
+    /// <inheritdoc/>
+    SocketIoPacket? ISocketIoPacketDecoder.AddBinary(ReadOnlyMemory<byte> data) => AddBinary(data.ToArray());
 
     /// <summary>Drops a half-received binary packet (Node: <c>decoder.destroy()</c>).</summary>
     public void Reset()
@@ -161,7 +164,8 @@ internal sealed class SocketIoPacketDecoder
         _ => false,
     };
 
-    private static bool IsValidEventName(JToken name) =>
+    /// <summary>An event name a client may send: a number, or a string that is not a reserved event (socket.io-parser <c>isPayloadValid</c>).</summary>
+    internal static bool IsValidEventName(JToken name) =>
         name.Type is JTokenType.Integer or JTokenType.Float
         || (name.Type == JTokenType.String && Array.IndexOf(ReservedEvents, (string)name!) < 0);
 

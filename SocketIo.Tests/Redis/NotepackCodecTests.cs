@@ -5,6 +5,7 @@ using MessagePack;
 using Newtonsoft.Json.Linq;
 using NUnit.Framework;
 using SocketIo.Redis.Codec;
+using SocketIo.Server.Protocol.Msgpack;
 
 namespace SocketIo.Tests.Redis;
 

@@ -2,6 +2,7 @@ using Newtonsoft.Json.Linq;
 using NUnit.Framework;
 using SocketIo.Redis;
 using SocketIo.Redis.Codec;
+using SocketIo.Server.Protocol.Msgpack;
 using SocketIo.Server.Adapters;
 using SocketIo.Server.Protocol;
 

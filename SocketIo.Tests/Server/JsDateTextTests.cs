@@ -1,5 +1,6 @@
 using NUnit.Framework;
 using SocketIo.Redis.Codec;
+using SocketIo.Server.Protocol.Msgpack;
 using SocketIo.Server;
 
 namespace SocketIo.Tests.Server;

@@ -41,12 +41,13 @@ internal sealed class SioTestHost : IAsyncDisposable
 
     /// <summary>
     /// Starts a server. <paramref name="configure"/> runs after the clock is set, so a test may still replace it;
-    /// servers of one cluster pass the same <paramref name="time"/>.
+    /// servers of one cluster pass the same <paramref name="time"/>. <paramref name="logLevel"/> is the least level
+    /// recorded in <see cref="Logs"/> (Information to see why a connection was closed).
     /// </summary>
-    public static async Task<SioTestHost> StartAsync(Action<SocketIoOptions>? configure = null, FakeTimeProvider? time = null)
+    public static async Task<SioTestHost> StartAsync(Action<SocketIoOptions>? configure = null, FakeTimeProvider? time = null, LogLevel logLevel = LogLevel.Warning)
     {
         time ??= new FakeTimeProvider();
-        var logs = new RecordingLoggerProvider();
+        var logs = new RecordingLoggerProvider(logLevel);
         var host = await SocketIoHost.ListenAsync(
             0,
             o =>
@@ -55,7 +56,7 @@ internal sealed class SioTestHost : IAsyncDisposable
                 configure?.Invoke(o);
             },
             IPAddress.Loopback,
-            logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Warning)).WithTimeout("Kestrel to start");
+            logging => logging.AddProvider(logs).SetMinimumLevel(logLevel)).WithTimeout("Kestrel to start");
         return new SioTestHost(host, time, logs);
     }
 

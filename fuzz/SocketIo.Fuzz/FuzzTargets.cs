@@ -16,6 +16,7 @@ public static class FuzzTargets
         ["websocket-handshake"] = WebSocketHandshakeTarget.Run,
         ["utf8-stream"] = Utf8StreamTarget.Run,
         ["notepack"] = NotepackTarget.Run,
+        ["msgpack-packet"] = MsgpackPacketTarget.Run,
         ["cluster-payload"] = ClusterPayloadTarget.Run,
         ["redis-receive"] = RedisReceiveTarget.Run,
     };

@@ -1,4 +1,5 @@
 using SocketIo.Redis.Codec;
+using SocketIo.Server.Protocol.Msgpack;
 
 namespace SocketIo.Fuzz;
 

@@ -22,6 +22,9 @@ internal sealed record InteropSettings
     /// <summary>STATE_RECOVERY: the recovery window in ms, or null when off.</summary>
     public int? StateRecoveryMs { get; init; }
 
+    /// <summary>PARSER: <c>default</c> or <c>msgpack</c> (socket.io-msgpack-parser's wire format on /socket.io/).</summary>
+    public string Parser { get; init; } = "default";
+
     /// <summary>CLEANUP_EMPTY_CHILD_NAMESPACES=1.</summary>
     public bool CleanupEmptyChildNamespaces { get; init; }
 
@@ -50,6 +53,7 @@ internal sealed record InteropSettings
             EmitAuth = Env("EMIT_AUTH") == "1",
             CleanupEmptyChildNamespaces = Env("CLEANUP_EMPTY_CHILD_NAMESPACES") == "1",
             IdPrefix = Env("ID_PREFIX"),
+            Parser = Env("PARSER") ?? "default",
             StateRecoveryMs = Env("STATE_RECOVERY") is { } recovery ? int.Parse(recovery, CultureInfo.InvariantCulture) : null,
         };
     }

@@ -56,6 +56,12 @@ var socketIo = builder.Services.AddSocketIo(options =>
         options.ConnectTimeout = TimeSpan.FromMilliseconds(settings.ConnectTimeout);
         ConfigureEngine(options.Engine);
         options.CleanupEmptyChildNamespaces = settings.CleanupEmptyChildNamespaces;
+        options.Parser = settings.Parser switch
+        {
+            "default" => SocketIoParser.Default,
+            "msgpack" => SocketIoParser.Msgpack,
+            var other => throw new ArgumentException($"invalid PARSER={other}: expected default or msgpack"),
+        };
         if (settings.StateRecoveryMs is { } window)
         {
             options.ConnectionStateRecovery = new ConnectionStateRecoveryOptions

@@ -6,7 +6,7 @@ using System.Text;
 using MessagePack;
 using Newtonsoft.Json.Linq;
 
-namespace SocketIo.Redis.Codec;
+namespace SocketIo.Server.Protocol.Msgpack;
 
 /// <summary>
 /// Encodes a <see cref="JToken"/> into msgpack exactly as notepack.io 3.0.1 (the codec of
@@ -79,25 +79,38 @@ internal static class NotepackWriter
     /// explicit headers around it (e.g. the classic broadcast array <c>[uid, packet, opts]</c>, redis-wire §4.3).
     /// The caller flushes the writer.
     /// </summary>
-    public static void WriteValue(ref MessagePackWriter writer, JToken? value) => WriteToken(ref writer, value, 0);
+    public static void WriteValue(ref MessagePackWriter writer, JToken? value) => WriteToken(ref writer, value, 0, legacy: false);
 
-    private static void WriteToken(ref MessagePackWriter writer, JToken? token, int depth)
+    /// <summary>
+    /// Writes <paramref name="value"/> as notepack.io 2.2.0 (the codec of <c>socket.io-msgpack-parser</c> 3.0.2) does.
+    /// It differs from 3.x in three places only: <c>undefined</c> is the extension <c>d4 00 00</c>, kept as a map
+    /// member too; a Date is <c>d7 00</c> and its milliseconds as an int64; map keys are written as any string.
+    /// </summary>
+    public static void WriteLegacyValue(ref MessagePackWriter writer, JToken? value) => WriteToken(ref writer, value, 0, legacy: true);
+
+    /// <summary>notepack 2.x <c>undefined</c>: fixext 1, type 0, one zero byte.</summary>
+    private static ReadOnlySpan<byte> LegacyUndefined => [0xD4, 0x00, 0x00];
+
+    private static void WriteToken(ref MessagePackWriter writer, JToken? token, int depth, bool legacy)
     {
         switch (token?.Type)
         {
+            case JTokenType.Undefined when legacy:
+                writer.WriteRaw(LegacyUndefined);
+                break;
             case null:
             case JTokenType.Null:
             case JTokenType.Undefined: // undefined as an array item or top-level value → nil (NP encode.js 'undefined')
                 writer.WriteNil();
                 break;
             case JTokenType.Object:
-                WriteObject(ref writer, (JObject)token, depth + 1);
+                WriteObject(ref writer, (JObject)token, depth + 1, legacy);
                 break;
             case JTokenType.Array:
-                WriteArray(ref writer, (JArray)token, depth + 1);
+                WriteArray(ref writer, (JArray)token, depth + 1, legacy);
                 break;
             case JTokenType.Property:
-                WriteToken(ref writer, ((JProperty)token).Value, depth);
+                WriteToken(ref writer, ((JProperty)token).Value, depth, legacy);
                 break;
             case JTokenType.Boolean:
                 writer.Write((bool)((JValue)token).Value!);
@@ -115,6 +128,9 @@ internal static class NotepackWriter
                 // Buffer → bin8 (< 256), bin16, bin32 (NP encode.js Buffer branch; §12: never str, never ext).
                 writer.Write(((byte[]?)((JValue)token).Value ?? []).AsSpan());
                 break;
+            case JTokenType.Date when legacy:
+                WriteLegacyDate(ref writer, ((JValue)token).Value);
+                break;
             case JTokenType.Date:
                 WriteDate(ref writer, ((JValue)token).Value);
                 break;
@@ -131,15 +147,16 @@ internal static class NotepackWriter
         }
     }
 
-    private static void WriteObject(ref MessagePackWriter writer, JObject obj, int depth)
+    private static void WriteObject(ref MessagePackWriter writer, JObject obj, int depth, bool legacy)
     {
         CheckDepth(depth);
 
-        // Members whose value is undefined are omitted (NP encode.js plain-object branch; cap classic-redis4/07 "u").
+        // Members whose value is undefined are omitted (NP encode.js plain-object branch; cap classic-redis4/07 "u");
+        // notepack 2.x keeps them (its encode.js filters functions only).
         var count = 0;
         foreach (var property in obj.Properties())
         {
-            if (property.Value.Type != JTokenType.Undefined)
+            if (legacy || property.Value.Type != JTokenType.Undefined)
             {
                 count++;
             }
@@ -148,23 +165,23 @@ internal static class NotepackWriter
         writer.WriteMapHeader(count); // fixmap (< 16), map16, map32
         foreach (var property in obj.Properties())
         {
-            if (property.Value.Type == JTokenType.Undefined)
+            if (!legacy && property.Value.Type == JTokenType.Undefined)
             {
                 continue;
             }
 
-            WriteString(ref writer, property.Name, isKey: true);
-            WriteToken(ref writer, property.Value, depth);
+            WriteString(ref writer, property.Name, isKey: !legacy);
+            WriteToken(ref writer, property.Value, depth, legacy);
         }
     }
 
-    private static void WriteArray(ref MessagePackWriter writer, JArray array, int depth)
+    private static void WriteArray(ref MessagePackWriter writer, JArray array, int depth, bool legacy)
     {
         CheckDepth(depth);
         writer.WriteArrayHeader(array.Count); // fixarray (< 16), array16, array32
         foreach (var item in array)
         {
-            WriteToken(ref writer, item, depth);
+            WriteToken(ref writer, item, depth, legacy);
         }
     }
 
@@ -266,20 +283,7 @@ internal static class NotepackWriter
     /// </summary>
     private static void WriteDate(ref MessagePackWriter writer, object? value)
     {
-        var utcTicks = value switch
-        {
-            DateTime { Kind: DateTimeKind.Local } local => local.ToUniversalTime().Ticks,
-            DateTime dt => dt.Ticks, // Utc, and Unspecified taken as UTC (the value model's dates are UTC)
-            DateTimeOffset dto => dto.UtcTicks,
-            _ => throw new InvalidOperationException($"A Date token holds a {value?.GetType().Name ?? "null"}."),
-        };
-
-        var ms = Math.DivRem(utcTicks - DateTime.UnixEpoch.Ticks, TimeSpan.TicksPerMillisecond, out var rest);
-        if (rest < 0)
-        {
-            ms--; // floor
-        }
-
+        var ms = UnixMilliseconds(value);
         var s = Math.DivRem(ms, 1000, out var msRest);
         if (msRest < 0)
         {
@@ -307,6 +311,33 @@ internal static class NotepackWriter
         writer.WriteExtensionFormatHeader(new ExtensionHeader(-1, 12)); // c7 0c ff
         WriteUInt32BigEndian(ref writer, ns);
         WriteUInt64BigEndian(ref writer, unchecked((ulong)s));
+    }
+
+    /// <summary>A Date's getTime(): UTC milliseconds since 1970, truncated toward the past.</summary>
+    private static long UnixMilliseconds(object? value)
+    {
+        var utcTicks = value switch
+        {
+            DateTime { Kind: DateTimeKind.Local } local => local.ToUniversalTime().Ticks,
+            DateTime dt => dt.Ticks, // Utc, and Unspecified taken as UTC (the value model's dates are UTC)
+            DateTimeOffset dto => dto.UtcTicks,
+            _ => throw new InvalidOperationException($"A Date token holds a {value?.GetType().Name ?? "null"}."),
+        };
+
+        var ms = Math.DivRem(utcTicks - DateTime.UnixEpoch.Ticks, TimeSpan.TicksPerMillisecond, out var rest);
+        if (rest < 0)
+        {
+            ms--; // floor
+        }
+
+        return ms;
+    }
+
+    /// <summary>notepack 2.x Date (NP 2.2 encode.js "fixext 8 / Date"): <c>d7 00</c>, then getTime() as a big-endian int64.</summary>
+    private static void WriteLegacyDate(ref MessagePackWriter writer, object? value)
+    {
+        writer.WriteExtensionFormatHeader(new ExtensionHeader(0, 8)); // d7 00
+        WriteUInt64BigEndian(ref writer, unchecked((ulong)UnixMilliseconds(value)));
     }
 
     private static void WriteUInt32BigEndian(ref MessagePackWriter writer, uint value)

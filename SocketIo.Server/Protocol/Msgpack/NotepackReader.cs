@@ -2,10 +2,8 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using Newtonsoft.Json.Linq;
-using SocketIo.Server.Adapters;
-using SocketIo.Server.Protocol;
 
-namespace SocketIo.Redis.Codec;
+namespace SocketIo.Server.Protocol.Msgpack;
 
 /// <summary>
 /// Decodes msgpack into a <see cref="JToken"/> the way notepack.io 3.0.1's decoder does (redis-wire §2.1 "Decoder",
@@ -120,7 +118,7 @@ internal static class NotepackReader
         }
 
         // JSON.stringify writes finite numbers exactly as Number.prototype.toString.
-        return Encoding.UTF8.GetString(JsJson.Serialize(new JValue(value)));
+        return JsJsonWriter.ToJson(new JValue(value));
     }
 
     /// <summary>Recursive-descent parser over the payload; every read is bounds-checked.</summary>

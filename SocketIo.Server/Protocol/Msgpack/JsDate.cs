@@ -1,7 +1,7 @@
 using System.Globalization;
 using Newtonsoft.Json.Linq;
 
-namespace SocketIo.Redis.Codec;
+namespace SocketIo.Server.Protocol.Msgpack;
 
 /// <summary>
 /// JavaScript <c>Date</c> semantics needed by <see cref="NotepackReader"/>: the time value clipping of
