@@ -106,6 +106,22 @@ public sealed class BroadcastOperator
     }
 
     /// <summary>
+    /// As <see cref="EmitWithAckAsync(string, object?[])"/>, each response converted to <typeparamref name="T"/> with
+    /// <see cref="SocketIoOptions.JsonSerializerSettings"/> (typed acks).
+    /// </summary>
+    public async Task<IReadOnlyList<T?>> EmitWithAckAsync<T>(string eventName, params object?[] args)
+    {
+        var responses = await EmitWithAckAsync(eventName, (IReadOnlyList<object?>)args, CancellationToken.None).ConfigureAwait(false);
+        var typed = new T?[responses.Count];
+        for (var i = 0; i < typed.Length; i++)
+        {
+            typed[i] = responses[i] is { } token ? _nsp.Server.Json.ToObject<T>(token) : default;
+        }
+
+        return typed;
+    }
+
+    /// <summary>
     /// The targeted sockets, on every node (Node: <c>fetchSockets()</c>). Throws <see cref="SocketIoClusterUnavailableException"/>
     /// while the cluster (Redis) is unreachable (unless <see cref="Local"/>) rather than answer with this server's sockets only.
     /// </summary>

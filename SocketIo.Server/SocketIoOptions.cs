@@ -63,6 +63,14 @@ public sealed class SocketIoOptions
     /// </summary>
     public JsonSerializerSettings? JsonSerializerSettings { get; set; }
 
+    /// <summary>
+    /// What a client gets when an event does not bind to a typed handler (<c>socket.On&lt;T&gt;</c>) or fails its
+    /// validation; the handler is not called either way. Null (the default): the acknowledgement
+    /// <c>{ "error": "…" }</c> when the client asked for one, else an <c>error</c> event
+    /// <c>{ "event": name, "error": "…" }</c>. The first invalid message of each socket is logged (without its payload).
+    /// </summary>
+    public Func<InvalidMessage, ValueTask>? OnInvalidMessage { get; set; }
+
     /// <summary>Clock for timeouts; the Engine.IO layer uses <see cref="EngineIoOptions.TimeProvider"/>.</summary>
     public TimeProvider TimeProvider
     {

@@ -19,4 +19,9 @@ public sealed partial class SocketIoServer
 
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Restoring a session in namespace {Namespace} failed; a fresh socket is created")]
     internal static partial void LogRecoveryFailed(ILogger logger, string @namespace, Exception exception);
+
+    // Information, once per socket: a client sending malformed events is the client's bug, not the server's; the
+    // payload stays out (it may hold personal data), the errors name only arguments, members and rules.
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Socket {SocketId} in namespace {Namespace} sent an invalid '{Event}' ({Errors}); later ones of this socket are not logged")]
+    internal static partial void LogInvalidMessage(ILogger logger, string @namespace, string socketId, string @event, string errors);
 }
