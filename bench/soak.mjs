@@ -245,8 +245,9 @@ async function churn(impl) {
         60_000,
         "the server to let every client go",
       );
-      // Closed descriptors and released buffers take a moment to show in /proc: sample once the server is quiet.
-      await sleep(2000);
+      // Sample once the server is quiet: closed descriptors and released buffers take a moment to show in /proc, and
+      // the .NET host's memory release (AddMemoryRelease) waits for the session count to settle over two 2-second looks.
+      await sleep(6000);
       return { peak, after: sample(pid) };
     };
 
