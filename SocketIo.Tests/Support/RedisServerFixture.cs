@@ -49,7 +49,14 @@ public sealed class RedisServerFixture : IAsyncDisposable
         (_process, _) = await StartProcessAsync(Port);
     }
 
-    private static async Task<(Process Process, int Port)> StartProcessAsync(int? fixedPort)
+    /// <summary>Starts one with more arguments (a cluster node: <see cref="RedisClusterFixture"/>).</summary>
+    internal static async Task<RedisServerFixture> StartAsync(string extraArguments)
+    {
+        var (process, port) = await StartProcessAsync(null, extraArguments);
+        return new RedisServerFixture(process, port);
+    }
+
+    private static async Task<(Process Process, int Port)> StartProcessAsync(int? fixedPort, string? extraArguments = null)
     {
         var binary = TestPrerequisites.FindOnPath("redis-server");
         if (binary is null)
@@ -60,7 +67,7 @@ public sealed class RedisServerFixture : IAsyncDisposable
         for (var attempt = 0; ; attempt++)
         {
             var port = fixedPort ?? FreePort();
-            var start = new ProcessStartInfo(binary!, $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no")
+            var start = new ProcessStartInfo(binary!, $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no {extraArguments?.Replace("{port}", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)}")
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
