@@ -376,6 +376,7 @@ public sealed partial class EngineIoServer
 
         if (isUpgrade)
         {
+            ApplyHeaders(context, request); // the 101 (ws's "headers" event)
             if (await AcceptWebSocketAsync(context).ConfigureAwait(false) is not { } ws)
             {
                 return;
@@ -388,7 +389,7 @@ public sealed partial class EngineIoServer
         }
         else
         {
-            var transport = new PollingTransport(Options);
+            var transport = new PollingTransport(Options) { OnResponseHeaders = c => ApplyHeaders(c, request) };
             Accept(id, transport, request);
             // The handshake GET is the session's first poll: it carries the open packet (server.ts handshake).
             await transport.HandleRequestAsync(context).ConfigureAwait(false);
@@ -516,6 +517,7 @@ public sealed partial class EngineIoServer
 
     private async Task UpgradeAsync(HttpContext context, EngineIoSocket client)
     {
+        ApplyHeaders(context, sessionRequest: null); // the 101, as ws's "headers" event: also for a WebSocket closed at once below
         if (await AcceptWebSocketAsync(context).ConfigureAwait(false) is not { } ws)
         {
             return; // refused: the session was not touched and goes on polling
