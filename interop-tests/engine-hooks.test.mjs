@@ -1,13 +1,16 @@
-// The engine's header hooks (contract: EXTRA_HEADERS=1): `initial_headers` marks the handshake response
+// The engine's hooks and session events. Header hooks (contract: EXTRA_HEADERS=1): `initial_headers` marks the handshake response
 // with x-initial, `headers` marks every response engine.io's "headers" event sees with x-every (polling
 // GET and POST answered 200, the 101 of every WebSocket), and neither touches 400s or CORS preflights.
 // Raw HTTP and `ws`, so that the response headers are visible; on /socket.io/ and /engine.io/ alike.
+// Session events: conn-events() reports socket.conn's upgrading/upgrade events.
 // SERVER_IMPL=dotnet|node; DIRECT_WEBSOCKETS=0 serves the .NET WebSockets through ASP.NET Core.
 
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
-import { startServer, withTimeout } from "./support/servers.mjs";
+import { io as connect } from "socket.io-client";
+import { startServer, waitFor, withTimeout } from "./support/servers.mjs";
+import { call } from "./support/clients.mjs";
 
 const ORIGIN = "http://example.com";
 // Without CORS_ORIGIN, so that the .NET host's lean WebSocket listener answers new WebSocket sessions
@@ -98,3 +101,34 @@ for (const path of ["/socket.io/", "/engine.io/"]) {
     });
   });
 }
+
+describe("conn-events(): socket.conn's upgrading and upgrade events", () => {
+  async function connected(options) {
+    const client = connect(server.url, { reconnection: false, forceNew: true, ...options });
+    await waitFor(client, "connect", 5000, { rejectOn: ["connect_error"] });
+    return client;
+  }
+
+  it("polling then WebSocket: upgrading:websocket, upgrade:websocket, in that order", async () => {
+    const client = await connected({ transports: ["polling", "websocket"] });
+    try {
+      if (client.io.engine.transport.name !== "websocket") await waitFor(client.io.engine, "upgrade", 5000);
+      const [events] = await call(client, "conn-events");
+      assert.deepEqual(events, ["upgrading:websocket", "upgrade:websocket"]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("WebSocket from the start, and polling without upgrades: none", async () => {
+    for (const transports of [["websocket"], ["polling"]]) {
+      const client = await connected({ transports, upgrade: false });
+      try {
+        const [events] = await call(client, "conn-events");
+        assert.deepEqual(events, [], transports[0]);
+      } finally {
+        client.close();
+      }
+    }
+  });
+});

@@ -123,6 +123,16 @@ function addExtraHeaders(engine) {
 }
 addExtraHeaders(io.engine);
 
+// conn-events(): each Engine.IO session's upgrading/upgrade events, recorded from the moment it opens
+// (its upgrade may begin before the Socket.IO connection handler runs).
+const connEvents = new WeakMap();
+io.engine.on("connection", (conn) => {
+  const events = [];
+  connEvents.set(conn, events);
+  conn.on("upgrading", (transport) => events.push(`upgrading:${transport.name}`));
+  conn.on("upgrade", (transport) => events.push(`upgrade:${transport.name}`));
+});
+
 // engine-errors(): what io.engine's connection_error has reported since the start.
 const engineErrors = { count: 0, last: null };
 io.engine.on("connection_error", (err) => {
@@ -282,6 +292,10 @@ function registerEvents(socket) {
 
   socket.on("engine-errors", (ack) => {
     if (typeof ack === "function") ack({ count: engineErrors.count, last: engineErrors.last });
+  });
+
+  socket.on("conn-events", (ack) => {
+    if (typeof ack === "function") ack([...(connEvents.get(socket.conn) ?? [])]);
   });
 
   socket.on("namespaces", (ack) => {

@@ -6,7 +6,7 @@ namespace SocketIo.Server.EngineIo;
 public sealed partial class EngineIoServer
 {
     // Copy-on-write, as the connection-error listeners: every response of a session reads them without a lock.
-    private readonly object _headersSync = new();
+    private readonly object _listenersSync = new();
     private Action<IDictionary<string, StringValues>, EngineIoRequest>[] _initialHeadersListeners = [];
     private Action<IDictionary<string, StringValues>, EngineIoRequest>[] _headersListeners = [];
 
@@ -98,7 +98,7 @@ public sealed partial class EngineIoServer
         Action<IDictionary<string, StringValues>, EngineIoRequest> listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        lock (_headersSync)
+        lock (_listenersSync)
         {
             Volatile.Write(ref listeners, [.. listeners, listener]);
         }

@@ -120,6 +120,9 @@ public sealed partial class EngineIoServer
         }
     }
 
+    /// <summary>A session event listener threw: logged, as a handler's failure.</summary>
+    internal void OnListenerFailed(Exception exception) => LogHandlerFailed(_logger, exception);
+
     /// <summary>Serves one Engine.IO HTTP request or WebSocket upgrade (Node: <c>handleRequest</c> / <c>handleUpgrade</c>).</summary>
     public async Task HandleRequestAsync(HttpContext context)
     {
@@ -513,6 +516,36 @@ public sealed partial class EngineIoServer
             LogHandlerFailed(_logger, ex);
             socket.Close();
         }
+
+        foreach (var listener in Volatile.Read(ref _connectionListeners))
+        {
+            try
+            {
+                listener(socket);
+            }
+            catch (Exception ex)
+            {
+                LogHandlerFailed(_logger, ex);
+            }
+        }
+    }
+
+    private Action<EngineIoSocket>[] _connectionListeners = [];
+
+    /// <summary>
+    /// Listens to new sessions, after the handler has been told of them (Node: <c>io.engine.on("connection", socket => …)</c>,
+    /// whose listeners run after Socket.IO's own); synchronous, so that a listener sees the session before any of its
+    /// requests is read, and can listen to its events (<see cref="EngineIoSocket.OnUpgrade"/>…) from the start.
+    /// </summary>
+    public EngineIoServer OnConnection(Action<EngineIoSocket> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        lock (_listenersSync)
+        {
+            Volatile.Write(ref _connectionListeners, [.. _connectionListeners, listener]);
+        }
+
+        return this;
     }
 
     private async Task UpgradeAsync(HttpContext context, EngineIoSocket client)
