@@ -154,7 +154,10 @@ public sealed partial class EngineIoServer
             return;
         }
 
-        var verdict = await VerifyAsync(context, isUpgrade, transport, sid).ConfigureAwait(false);
+        // A handshake's request is made once: AllowRequest, GenerateId and the headers listeners get the instance the
+        // session keeps, so what AllowRequest puts in its Items is there for the rest of the session (Node: req).
+        var handshakeRequest = sid.Length == 0 ? EngineIoRequest.From(context) : null;
+        var verdict = await VerifyAsync(context, handshakeRequest, isUpgrade, transport, sid).ConfigureAwait(false);
         if (verdict is { } failure)
         {
             await RejectAsync(context, isUpgrade, failure.Code, failure.Message, failure.Context).ConfigureAwait(false);
@@ -193,10 +196,10 @@ public sealed partial class EngineIoServer
             return;
         }
 
-        await HandshakeAsync(context, isUpgrade, transport).ConfigureAwait(false);
+        await HandshakeAsync(context, handshakeRequest!, isUpgrade, transport).ConfigureAwait(false);
     }
 
-    private async ValueTask<Failure?> VerifyAsync(HttpContext context, bool isUpgrade, string transport, string sid)
+    private async ValueTask<Failure?> VerifyAsync(HttpContext context, EngineIoRequest? handshakeRequest, bool isUpgrade, string transport, string sid)
     {
         var request = context.Request;
         if (VerifyBeforeAllowRequest(request.Method, isUpgrade, transport, sid, request.Headers.Origin, request.Query["EIO"]) is { } failure)
@@ -204,7 +207,7 @@ public sealed partial class EngineIoServer
             return failure;
         }
 
-        if (sid.Length > 0)
+        if (sid.Length > 0 || handshakeRequest is null)
         {
             return null;
         }
@@ -214,7 +217,7 @@ public sealed partial class EngineIoServer
             string? refusal;
             try
             {
-                refusal = await allow(EngineIoRequest.From(context), context.RequestAborted).ConfigureAwait(false);
+                refusal = await allow(handshakeRequest, context.RequestAborted).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -349,9 +352,8 @@ public sealed partial class EngineIoServer
         RaiseConnectionError(error);
     }
 
-    private async Task HandshakeAsync(HttpContext context, bool isUpgrade, string transportName)
+    private async Task HandshakeAsync(HttpContext context, EngineIoRequest request, bool isUpgrade, string transportName)
     {
-        var request = EngineIoRequest.From(context);
         string id;
         if (Options.GenerateId is not { } generate)
         {
