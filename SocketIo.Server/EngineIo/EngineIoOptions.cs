@@ -41,6 +41,18 @@ public sealed class EngineIoOptions
     /// </summary>
     public Func<EngineIoRequest, ValueTask<string>>? GenerateId { get; set; }
 
+    /// <summary>
+    /// Whether the endpoint's path is served with a trailing slash only (<c>/socket.io/?EIO=4…</c>, Node's default), or,
+    /// when false, also without one (<c>/socket.io?EIO=4…</c>, what clients send with <c>addTrailingSlash: false</c>).
+    /// Node: <c>addTrailingSlash</c>, default true.
+    /// </summary>
+    public bool AddTrailingSlash { get; set; } = true;
+
+    /// <summary>
+    /// A message sent to every new session right after its open packet (Node: <c>initialPacket</c>, default none).
+    /// </summary>
+    public string? InitialPacket { get; set; }
+
     /// <summary>Sends the sid in a cookie on the handshake. Node: <c>cookie</c>, default off.</summary>
     public EngineIoCookieOptions? Cookie { get; set; }
 
@@ -105,6 +117,11 @@ public sealed class EngineIoOptions
             {
                 errors.Add($"Unknown transport '{t}' (use \"{Polling}\" or \"{WebSocket}\").");
             }
+        }
+
+        if (Cookie is not null)
+        {
+            errors.AddRange(Cookie.GetErrors());
         }
 
         if (HttpCompressionThreshold is < 0)

@@ -139,9 +139,25 @@ public sealed partial class EngineIoServer
 
     private async Task HandleCoreAsync(HttpContext context)
     {
-        if (Options.Cors is { } cors && EngineIoCors.Apply(cors, context))
+        if (Options.Cors is { } cors)
         {
-            return; // preflight answered
+            bool preflightAnswered;
+            try
+            {
+                preflightAnswered = await EngineIoCors.ApplyAsync(cors, context).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // engine.io answers a middleware's error (here the cors package's origin callback) this way.
+                LogCorsOriginFailed(_logger, ex);
+                await RejectAsync(context, context.WebSockets.IsWebSocketRequest, EngineIoErrorCode.BadRequest, null, new() { ["name"] = "MIDDLEWARE_FAILURE" }).ConfigureAwait(false);
+                return;
+            }
+
+            if (preflightAnswered)
+            {
+                return;
+            }
         }
 
         var isUpgrade = context.WebSockets.IsWebSocketRequest;

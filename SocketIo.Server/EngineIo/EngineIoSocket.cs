@@ -144,6 +144,12 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         {
             _state = EngineIoReadyState.Open;
             _writeBuffer.Add(EnginePacket.Text(EnginePacketType.Open, _server.OpenPacket.For(Id, _transport.Name)));
+            if (_options.InitialPacket is { } initial)
+            {
+                // Right behind the open packet, in the same flush (engine.io socket.ts onOpen).
+                _writeBuffer.Add(EnginePacket.Message(initial));
+            }
+
             FlushLocked();
             SchedulePingLocked();
         }
