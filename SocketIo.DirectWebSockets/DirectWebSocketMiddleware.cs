@@ -43,16 +43,22 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketI
         var input = connection.Transport.Input;
         var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
         ReadResult first;
-        using (var timer = new CancellationTokenSource(DirectWebSocketAdmission.FirstRequestTimeout, server.Options.TimeProvider))
+        using (var timer = new CancellationTokenSource(admission.HeadersTimeout, server.Options.TimeProvider))
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closing, timer.Token))
         {
             try
             {
                 first = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (timer.IsCancellationRequested && !closing.IsCancellationRequested && !connection.ConnectionClosed.IsCancellationRequested)
+            {
+                // Silent: answered as Node's HTTP server answers it; the connection ends when this returns.
+                await connection.Transport.Output.WriteAsync(DirectWebSocketAdmission.RequestTimeoutResponse, connection.ConnectionClosed).ConfigureAwait(false);
+                return true;
+            }
             catch (OperationCanceledException) when (!connection.ConnectionClosed.IsCancellationRequested)
             {
-                return false; // silent, or the server is stopping: Kestrel's HTTP stack decides
+                return false; // the server is stopping: Kestrel's HTTP stack decides
             }
         }
 

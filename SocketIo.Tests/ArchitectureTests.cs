@@ -160,6 +160,7 @@ public sealed class ArchitectureTests
     [
         "Microsoft.AspNetCore.Hosting.DirectWebSocketsListenOptionsExtensions",
         "Microsoft.Extensions.DependencyInjection.SocketIoDirectWebSocketsBuilderExtensions",
+        "SocketIo.DirectWebSockets.DirectWebSocketsOptions", // what AddDirectWebSockets(o => …) configures
     ];
 
     [Test]

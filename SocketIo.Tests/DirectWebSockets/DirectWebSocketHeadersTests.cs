@@ -29,7 +29,7 @@ public sealed class DirectWebSocketHeadersTests
         Assert.That(
             string.Join("\n", response.Headers.Select(h => h.Key + ": " + h.Value)),
             Is.EqualTo("Upgrade: websocket\nConnection: Upgrade\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\nx-initial: 1\nx-every: a\nx-every: b"));
-        Assert.That(host.Listener.DirectSessions, Is.EqualTo(directBefore + 1), "served by the lean listener");
+        await Signals.UntilAsync(() => host.Listener.DirectSessions == directBefore + 1, "the lean listener to count the session it served");
         await Signals.UntilAsync(() => host.Io.Engine.ClientsCount == 1, "the session to open");
         Assert.That(sessionRequests.Single(), Is.SameAs(host.Io.Engine.Clients.Single().Request));
     }
