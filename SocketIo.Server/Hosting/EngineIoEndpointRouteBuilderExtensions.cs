@@ -42,6 +42,13 @@ public static class EngineIoEndpointRouteBuilderExtensions
                 bodyLimit.MaxRequestBodySize = null;
             }
 
+            // And it bounds a POST body's time itself (HttpRequestBodyTimeout, 30 s, then 408 as engine.io 6.6.13):
+            // Kestrel's minimum body data rate (240 B/s after 5 s) would reset the connection first, with no answer.
+            if (context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinRequestBodyDataRateFeature>() is { } rate)
+            {
+                rate.MinDataRate = null;
+            }
+
             return server.HandleRequestAsync(context);
         });
 
