@@ -77,6 +77,8 @@ public sealed class SessionEventsTests
         var (host, events) = await StartAsync();
         await using var _ = host;
         var (_, socket) = await host.ConnectPollingAsync();
+        // The handshake's own drain (the open packet handed to the first GET) is told on the server's thread.
+        await Signals.UntilAsync(() => events.Contains("drain"), "the handshake's drain");
         var poll = await host.StartPendingPollAsync(socket);
         events.Clear();
 
