@@ -50,6 +50,8 @@ public sealed class SessionEventsTests
         var (_, socket) = await host.ConnectPollingAsync();
 
         await UpgradeAsync(host, socket);
+        // Told once the session lock is released, on the thread that read the "5".
+        await Signals.UntilAsync(() => events.Contains("upgrade:websocket"), "the upgrade event");
 
         Assert.That(string.Join(", ", events.Where(e => e.StartsWith("upgrad", StringComparison.Ordinal))), Is.EqualTo("upgrading:websocket, upgrade:websocket"));
         Assert.That(socket.TransportName, Is.EqualTo("websocket"));
@@ -126,7 +128,7 @@ public sealed class SessionEventsTests
         host.Time.Advance(TimeSpan.FromMilliseconds(20000));
         await host.Handler.WaitForCloseAsync(socket.Id);
 
-        Assert.That(events, Does.Contain("close:ping timeout:"));
+        await Signals.UntilAsync(() => events.Contains("close:ping timeout:"), "the close event, after the handler's");
     }
 
     [Test]
