@@ -14,7 +14,7 @@ namespace SocketIo.DirectWebSockets;
 /// Kestrel's listener for an endpoint marked with <c>UseDirectWebSockets</c>. It accepts the sockets itself and
 /// peeks at the first bytes: a new Engine.IO WebSocket session that <see cref="DirectWebSocketAdmission"/> accepts is
 /// answered here and runs on a <see cref="SocketWebSocket"/> straight on the socket; every other connection (polling,
-/// other paths, TLS, a head split over several packets, a client that stays silent) is handed to Kestrel untouched,
+/// other paths, TLS, a head split over several packets) is handed to Kestrel untouched,
 /// as the socket transport would have made it, with all its bytes still unread.
 /// </summary>
 /// <remarks>
@@ -195,7 +195,13 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                 socket.NoDelay = _noDelay;
             }
 
-            if (await TryOpenSessionAsync(socket).ConfigureAwait(false) is not { } session)
+            var (session, silent) = await TryOpenSessionAsync(socket).ConfigureAwait(false);
+            if (silent)
+            {
+                return; // answered 408; the finally closes it
+            }
+
+            if (session is null)
             {
                 handedOver = HandOver(socket);
                 return;
@@ -231,15 +237,16 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
     /// <summary>
     /// Peeks at the request; when it is a session this listener opens, consumes its head, answers 101 and returns the
-    /// engine request. Otherwise returns null with nothing read.
+    /// engine request. A connection that sent nothing within the headers timeout is answered 408 (Silent). Otherwise
+    /// returns no session, with nothing read.
     /// </summary>
-    private async Task<EngineIoRequest?> TryOpenSessionAsync(Socket socket)
+    private async Task<(EngineIoRequest? Session, bool Silent)> TryOpenSessionAsync(Socket socket)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
             int peeked;
-            using (var timeout = new CancellationTokenSource(DirectWebSocketAdmission.FirstRequestTimeout, _time))
+            using (var timeout = new CancellationTokenSource(_admission.HeadersTimeout, _time))
             {
                 try
                 {
@@ -247,7 +254,10 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                 }
                 catch (OperationCanceledException)
                 {
-                    return null; // silent: Kestrel's own timeouts decide
+                    // Silent: answered as Node's HTTP server answers it (Kestrel would hold it for its keep-alive timeout,
+                    // 130 s, and then close it without a word).
+                    await SendRequestTimeoutAsync(socket).ConfigureAwait(false);
+                    return (null, true);
                 }
             }
 
@@ -255,7 +265,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             var request = peeked == 0 ? null : WebSocketHandshakeRequest.TryParse(new ReadOnlySequence<byte>(buffer, 0, peeked));
             if (request is null || _admission.Admit(request, _server.Engine, (socket.RemoteEndPoint as IPEndPoint)?.Address, secure: false) is not { } session)
             {
-                return null;
+                return (null, false);
             }
 
             for (var consumed = 0; consumed < request.Length;)
@@ -271,17 +281,36 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
             // Written at once where possible: the socket's asynchronous send would keep an event-args object
             // (≈ 300 bytes) on the connection for its lifetime.
-            var response = request.SwitchingProtocolsResponse();
+            var response = request.SwitchingProtocolsResponse(_server.Engine.HasHeadersListeners ? _server.Engine.WebSocketHandshakeHeaders(session) : null);
             for (var sent = NonBlockingSend.TrySend(socket, response); sent < response.Length;)
             {
                 sent += await socket.SendAsync(response.AsMemory(sent), SocketFlags.None).ConfigureAwait(false);
             }
 
-            return session;
+            return (session, false);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Writes the 408 to a silent connection; a peer that does not take 52 bytes within a second gets nothing.</summary>
+    private async Task SendRequestTimeoutAsync(Socket socket)
+    {
+        var response = DirectWebSocketAdmission.RequestTimeoutResponse;
+        var sent = NonBlockingSend.TrySend(socket, response.Span);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1), _time);
+        try
+        {
+            while (sent < response.Length)
+            {
+                sent += await socket.SendAsync(response[sent..], SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection is closed next either way.
         }
     }
 

@@ -14,18 +14,23 @@ namespace SocketIo.DirectWebSockets;
 /// what is left here is what only this engine knows: the endpoint's path, a head it can answer without Kestrel, and
 /// ASP.NET's WebSocket origin allow-list, which keeps upgrades on the ASP.NET path when one is configured.
 /// </summary>
-internal sealed class DirectWebSocketAdmission(string prefix, bool originsRestricted)
+internal sealed class DirectWebSocketAdmission(string prefix, bool originsRestricted, bool alsoWithoutSlash = false, TimeSpan? headersTimeout = null)
 {
     /// <summary>The admission for an endpoint: <paramref name="path"/>, default the server's <c>Path</c>.</summary>
     public static DirectWebSocketAdmission For(IServiceProvider services, SocketIoServer server, string? path) => new(
         NormalizePath(path ?? server.Options.Path),
-        services.GetService<IOptions<WebSocketOptions>>()?.Value.AllowedOrigins.Count > 0);
+        services.GetService<IOptions<WebSocketOptions>>()?.Value.AllowedOrigins.Count > 0,
+        alsoWithoutSlash: !server.Engine.Options.AddTrailingSlash,
+        services.GetService<IOptions<DirectWebSocketsOptions>>()?.Value.HeadersTimeout);
 
     /// <summary>
-    /// How long the first bytes of a connection are awaited; a client that opens a connection and sends nothing is then
-    /// left to Kestrel's own header timeout.
+    /// How long the first bytes of a connection are awaited (<see cref="DirectWebSocketsOptions.HeadersTimeout"/>); a
+    /// connection that sends nothing by then is answered <see cref="RequestTimeoutResponse"/> and closed.
     /// </summary>
-    public static readonly TimeSpan FirstRequestTimeout = TimeSpan.FromSeconds(10);
+    public TimeSpan HeadersTimeout { get; } = headersTimeout ?? new DirectWebSocketsOptions().HeadersTimeout;
+
+    /// <summary>What Node's HTTP server writes to a connection whose headers did not come in time, byte for byte.</summary>
+    public static ReadOnlyMemory<byte> RequestTimeoutResponse { get; } = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n"u8.ToArray();
 
     /// <summary>The engine path this endpoint answers, as clients send it.</summary>
     public string Prefix { get; } = prefix;
@@ -38,7 +43,10 @@ internal sealed class DirectWebSocketAdmission(string prefix, bool originsRestri
     {
         // Exactly the engine path, as clients send it: anything else under it (client files, encoded or dot segments
         // that Kestrel would decode or normalise) is routed by ASP.NET.
-        if (!string.Equals(request.Path, Prefix, StringComparison.Ordinal) || originsRestricted || !request.IsPlainUpgrade())
+        var path = request.Path;
+        var onPath = string.Equals(path, Prefix, StringComparison.Ordinal)
+            || (alsoWithoutSlash && path.Length == Prefix.Length - 1 && Prefix.StartsWith(path, StringComparison.Ordinal)); // EngineIoOptions.AddTrailingSlash off
+        if (!onPath || originsRestricted || !request.IsPlainUpgrade())
         {
             return null;
         }

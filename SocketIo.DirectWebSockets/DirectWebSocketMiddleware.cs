@@ -43,16 +43,22 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketI
         var input = connection.Transport.Input;
         var closing = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
         ReadResult first;
-        using (var timer = new CancellationTokenSource(DirectWebSocketAdmission.FirstRequestTimeout, server.Options.TimeProvider))
+        using (var timer = new CancellationTokenSource(admission.HeadersTimeout, server.Options.TimeProvider))
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, closing, timer.Token))
         {
             try
             {
                 first = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (timer.IsCancellationRequested && !closing.IsCancellationRequested && !connection.ConnectionClosed.IsCancellationRequested)
+            {
+                // Silent: answered as Node's HTTP server answers it; the connection ends when this returns.
+                await connection.Transport.Output.WriteAsync(DirectWebSocketAdmission.RequestTimeoutResponse, connection.ConnectionClosed).ConfigureAwait(false);
+                return true;
+            }
             catch (OperationCanceledException) when (!connection.ConnectionClosed.IsCancellationRequested)
             {
-                return false; // silent, or the server is stopping: Kestrel's HTTP stack decides
+                return false; // the server is stopping: Kestrel's HTTP stack decides
             }
         }
 
@@ -66,7 +72,8 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketI
         }
 
         input.AdvanceTo(first.Buffer.GetPosition(request.Length));
-        await connection.Transport.Output.WriteAsync(request.SwitchingProtocolsResponse(), connection.ConnectionClosed).ConfigureAwait(false);
+        var response = request.SwitchingProtocolsResponse(engine.HasHeadersListeners ? engine.WebSocketHandshakeHeaders(engineRequest) : null);
+        await connection.Transport.Output.WriteAsync(response, connection.ConnectionClosed).ConfigureAwait(false);
         var socket = WebSocket.CreateFromStream(
             new DuplexPipeStream(connection.Transport),
             new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero }); // Engine.IO has its own heartbeat

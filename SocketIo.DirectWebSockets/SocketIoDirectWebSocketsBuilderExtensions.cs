@@ -17,12 +17,21 @@ public static class SocketIoDirectWebSocketsBuilderExtensions
     /// Registers the lean WebSocket engine for the Kestrel endpoints marked with <c>UseDirectWebSockets</c> (Node: a
     /// <c>wsEngine</c> such as eiows): their new WebSocket sessions run on the package's own listener and RFC 6455
     /// framing; other endpoints keep Kestrel's transport. Whether a session may open is decided by the server's own
-    /// rules (<c>EngineIoServer.AdmitWebSocket</c>), as on the HTTP path.
+    /// rules (<c>EngineIoServer.AdmitWebSocket</c>), as on the HTTP path. <paramref name="configure"/> sets the
+    /// engine's own options (<see cref="DirectWebSocketsOptions"/>).
     /// </summary>
-    public static ISocketIoBuilder AddDirectWebSockets(this ISocketIoBuilder builder)
+    public static ISocketIoBuilder AddDirectWebSockets(this ISocketIoBuilder builder, Action<DirectWebSocketsOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        var options = services.AddOptions<DirectWebSocketsOptions>()
+            .Validate(o => o.HeadersTimeout > TimeSpan.Zero, "DirectWebSocketsOptions.HeadersTimeout must be positive.")
+            .ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
         services.TryAddSingleton<DirectSocketListenerFactory>();
         // Kestrel tries the factories registered last first, and UseKestrel has registered its socket transport by now.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConnectionListenerFactory, DirectSocketListenerFactory>(

@@ -110,8 +110,9 @@ public sealed class ArchitectureTests
 
     /// <summary>
     /// The public types of EngineIo (and its sub-namespaces): the standalone Engine.IO API (MapEngineIo, a handler,
-    /// sessions that send text and binary), its options and errors, and the read-only view behind <c>socket.Conn</c>.
-    /// Packets, codecs, transports and ids are internal.
+    /// sessions that send text and binary), its options and errors, and the read-only view behind <c>socket.Conn</c>
+    /// with what its packet events show of a packet (<c>EngineIoPacketInfo</c>). Packets, codecs, transports and ids
+    /// are internal.
     /// </summary>
     private static readonly string[] PublicEngineIoTypes =
     [
@@ -124,6 +125,7 @@ public sealed class ArchitectureTests
         "EngineIoHandler",
         "EngineIoHandler`1",
         "EngineIoOptions",
+        "EngineIoPacketInfo",
         "EngineIoReadyState",
         "EngineIoRequest",
         "EngineIoServer",
@@ -162,6 +164,7 @@ public sealed class ArchitectureTests
     [
         "Microsoft.AspNetCore.Hosting.DirectWebSocketsListenOptionsExtensions",
         "Microsoft.Extensions.DependencyInjection.SocketIoDirectWebSocketsBuilderExtensions",
+        "SocketIo.DirectWebSockets.DirectWebSocketsOptions", // what AddDirectWebSockets(o => …) configures
     ];
 
     [Test]

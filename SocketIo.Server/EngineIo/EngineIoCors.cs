@@ -5,20 +5,38 @@ namespace SocketIo.Server.EngineIo;
 /// <summary>The npm <c>cors</c> package's behaviour, as engine.io applies it to its own requests.</summary>
 internal static class EngineIoCors
 {
-    /// <summary>Adds CORS headers; returns true when the request was a preflight and has been answered (204).</summary>
-    public static bool Apply(EngineIoCorsOptions cors, HttpContext context)
+    /// <summary>
+    /// Adds CORS headers; true when the request was a preflight and has been answered (204). A throwing
+    /// <see cref="EngineIoCorsOptions.OriginPredicate"/> throws here.
+    /// </summary>
+    public static async ValueTask<bool> ApplyAsync(EngineIoCorsOptions cors, HttpContext context)
     {
         var request = context.Request;
-        var headers = context.Response.Headers;
         var origin = request.Headers.Origin.ToString();
+        bool reflect;
+        if (cors.OriginPredicate is { } predicate)
+        {
+            if (!await predicate(origin.Length > 0 ? origin : null, context.RequestAborted).ConfigureAwait(false))
+            {
+                return false; // the cors package calls next() without touching the response
+            }
 
-        if (cors.Origins.Count == 1 && cors.Origins[0] == "*" && !cors.ReflectOrigin)
+            reflect = true;
+        }
+        else
+        {
+            reflect = cors.ReflectOrigin
+                || (origin.Length > 0 && (cors.Origins.Contains(origin) || cors.OriginPatterns.Any(p => p.IsMatch(origin))));
+        }
+
+        var headers = context.Response.Headers;
+        if (cors.OriginPredicate is null && cors.Origins.Count == 1 && cors.Origins[0] == "*" && !cors.ReflectOrigin && cors.OriginPatterns.Count == 0)
         {
             headers.AccessControlAllowOrigin = "*";
         }
         else
         {
-            if ((cors.ReflectOrigin && origin.Length > 0) || (origin.Length > 0 && cors.Origins.Contains(origin)))
+            if (reflect && origin.Length > 0)
             {
                 headers.AccessControlAllowOrigin = origin;
             }

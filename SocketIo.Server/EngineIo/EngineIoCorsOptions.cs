@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace SocketIo.Server.EngineIo;
 
 /// <summary>
@@ -11,6 +13,21 @@ public sealed class EngineIoCorsOptions
     /// otherwise a request origin in the list is reflected with <c>Vary: Origin</c>.
     /// </summary>
     public IList<string> Origins { get; } = new List<string>();
+
+    /// <summary>
+    /// Allowed origins as patterns (Node: a <c>RegExp</c> in <c>origin</c>, alone or in its array): a request origin
+    /// that one of them matches is reflected with <c>Vary: Origin</c>, as one in <see cref="Origins"/> is.
+    /// </summary>
+    public IList<Regex> OriginPatterns { get; } = new List<Regex>();
+
+    /// <summary>
+    /// Decides each request's origin (Node: <c>origin: (origin, callback) => …</c>), null when the request has none;
+    /// replaces <see cref="Origins"/>, <see cref="OriginPatterns"/> and <see cref="ReflectOrigin"/>. True reflects the
+    /// origin; false leaves the request without any CORS header (a preflight then gets engine.io's 400, as the
+    /// <c>cors</c> package passes it on); a predicate that throws refuses the request with
+    /// <c>400 {"code":3,"message":"Bad request"}</c> (engine.io's <c>MIDDLEWARE_FAILURE</c>).
+    /// </summary>
+    public Func<string?, CancellationToken, ValueTask<bool>>? OriginPredicate { get; set; }
 
     /// <summary>Reflect any request origin (Node: <c>origin: true</c>).</summary>
     public bool ReflectOrigin { get; set; }

@@ -18,8 +18,24 @@ public sealed class EngineIoOptions
     /// <summary>How long an unfinished upgrade may take. Node: <c>upgradeTimeout</c>, default 10000 ms.</summary>
     public TimeSpan UpgradeTimeout { get; set; } = TimeSpan.FromMilliseconds(10000);
 
-    /// <summary>Largest message or POST body in bytes; also the handshake's <c>maxPayload</c>. Node: <c>maxHttpBufferSize</c>, default 1e6.</summary>
+    /// <summary>
+    /// Largest message or POST body in bytes; also the handshake's <c>maxPayload</c>. A larger POST is answered 413 and
+    /// ends the session (engine.io 6.6.13), a larger WebSocket message closes it. Node: <c>maxHttpBufferSize</c>, default 1e6.
+    /// </summary>
     public long MaxHttpBufferSize { get; set; } = 1_000_000;
+
+    /// <summary>
+    /// How long a polling POST's body may take to arrive; then it is answered 408 and the session ends with
+    /// <c>transport error</c>. Node: <c>httpRequestBodyTimeout</c> (engine.io 6.6.13), default 30000 ms.
+    /// </summary>
+    public TimeSpan HttpRequestBodyTimeout { get; set; } = TimeSpan.FromMilliseconds(30000);
+
+    /// <summary>
+    /// Most pieces a polling POST's body may arrive in (each read of what has arrived counts one, as each of Node's
+    /// <c>data</c> events does); more is answered 413 and ends the session. Node: <c>maxBufferedChunks</c> (engine.io
+    /// 6.6.13), default 10000.
+    /// </summary>
+    public int MaxBufferedChunks { get; set; } = 10000;
 
     /// <summary>Enabled transports, in order. Node: <c>transports</c>, default <c>["polling", "websocket"]</c>.</summary>
     public IList<string> Transports { get; } = new List<string> { Polling, WebSocket };
@@ -40,6 +56,18 @@ public sealed class EngineIoOptions
     /// <c>connection_error</c> whose context names <c>ID_GENERATION_ERROR</c>, as engine.io does.
     /// </summary>
     public Func<EngineIoRequest, ValueTask<string>>? GenerateId { get; set; }
+
+    /// <summary>
+    /// Whether the endpoint's path is served with a trailing slash only (<c>/socket.io/?EIO=4…</c>, Node's default), or,
+    /// when false, also without one (<c>/socket.io?EIO=4…</c>, what clients send with <c>addTrailingSlash: false</c>).
+    /// Node: <c>addTrailingSlash</c>, default true.
+    /// </summary>
+    public bool AddTrailingSlash { get; set; } = true;
+
+    /// <summary>
+    /// A message sent to every new session right after its open packet (Node: <c>initialPacket</c>, default none).
+    /// </summary>
+    public string? InitialPacket { get; set; }
 
     /// <summary>Sends the sid in a cookie on the handshake. Node: <c>cookie</c>, default off.</summary>
     public EngineIoCookieOptions? Cookie { get; set; }
@@ -82,7 +110,7 @@ public sealed class EngineIoOptions
     internal List<string> GetErrors()
     {
         var errors = new List<string>();
-        foreach (var (name, value) in new[] { (nameof(PingInterval), PingInterval), (nameof(PingTimeout), PingTimeout), (nameof(UpgradeTimeout), UpgradeTimeout), (nameof(PollingCloseTimeout), PollingCloseTimeout) })
+        foreach (var (name, value) in new[] { (nameof(PingInterval), PingInterval), (nameof(PingTimeout), PingTimeout), (nameof(UpgradeTimeout), UpgradeTimeout), (nameof(PollingCloseTimeout), PollingCloseTimeout), (nameof(HttpRequestBodyTimeout), HttpRequestBodyTimeout) })
         {
             if (value <= TimeSpan.Zero)
             {
@@ -93,6 +121,11 @@ public sealed class EngineIoOptions
         if (MaxHttpBufferSize <= 0)
         {
             errors.Add($"MaxHttpBufferSize must be positive (was {MaxHttpBufferSize}).");
+        }
+
+        if (MaxBufferedChunks <= 0)
+        {
+            errors.Add($"MaxBufferedChunks must be positive (was {MaxBufferedChunks}).");
         }
 
         if (MaxBufferedOutboundBytes is <= 0)
@@ -111,6 +144,11 @@ public sealed class EngineIoOptions
             {
                 errors.Add($"Unknown transport '{t}' (use \"{Polling}\" or \"{WebSocket}\").");
             }
+        }
+
+        if (Cookie is not null)
+        {
+            errors.AddRange(Cookie.GetErrors());
         }
 
         if (HttpCompressionThreshold is < 0)

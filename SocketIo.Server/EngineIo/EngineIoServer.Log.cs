@@ -27,6 +27,9 @@ public sealed partial class EngineIoServer
     [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "Engine.IO session {Sid} closed: it held {HeldBytes} outbound bytes and a write of {WriteBytes} would pass MaxBufferedOutboundBytes ({Limit}); the client does not read fast enough ({AlsoClosed} more closed for it since the last report)")]
     private static partial void LogOutboundLimitClosed(ILogger logger, string sid, long heldBytes, long writeBytes, long limit, long alsoClosed);
 
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "The CORS origin predicate threw; the request is refused (400, Bad request)")]
+    private static partial void LogCorsOriginFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "GenerateId threw; the handshake is refused (400, Bad request)")]
     private static partial void LogGenerateIdFailed(ILogger logger, Exception exception);
 }

@@ -44,24 +44,4 @@ public static class SocketIoEndpointRouteBuilderExtensions
     }
 
     private static readonly string[] ClientFileMethods = [HttpMethods.Get, HttpMethods.Head];
-
-    /// <summary>Applies conventions (CORS, authorization…) to the engine endpoint and the client-file endpoint alike.</summary>
-    private sealed class CompositeConventionBuilder(params IEndpointConventionBuilder[] builders) : IEndpointConventionBuilder
-    {
-        public void Add(Action<EndpointBuilder> convention)
-        {
-            foreach (var builder in builders)
-            {
-                builder.Add(convention);
-            }
-        }
-
-        public void Finally(Action<EndpointBuilder> finallyConvention)
-        {
-            foreach (var builder in builders)
-            {
-                builder.Finally(finallyConvention);
-            }
-        }
-    }
 }

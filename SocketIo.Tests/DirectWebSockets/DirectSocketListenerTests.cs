@@ -208,36 +208,6 @@ public sealed class DirectSocketListenerTests
     }
 
     [Test]
-    public async Task ASilentConnection_IsHandedToKestrel_OnceTheFirstRequestTimeoutPassesOnTheServersClock()
-    {
-        var time = new FakeTimeProvider();
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var app = await DirectWebSocketApp.StartAsync(
-            beforeDirect: listen => listen.Use(next => connection =>
-            {
-                arrived.TrySetResult();
-                return next(connection);
-            }),
-            configure: o => o.TimeProvider = time);
-        using var silent = await RawHttpConnection.ConnectAsync(app.Port);
-        await Signals.UntilAsync(() => app.Listener.OpenConnections == 1, "the listener to accept the connection");
-        var start = time.GetUtcNow();
-
-        // The listener's wait may begin a moment after the accept: advance in steps until the hand-over, bounded far
-        // below the 10 s a system-clock timeout would take.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
-        while (!arrived.Task.IsCompleted)
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "handed over on the server's clock, not the system's");
-            time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Yield();
-        }
-
-        Assert.That(time.GetUtcNow() - start, Is.GreaterThanOrEqualTo(DirectWebSocketAdmission.FirstRequestTimeout));
-        Assert.That(app.Listener.DirectSessions, Is.Zero);
-    }
-
-    [Test]
     public async Task AHeadSplitOverTwoWrites_IsHandedToKestrel_WhichStillUpgrades()
     {
         await using var host = await TestHost.StartAsync();

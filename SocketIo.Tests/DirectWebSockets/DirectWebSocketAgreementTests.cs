@@ -115,6 +115,10 @@ public sealed class DirectWebSocketAgreementTests
         [nameof(EngineIoOptions.TimeProvider)] = "the session's clock, either path",
         [nameof(EngineIoOptions.GenerateId)] = "left to the HTTP path: the application's, and a failure is answered with a 400",
         [nameof(EngineIoOptions.MaxBufferedOutboundBytes)] = "the session's outbound limit, either path (SlowClientTests runs both)",
+        [nameof(EngineIoOptions.AddTrailingSlash)] = "the endpoint's path, both paths (DirectWebSocketAdmission; AddTrailingSlashTests runs both)",
+        [nameof(EngineIoOptions.InitialPacket)] = "the session's (sent by Open), either path",
+        [nameof(EngineIoOptions.HttpRequestBodyTimeout)] = "polling only",
+        [nameof(EngineIoOptions.MaxBufferedChunks)] = "polling POSTs, and the session's WebSocket reads, either path",
     };
 
     [Test]

@@ -41,7 +41,8 @@ internal sealed class DirectWebSocketApp : IAsyncDisposable
         Action<ListenOptions>? beforeDirect = null,
         Action<ListenOptions>? afterDirect = null,
         long? maxConcurrentConnections = null,
-        Action<SocketIoOptions>? configure = null)
+        Action<SocketIoOptions>? configure = null,
+        Action<DirectWebSocketsOptions>? direct = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -57,7 +58,7 @@ internal sealed class DirectWebSocketApp : IAsyncDisposable
             });
         });
         // As the README recommends beside direct WebSockets (the limits then favour plain connections).
-        builder.Services.AddSocketIo(configure).AddDirectWebSockets().AddFileDescriptorConnectionLimits();
+        builder.Services.AddSocketIo(configure).AddDirectWebSockets(direct).AddFileDescriptorConnectionLimits();
         var app = builder.Build();
         app.MapSocketIo();
         app.Services.GetRequiredService<SocketIoServer>().OnConnection((socket, _) =>

@@ -82,7 +82,7 @@ public sealed class DirectWebSocketTlsTests
         return System.Text.Encoding.UTF8.GetString(buffer, 0, result.Count);
     }
 
-    private static X509Certificate2 SelfSigned()
+    internal static X509Certificate2 SelfSigned()
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);

@@ -121,4 +121,64 @@ public sealed class EngineCorsTests
         Assert.That(options.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await options.Content.ReadAsStringAsync(), Is.EqualTo("""{"code":2,"message":"Bad handshake method"}"""));
     }
+
+    [Test]
+    public async Task OriginPatterns_ReflectAMatchingOrigin_WithVary()
+    {
+        await using var host = await KestrelEngineHost.StartAsync(o =>
+        {
+            o.Cors = new EngineIoCorsOptions();
+            o.Cors.OriginPatterns.Add(new System.Text.RegularExpressions.Regex(@"^https://[a-z]+\.example\.com$", System.Text.RegularExpressions.RegexOptions.CultureInvariant));
+        });
+
+        using var allowed = await SendWithOriginAsync(host, HttpMethod.Get, "EIO=4&transport=polling", "https://app.example.com");
+        using var other = await SendWithOriginAsync(host, HttpMethod.Get, "EIO=4&transport=polling", "https://evil.test");
+
+        Assert.That(AllowOrigin(allowed), Is.EqualTo("https://app.example.com"));
+        Assert.That(allowed.Headers.Vary, Does.Contain("Origin"));
+        Assert.That(AllowOrigin(other), Is.Null);
+    }
+
+    [Test]
+    public async Task OriginPredicate_TrueReflects_FalseLeavesNoCorsHeader_AndAPreflightToEngineIo()
+    {
+        var asked = new System.Collections.Concurrent.ConcurrentQueue<string?>();
+        await using var host = await KestrelEngineHost.StartAsync(o => o.Cors = new EngineIoCorsOptions
+        {
+            OriginPredicate = async (origin, _) =>
+            {
+                await Task.Yield(); // decided asynchronously, as a callback may
+                asked.Enqueue(origin);
+                return origin == "https://good.example";
+            },
+        });
+
+        using var good = await SendWithOriginAsync(host, HttpMethod.Get, "EIO=4&transport=polling", "https://good.example");
+        using var bad = await SendWithOriginAsync(host, HttpMethod.Get, "EIO=4&transport=polling", "https://bad.example");
+        using var badPreflight = await SendWithOriginAsync(host, HttpMethod.Options, "EIO=4&transport=polling", "https://bad.example");
+        using var goodPreflight = await SendWithOriginAsync(host, HttpMethod.Options, "EIO=4&transport=polling", "https://good.example");
+
+        Assert.That((good.StatusCode, AllowOrigin(good)), Is.EqualTo((HttpStatusCode.OK, (string?)"https://good.example")));
+        Assert.That((bad.StatusCode, AllowOrigin(bad), bad.Headers.Vary.Count), Is.EqualTo((HttpStatusCode.OK, (string?)null, 0)));
+        Assert.That(badPreflight.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "passed on to engine.io: a bad handshake method");
+        Assert.That(goodPreflight.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That(asked, Has.Count.EqualTo(4));
+    }
+
+    [Test]
+    public async Task AnOriginPredicateThatThrows_RefusesWithBadRequest_AsAFailedMiddleware()
+    {
+        await using var host = await KestrelEngineHost.StartAsync(o => o.Cors = new EngineIoCorsOptions
+        {
+            OriginPredicate = (_, _) => throw new InvalidOperationException("origin store down"),
+        });
+
+        using var response = await SendWithOriginAsync(host, HttpMethod.Get, "EIO=4&transport=polling", "https://any.example");
+        var error = await host.Handler.WaitForConnectionErrorAsync(EngineIoErrorCode.BadRequest);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await response.Content.ReadAsStringAsync(), Is.EqualTo("""{"code":3,"message":"Bad request"}"""));
+        Assert.That(error.Context["name"], Is.EqualTo("MIDDLEWARE_FAILURE"));
+        Assert.That(host.Server.ClientsCount, Is.Zero);
+    }
 }

@@ -167,4 +167,52 @@ public sealed class EngineHandshakeTests
 
         Assert.That(response.Headers.Contains("Set-Cookie"), Is.False);
     }
+
+    [Test]
+    public async Task Handshake_WithEveryCookieOption_WritesThemAsTheNpmCookiePackageDoes()
+    {
+        // node -e "require('cookie').serialize('io', sid, { path: '/', httpOnly: true, sameSite: 'strict', secure: true,
+        //   partitioned: true, priority: 'high', expires: new Date(Date.UTC(2030, 0, 2, 3, 4, 5)), maxAge: 60, domain: 'example.com' })"
+        await using var host = await KestrelEngineHost.StartAsync(o => o.Cookie = new EngineIoCookieOptions
+        {
+            SameSite = "strict",
+            Secure = true,
+            Partitioned = true,
+            Priority = "high",
+            Expires = new DateTimeOffset(2030, 1, 2, 4, 4, 5, TimeSpan.FromHours(1)),
+            MaxAge = TimeSpan.FromSeconds(60),
+            Domain = "example.com",
+        });
+
+        using var response = await host.GetAsync("EIO=4&transport=polling");
+        var handshake = EngineHandshake.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.That(
+            response.Headers.GetValues("Set-Cookie").Single(),
+            Is.EqualTo($"io={handshake.Sid}; Max-Age=60; Domain=example.com; Path=/; Expires=Wed, 02 Jan 2030 03:04:05 GMT; HttpOnly; Secure; Partitioned; Priority=High; SameSite=Strict"));
+    }
+
+    [TestCase("sometimes", null)]
+    [TestCase(null, "urgent")]
+    public void CookieValues_TheNpmCookiePackageRefuses_AreOptionErrors(string? sameSite, string? priority)
+    {
+        var options = new EngineIoOptions { Cookie = new EngineIoCookieOptions { SameSite = sameSite, Priority = priority } };
+
+        Assert.That(options.GetErrors(), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task InitialPacket_FollowsTheOpenPacket_InTheSameResponse_OnPollingAndWebSocket()
+    {
+        await using var host = await KestrelEngineHost.StartAsync(o => o.InitialPacket = "welcome");
+
+        using var response = await host.GetAsync("EIO=4&transport=polling");
+        var body = await response.Content.ReadAsStringAsync();
+        var ws = await host.ConnectWebSocketAsync();
+        await ws.ReceiveOpenAsync();
+
+        Assert.That(body[body.IndexOf('\u001e', StringComparison.Ordinal)..], Is.EqualTo("\u001e4welcome"));
+        Assert.That(body, Does.StartWith("0{"));
+        Assert.That(await ws.ReceiveTextAsync(), Is.EqualTo("4welcome"));
+    }
 }

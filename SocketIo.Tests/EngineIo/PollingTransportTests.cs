@@ -79,31 +79,29 @@ public sealed class PollingTransportTests
     }
 
     [Test]
-    public async Task Post_BodyOverMaxHttpBufferSize_Is413Empty_AndTheSessionSurvives()
+    public async Task Post_BodyOverMaxHttpBufferSize_Is413Empty_AndClosesTheSession()
     {
         await using var host = await KestrelEngineHost.StartAsync(o => o.MaxHttpBufferSize = 100);
-        var (handshake, socket) = await host.ConnectPollingAsync();
+        var (handshake, _) = await host.ConnectPollingAsync();
 
-        using var tooBig = await host.PostAsync(handshake.Sid, "4" + new string('x', 100));
-
-        Assert.That(tooBig.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
-        Assert.That(await tooBig.Content.ReadAsByteArrayAsync(), Is.Empty);
-
-        // Exactly maxHttpBufferSize is fine, and the session is still there.
+        // Exactly maxHttpBufferSize is fine.
         await host.PostOkAsync(handshake.Sid, "4" + new string('y', 99));
         var message = await host.Handler.WaitForMessagesAsync(handshake.Sid, 1);
         Assert.That(message.Single().Text, Is.EqualTo(new string('y', 99)));
-        Assert.That(host.Handler.CloseOf(handshake.Sid), Is.Null);
-        Assert.That(socket.ReadyState, Is.EqualTo(EngineIoReadyState.Open));
-        socket.Send("still here");
-        Assert.That(await host.PollAsync(handshake.Sid), Is.EqualTo("4still here"));
+
+        // One byte more: 413 with no body, and the session ends (engine.io 6.6.13; 6.6.12 kept it).
+        using var tooBig = await host.PostAsync(handshake.Sid, "4" + new string('x', 100));
+        Assert.That(tooBig.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(await tooBig.Content.ReadAsByteArrayAsync(), Is.Empty);
+        var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
+        Assert.That((closed.Reason, closed.Description), Is.EqualTo((EngineIoCloseReasons.TransportError, (string?)"payload too large")));
     }
 
     [Test]
-    public async Task Post_ChunkedBodyOverMaxHttpBufferSize_Is413_AndTheSessionSurvives()
+    public async Task Post_ChunkedBodyOverMaxHttpBufferSize_Is413_AndClosesTheSession()
     {
         await using var host = await KestrelEngineHost.StartAsync(o => o.MaxHttpBufferSize = 100);
-        var (handshake, socket) = await host.ConnectPollingAsync();
+        var (handshake, _) = await host.ConnectPollingAsync();
 
         // A stream of unknown length goes out chunked: the server cannot rely on Content-Length.
         using var content = new StreamContent(new NonSeekableStream(Encoding.UTF8.GetBytes("4" + new string('x', 500))));
@@ -112,9 +110,8 @@ public sealed class PollingTransportTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         Assert.That(host.Handler.MessagesOf(handshake.Sid), Is.Empty);
-        await host.PostOkAsync(handshake.Sid, "4ok");
-        await host.Handler.WaitForMessageAsync(handshake.Sid, "ok");
-        Assert.That(socket.ReadyState, Is.EqualTo(EngineIoReadyState.Open));
+        var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
+        Assert.That((closed.Reason, closed.Description), Is.EqualTo((EngineIoCloseReasons.TransportError, (string?)"payload too large")));
     }
 
     [Test]

@@ -119,6 +119,23 @@ public sealed class WebSocketTransportTests
     }
 
     [Test]
+    public async Task AMessageInMorePiecesThanMaxBufferedChunks_ClosesWith1008_AndTransportError()
+    {
+        await using var host = await KestrelEngineHost.StartAsync(o => o.MaxBufferedChunks = 3);
+        var (client, handshake, _) = await host.ConnectDirectWebSocketAsync();
+
+        await client.SendTextFragmentsAsync("4abc", 3);
+        Assert.That((await host.Handler.WaitForMessagesAsync(handshake.Sid, 1)).Single().Text, Is.EqualTo("abc"), "3 pieces are within the limit");
+        await client.SendTextFragmentsAsync("4abcd", 4);
+        var frame = await client.ReceiveAsync();
+        var closed = await host.Handler.WaitForCloseAsync(handshake.Sid);
+
+        Assert.That(frame.CloseStatus, Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
+        Assert.That((closed.Reason, closed.Description), Is.EqualTo((EngineIoCloseReasons.TransportError, (string?)"Too many buffered chunks")));
+        Assert.That(host.Handler.MessagesOf(handshake.Sid), Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public async Task BinaryOverMaxHttpBufferSize_ClosesWith1009()
     {
         await using var host = await KestrelEngineHost.StartAsync(o => o.MaxHttpBufferSize = 1000);

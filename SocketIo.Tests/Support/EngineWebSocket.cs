@@ -32,6 +32,19 @@ internal sealed class EngineWebSocket : IDisposable
         await Socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, timeout.Token);
     }
 
+    /// <summary>Sends one text message as <paramref name="fragments"/> WebSocket frames (a text frame, then continuations).</summary>
+    public async Task SendTextFragmentsAsync(string text, int fragments)
+    {
+        using var timeout = new CancellationTokenSource(Signals.DefaultTimeout);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        for (var i = 0; i < fragments; i++)
+        {
+            var from = bytes.Length * i / fragments;
+            var to = bytes.Length * (i + 1) / fragments;
+            await Socket.SendAsync(bytes.AsMemory(from, to - from), WebSocketMessageType.Text, i == fragments - 1, timeout.Token);
+        }
+    }
+
     public async Task SendBinaryAsync(byte[] data)
     {
         using var timeout = new CancellationTokenSource(Signals.DefaultTimeout);

@@ -20,6 +20,12 @@ internal sealed class PollingTransport : EngineTransport
 
     public PollingTransport(EngineIoOptions options) => _options = options;
 
+    /// <summary>
+    /// Called with each 200 response this transport is about to write, after its own headers (Node: the transport's
+    /// <c>headers</c> event, which engine.io's <c>headers</c> and <c>initial_headers</c> hang on).
+    /// </summary>
+    public Action<HttpContext>? OnResponseHeaders { get; init; }
+
     public override string Name => EngineIoOptions.Polling;
 
     public override bool Writable
@@ -209,7 +215,7 @@ internal sealed class PollingTransport : EngineTransport
         return output.ToArray();
     }
 
-    private static void AddCommonHeaders(HttpContext context)
+    private void AddCommonHeaders(HttpContext context)
     {
         var headers = context.Response.Headers;
         headers.CacheControl = "no-store";
@@ -218,6 +224,8 @@ internal sealed class PollingTransport : EngineTransport
         {
             headers["X-XSS-Protection"] = "0";
         }
+
+        OnResponseHeaders?.Invoke(context);
     }
 
     private async Task HandleDataAsync(HttpContext context)
@@ -254,32 +262,46 @@ internal sealed class PollingTransport : EngineTransport
 
         try
         {
-            byte[]? body;
-            try
+            BodyRead read;
+            // The body must arrive within HttpRequestBodyTimeout (engine.io 6.6.13 httpRequestBodyTimeout): a client
+            // that trickles it, or sends none, must not hold the session's data request.
+            using (var timeout = new CancellationTokenSource(_options.HttpRequestBodyTimeout, _options.TimeProvider))
+            using (var reading = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, timeout.Token))
             {
-                body = await ReadBodyAsync(context).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException or BadHttpRequestException)
-            {
-                RaiseError("data request connection closed prematurely");
-                return;
-            }
-            finally
-            {
-                // Closing the session aborts the data request only while its body is still being read: polling.ts
-                // doClose calls dataReq.destroy(), and Node's IncomingMessage._destroy (_http_incoming.js) destroys
-                // the socket only for a request that was not fully read. A payload that closes the session (parse
-                // error, a client ping, a Socket.IO packet that ends the connection) still gets its 200 "ok".
-                lock (_sync)
+                try
                 {
-                    _abortDataRequest = null;
+                    read = await ReadBodyAsync(context, reading.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+                {
+                    read = new BodyRead(null, StatusCodes.Status408RequestTimeout, "http request timeout");
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException or BadHttpRequestException)
+                {
+                    RaiseError("data request connection closed prematurely");
+                    return;
+                }
+                finally
+                {
+                    // Closing the session aborts the data request only while its body is still being read: polling.ts
+                    // doClose calls dataReq.destroy(), and Node's IncomingMessage._destroy (_http_incoming.js) destroys
+                    // the socket only for a request that was not fully read. A payload that closes the session (parse
+                    // error, a client ping, a Socket.IO packet that ends the connection) still gets its 200 "ok".
+                    lock (_sync)
+                    {
+                        _abortDataRequest = null;
+                    }
                 }
             }
 
-            if (body is null)
+            if (read.Body is not { } body)
             {
-                // Too large: 413 with an empty body, and the session survives (observed on engine.io 6.6.12).
-                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                // engine.io 6.6.13: 408 (too slow) or 413 (too large, too many chunks) with an empty body, the rest of
+                // the request unread (Node destroys it: here the connection closes after the answer), and the session
+                // ends with "transport error".
+                context.Response.StatusCode = read.Status;
+                context.Response.Headers.Connection = "close";
+                RaiseError(read.Error!);
                 return;
             }
 
@@ -305,30 +327,31 @@ internal sealed class PollingTransport : EngineTransport
         }
     }
 
-    private async Task<byte[]?> ReadBodyAsync(HttpContext context)
+    private async Task<BodyRead> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)
     {
         var max = _options.MaxHttpBufferSize;
         if (context.Request.ContentLength is { } declared && declared > max)
         {
-            return null;
+            return BodyRead.TooLarge;
         }
 
         var initial = context.Request.ContentLength is { } len ? (int)Math.Min(len, max) : 4096;
         var buffer = new byte[Math.Max(initial, 16)];
         var total = 0;
+        var chunks = 0;
         while (true)
         {
             if (total == buffer.Length)
             {
                 if (total > max)
                 {
-                    return null;
+                    return BodyRead.TooLarge;
                 }
 
                 Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, max + 1));
             }
 
-            var read = await context.Request.Body.ReadAsync(buffer.AsMemory(total), context.RequestAborted).ConfigureAwait(false);
+            var read = await context.Request.Body.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 break;
@@ -337,11 +360,23 @@ internal sealed class PollingTransport : EngineTransport
             total += read;
             if (total > max)
             {
-                return null;
+                return BodyRead.TooLarge;
+            }
+
+            // Each read is what arrived since the last one, as each of Node's "data" events is a chunk.
+            if (++chunks > _options.MaxBufferedChunks)
+            {
+                return new BodyRead(null, StatusCodes.Status413PayloadTooLarge, "too many chunks");
             }
         }
 
-        return total == buffer.Length ? buffer : buffer.AsSpan(0, total).ToArray();
+        return new BodyRead(total == buffer.Length ? buffer : buffer.AsSpan(0, total).ToArray(), StatusCodes.Status200OK, null);
+    }
+
+    /// <summary>A POST body, or the answer and the transport error that refuse it.</summary>
+    private readonly record struct BodyRead(byte[]? Body, int Status, string? Error)
+    {
+        public static BodyRead TooLarge => new(null, StatusCodes.Status413PayloadTooLarge, "payload too large");
     }
 
     private void OnData(byte[] body)

@@ -64,6 +64,7 @@ internal sealed class WebSocketTransport : EngineTransport
         try
         {
             var length = 0;
+            var pieces = 0; // reads that made up the message so far (fragments, or parts of a frame as they arrived)
             while (true)
             {
                 if (buffer is null)
@@ -132,6 +133,14 @@ internal sealed class WebSocketTransport : EngineTransport
                     return;
                 }
 
+                if (++pieces > _options.MaxBufferedChunks)
+                {
+                    // ws 8.23 with engine.io 6.6.13's maxBufferedChunks: a message in too many pieces closes with 1008.
+                    await CloseSocketAsync(WebSocketCloseStatus.PolicyViolation, "Too many buffered chunks").ConfigureAwait(false);
+                    RaiseError("Too many buffered chunks");
+                    return;
+                }
+
                 if (!result.EndOfMessage)
                 {
                     continue;
@@ -139,6 +148,7 @@ internal sealed class WebSocketTransport : EngineTransport
 
                 var frame = buffer.AsSpan(0, length);
                 length = 0;
+                pieces = 0;
                 var packet = result.MessageType == WebSocketMessageType.Binary
                     ? EnginePacket.Binary(frame.ToArray())
                     : EnginePacketCodec.TryDecodeText(frame, out var text) ? text : null;
