@@ -271,10 +271,17 @@ public sealed partial class SocketIoNamespace
         if (refusal is not null)
         {
             socket.Cleanup();
-            var error = new JObject { ["message"] = refusal.Message };
-            if (refusal is ConnectionRejectedException { ErrorData: { } data })
+            var errorData = (refusal as ConnectionRejectedException)?.ErrorData;
+            if (client.Conn.Protocol == 3)
             {
-                error["data"] = data;
+                socket.SendConnectError(Protocol.V4.LegacyProtocol.ConnectErrorData(refusal.Message, errorData));
+                return;
+            }
+
+            var error = new JObject { ["message"] = refusal.Message };
+            if (errorData is not null)
+            {
+                error["data"] = errorData;
             }
 
             socket.SendConnectError(error);
