@@ -2,6 +2,7 @@ using Newtonsoft.Json.Linq;
 using SocketIo.Server.Adapters;
 using SocketIo.Server.EngineIo;
 using SocketIo.Server.Protocol;
+using SocketIo.Server.Protocol.V4;
 
 namespace SocketIo.Server;
 
@@ -33,6 +34,19 @@ internal sealed class ClientConnection
     }
 
     public EngineIoSocket Conn { get; }
+
+    /// <summary>
+    /// A socket.io 2.x client (Engine.IO v3) is connected to <c>/</c> without asking (Node: server <c>onconnection</c>
+    /// calls <c>client.connect("/")</c> when <c>conn.protocol === 3</c>). Queued, so that it runs once the session is
+    /// handed over and its handshake is answered, as in Node where the namespace join completes asynchronously.
+    /// </summary>
+    public void ConnectRootIfLegacy()
+    {
+        if (Conn.Protocol == 3)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.ConnectAsync("/", []), this, preferLocal: false);
+        }
+    }
 
     /// <summary>The read-only view that every socket of this connection shows as <c>socket.Conn</c>; made on first use.</summary>
     public EngineIoConnection View => _view ?? LazyInitializer.EnsureInitialized(ref _view, () => new EngineIoConnection(Conn));
@@ -72,10 +86,12 @@ internal sealed class ClientConnection
 
     private void OnDecoded(SocketIoPacket packet)
     {
-        var socket = _namespaces.Find(packet.Namespace);
+        // A 2.x client's CONNECT names "/nsp?query": the query is its auth (client.ts _parseNamespace).
+        var (name, auth) = Conn.Protocol == 3 ? LegacyProtocol.ParseNamespace(packet.Namespace) : (packet.Namespace, packet.Data as JObject);
+        var socket = _namespaces.Find(name);
         if (socket is null && packet.Type == SocketIoPacketType.Connect)
         {
-            _ = ConnectAsync(packet.Namespace, packet.Data as JObject);
+            _ = ConnectAsync(name, auth);
         }
         else if (socket is not null && packet.Type is not (SocketIoPacketType.Connect or SocketIoPacketType.ConnectError))
         {

@@ -271,11 +271,18 @@ public sealed partial class SocketIoNamespace
         if (refusal is not null)
         {
             socket.Cleanup();
+            var errorData = (refusal as ConnectionRejectedException)?.ErrorData;
+            if (client.Conn.Protocol == 3)
+            {
+                socket.SendConnectError(Protocol.V4.LegacyProtocol.ConnectErrorData(refusal.Message, errorData));
+                return;
+            }
+
             // Node's { message, data }: data is undefined when there is none (JSON leaves it out, msgpack does not).
             var error = new JObject
             {
                 ["message"] = refusal.Message,
-                ["data"] = refusal is ConnectionRejectedException { ErrorData: { } data } ? data : JValue.CreateUndefined(),
+                ["data"] = errorData ?? JValue.CreateUndefined(),
             };
 
             socket.SendConnectError(error);

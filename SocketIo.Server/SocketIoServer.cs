@@ -360,7 +360,12 @@ public sealed partial class SocketIoServer : IAsyncDisposable
     /// <summary>The Engine.IO seam: a session becomes a <see cref="ClientConnection"/>.</summary>
     private sealed class EngineBridge(SocketIoServer server) : EngineIoHandler<ClientConnection>
     {
-        protected override ClientConnection CreateState(EngineIoSocket socket) => new(server, socket);
+        protected override ClientConnection CreateState(EngineIoSocket socket)
+        {
+            var client = new ClientConnection(server, socket);
+            client.ConnectRootIfLegacy();
+            return client;
+        }
 
         protected override void OnMessage(EngineIoSocket socket, ClientConnection client, EngineMessage message) => client.OnMessage(message);
 

@@ -48,6 +48,13 @@ public sealed partial class SocketIoSocket
     /// </summary>
     internal void SendConnect()
     {
+        if (Client.Conn.Protocol == 3)
+        {
+            // A 2.x client's CONNECT carries nothing: its id is derived from the Engine.IO id (socket.ts _onconnect).
+            WritePacket(new SocketIoPacket(SocketIoPacketType.Connect, Namespace.Name, null), BroadcastFlags.None);
+            return;
+        }
+
         // pid is undefined without recovery, as in Node: JSON leaves it out, msgpack writes notepack's undefined.
         var data = new JObject { ["sid"] = Id, ["pid"] = Pid is null ? JValue.CreateUndefined() : Pid };
 
@@ -80,7 +87,7 @@ public sealed partial class SocketIoSocket
     }
 
     /// <summary>Refuses the connection with CONNECT_ERROR (Node: <c>socket._error</c>).</summary>
-    internal void SendConnectError(JObject error) =>
+    internal void SendConnectError(JToken error) =>
         WritePacket(new SocketIoPacket(SocketIoPacketType.ConnectError, Namespace.Name, error), BroadcastFlags.None);
 
     /// <summary>The socket leaves (Node: <c>socket._onclose</c>): disconnecting handlers, cleanup, disconnect handlers.</summary>

@@ -41,7 +41,8 @@ public sealed partial class SocketIoSocket
         Namespace = nsp;
         Client = client;
         // A recovered socket is the one that left: same id, private id and data (socket.ts constructor).
-        Id = previous?.Sid ?? Base64Id.Generate();
+        // 2.x clients (Engine.IO v3) know their id from the Engine.IO id: their CONNECT carries none (socket.ts constructor).
+        Id = previous?.Sid ?? (client.Conn.Protocol == 3 ? Protocol.V4.LegacyProtocol.SocketId(nsp.Name, client.Conn.Id) : Base64Id.Generate());
         Pid = previous?.Pid ?? (nsp.Server.Options.ConnectionStateRecovery is null ? null : Base64Id.Generate());
         Recovered = previous is not null;
         if (previous?.Data is { } data)

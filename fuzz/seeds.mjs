@@ -55,6 +55,14 @@ for (const s of ["4hello\x1e2\x1e4world", "4hello\x1e2probe\x1e6\x1e3", "4text\x
   "4a\x1e8x\x1e4b", "bAQ", "bAQD", "b", "1", '42["ev",{"a":1}]\x1ebAQIDBA=='])
   add("engine-payload", s);
 
+// --- Engine.IO v3 polling payloads (EngineV3CodecTests): byte 0 even = text, odd = binary payload.
+for (const s of ["2:4x0:7:4é€😀hi1:2", "6:b4AQID", "8:b4A!Q=ID", "", "x:4a", ":4a", "9:4a", "2:9x", "1:2junk", "0:", "1:6",
+  '47:451-0["echo",{"_placeholder":true,"num":0},"x"]6:b4AQID', "16:40/mw?token=bad,", "2:4a12345678901:4"])
+  add("engine-v3-payload", Buffer.concat([Buffer.from([0]), Buffer.from(s, "utf8")]));
+for (const b of [[0, 3, 255, 0x34, 0xc3, 0xa9, 1, 3, 255, 4, 9, 8], [2, 1, 255, 4], [0, 1, 2], [0, 12, 255, 4], [0, 5, 255, 4],
+  [0, 255, 4], [1, 1, 255, 42], [0, 1, 255, 0x32]])
+  add("engine-v3-payload", Buffer.from([1, ...b]));
+
 // --- Socket.IO packets (ParserTests, BufferTests); 0x1e separates Engine.IO messages, binary once attachments are due.
 for (const s of ["0", "0/admin,{}", "0/custom", '0{"token":"x"}', "1", "1/a,", '2["a"]', '2/chat,12["b",1]', '21["a",1.5,null,true]',
   '2/a,9007199254740992["x"]', '3/a,5[]', '3/chat,0[]', '4{"message":"no"}', '4"text"', '2["ü",{"nested":[1,{"x":"\\u00e9"}]}]',

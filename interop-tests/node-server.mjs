@@ -57,6 +57,8 @@ const engineOptions = {
   // Both engines listen for 'upgrade' on the same http server; by default each one ends
   // upgrade requests for paths that are not its own, which would break the other endpoint.
   destroyUpgrade: false,
+  // ALLOW_EIO3=1: Engine.IO v3 clients (socket.io-client 2.x) are accepted on both endpoints.
+  allowEIO3: env.ALLOW_EIO3 === "1",
 };
 
 // Requests outside both endpoints end here (each engine.attach() wraps the previous handler).

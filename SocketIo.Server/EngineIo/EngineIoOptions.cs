@@ -44,6 +44,13 @@ public sealed class EngineIoOptions
     public bool AllowUpgrades { get; set; } = true;
 
     /// <summary>
+    /// Whether Engine.IO v3 clients (socket.io-client 2.x, <c>EIO=3</c>) are accepted, with the v3 payload framing and
+    /// heartbeat, and (on a Socket.IO server) the Socket.IO v4 protocol of 2.x clients. Off, a v3 handshake is refused
+    /// with <c>400 {"code":5,"message":"Unsupported protocol version"}</c>. Node: <c>allowEIO3</c>, default false.
+    /// </summary>
+    public bool AllowEIO3 { get; set; }
+
+    /// <summary>
     /// Decides whether a handshake is accepted. Return <c>null</c> to accept, or an error message to refuse with
     /// HTTP 403 <c>{"code":4,"message":…}</c>. Node: <c>allowRequest(req, callback)</c>.
     /// </summary>

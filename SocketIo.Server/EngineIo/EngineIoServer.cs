@@ -281,9 +281,9 @@ public sealed partial class EngineIoServer
                 return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "TRANSPORT_MISMATCH", ["transport"] = transport, ["previousTransport"] = previous });
             }
 
-            if (eio != "4")
+            if (ProtocolOf(eio) is var protocol && protocol != client.Protocol)
             {
-                return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "PROTOCOL_MISMATCH", ["protocol"] = 3, ["previousProtocol"] = 4 });
+                return new Failure(EngineIoErrorCode.BadRequest, null, new() { ["name"] = "PROTOCOL_MISMATCH", ["protocol"] = protocol, ["previousProtocol"] = client.Protocol });
             }
 
             return null;
@@ -303,9 +303,17 @@ public sealed partial class EngineIoServer
     }
 
     /// <summary>The check of a new session made after <see cref="EngineIoOptions.AllowRequest"/>, on both paths.</summary>
-    private static Failure? VerifyProtocol(StringValues eio) =>
-        // Only the exact string "4" is v4; anything else would be v3, which is not supported (server.ts handshake).
-        eio != "4" ? new Failure(EngineIoErrorCode.UnsupportedProtocolVersion, null, new() { ["protocol"] = 3 }) : null;
+    private Failure? VerifyProtocol(StringValues eio) =>
+        ProtocolOf(eio) == 3 && !Options.AllowEIO3 ? new Failure(EngineIoErrorCode.UnsupportedProtocolVersion, null, new() { ["protocol"] = 3 }) : null;
+
+    /// <summary>Only the exact string "4" is v4; anything else, no EIO included, is v3 (server.ts computeProtocolRevision).</summary>
+    private static int ProtocolOf(StringValues eio) => eio == "4" ? 4 : 3;
+
+    /// <summary>
+    /// A v3 client asked for base64 instead of binary when the <c>b64</c> query value is there and not empty (a truthy
+    /// <c>req._query.b64</c> in engine.io transport.ts).
+    /// </summary>
+    private static bool SupportsBinary(HttpContext context) => context.Request.Query["b64"].ToString().Length == 0;
 
     private async Task RejectAsync(HttpContext context, bool isUpgrade, EngineIoErrorCode code, string? message, Dictionary<string, object?> errorContext)
     {
@@ -403,14 +411,14 @@ public sealed partial class EngineIoServer
                 return;
             }
 
-            var transport = new WebSocketTransport(ws, Options);
+            var transport = new WebSocketTransport(ws, Options) { Protocol = ProtocolOf(context.Request.Query["EIO"]), SupportsBinary = SupportsBinary(context) };
             // The handler must own the session before the first client packet can be read.
             Accept(id, transport, request);
             await transport.RunAsync(context.RequestAborted).ConfigureAwait(false);
         }
         else
         {
-            var transport = new PollingTransport(Options) { OnResponseHeaders = c => ApplyHeaders(c, request) };
+            var transport = new PollingTransport(Options) { OnResponseHeaders = c => ApplyHeaders(c, request), Protocol = ProtocolOf(context.Request.Query["EIO"]), SupportsBinary = SupportsBinary(context) };
             Accept(id, transport, request);
             // The handshake GET is the session's first poll: it carries the open packet (server.ts handshake).
             await transport.HandleRequestAsync(context).ConfigureAwait(false);
@@ -459,7 +467,7 @@ public sealed partial class EngineIoServer
             || VerifyBeforeAllowRequest(HttpMethods.Get, isUpgrade: true, transport, sid, origin, eio) is not null
             || Options.AllowRequest is not null // the application's decision, made once, on the HTTP path with its user
             || Options.GenerateId is not null // the application's too, and its failure is answered with a 400
-            || VerifyProtocol(eio) is not null
+            || eio != "4" // v3 sessions (AllowEIO3) are served on the HTTP path only
             || ActsOnTheHttpExchange(headers, origin))
         {
             return null;
@@ -574,7 +582,8 @@ public sealed partial class EngineIoServer
             return; // refused: the session was not touched and goes on polling
         }
 
-        var transport = new WebSocketTransport(ws, Options);
+        // The protocol is the session's (VerifyBeforeAllowRequest checked the request names it); b64 is per request.
+        var transport = new WebSocketTransport(ws, Options) { Protocol = client.Protocol, SupportsBinary = SupportsBinary(context) };
         if (client.CurrentTransport is not PollingTransport || !client.TryBeginUpgrade(transport))
         {
             // A second WebSocket for a session that is upgrading or upgraded: accepted, then closed (server.ts onWebSocket).

@@ -38,6 +38,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         _time = _options.TimeProvider;
         Request = request;
         _transport = transport;
+        Protocol = transport.Protocol;
         _heartbeatTimer = _time.CreateTimer(static s => ((EngineIoSocket)s!).OnHeartbeatTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         transport.Listener = this;
     }
@@ -151,7 +152,14 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
             }
 
             FlushLocked();
-            SchedulePingLocked();
+            if (Protocol == 3)
+            {
+                ArmV3PingTimeoutLocked();
+            }
+            else
+            {
+                SchedulePingLocked();
+            }
         }
     }
 
@@ -376,7 +384,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     {
         RecordLocked(SessionEventKind.Packet, packet);
         // engine.io 6.6.12: any packet other than a pong, while a pong is awaited, extends the timeout once.
-        if (_pingTimeoutArmed && !_hasRefreshedPingTimeout && packet is not { Type: EnginePacketType.Pong })
+        if (Protocol != 3 && _pingTimeoutArmed && !_hasRefreshedPingTimeout && packet is not { Type: EnginePacketType.Pong })
         {
             _hasRefreshedPingTimeout = true;
             // From now, as engine.io socket.ts onPacket's resetPingTimeout.
@@ -388,8 +396,12 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
             case null:
                 OnCloseLocked(EngineIoCloseReasons.ParseError, null);
                 return null;
+            case EnginePacketType.Ping when Protocol == 3:
+                OnV3PingLocked();
+                return null;
+            case EnginePacketType.Pong when Protocol == 3:
             case EnginePacketType.Ping:
-                // v4 pings go server → client only (engine.io socket.ts onPacket).
+                // v4 pings go server → client only, v3 pings client → server (engine.io socket.ts onPacket).
                 OnCloseLocked(EngineIoCloseReasons.TransportError, "invalid heartbeat direction");
                 return null;
             case EnginePacketType.Pong:

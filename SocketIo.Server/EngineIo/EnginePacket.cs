@@ -38,6 +38,9 @@ internal sealed class EnginePacket
     /// <summary>Cached <c>ping</c> packet.</summary>
     public static readonly EnginePacket Ping = new(EnginePacketType.Ping, default, false, true);
 
+    /// <summary>Cached <c>pong</c> packet (the answer to a v3 client's ping).</summary>
+    public static readonly EnginePacket Pong = new(EnginePacketType.Pong, default, false, true);
+
     /// <summary>Cached <c>noop</c> packet.</summary>
     public static readonly EnginePacket Noop = new(EnginePacketType.Noop, default, false, true);
 

@@ -79,7 +79,7 @@ internal static class EnginePacketCodec
         return TryDecodeText(record, out var packet) ? packet : null;
     }
 
-    private static int LenientBase64Decode(ReadOnlySpan<byte> base64, byte[] destination)
+    internal static int LenientBase64Decode(ReadOnlySpan<byte> base64, byte[] destination)
     {
         // Node's base64 decoder: skip characters outside the alphabet (standard and URL-safe), stop at the first
         // '=', decode the whole 4-char groups, and keep the whole bytes of a partial group while ignoring its

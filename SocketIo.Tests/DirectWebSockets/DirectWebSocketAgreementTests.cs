@@ -114,6 +114,7 @@ public sealed class DirectWebSocketAgreementTests
         [nameof(EngineIoOptions.PollingCloseTimeout)] = "polling only",
         [nameof(EngineIoOptions.TimeProvider)] = "the session's clock, either path",
         [nameof(EngineIoOptions.GenerateId)] = "left to the HTTP path: the application's, and a failure is answered with a 400",
+        [nameof(EngineIoOptions.AllowEIO3)] = "left to the HTTP path: v3 sessions (EIO=3) are never admitted directly",
         [nameof(EngineIoOptions.MaxBufferedOutboundBytes)] = "the session's outbound limit, either path (SlowClientTests runs both)",
         [nameof(EngineIoOptions.AddTrailingSlash)] = "the endpoint's path, both paths (DirectWebSocketAdmission; AddTrailingSlashTests runs both)",
         [nameof(EngineIoOptions.InitialPacket)] = "the session's (sent by Open), either path",

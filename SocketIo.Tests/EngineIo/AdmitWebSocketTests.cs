@@ -56,4 +56,14 @@ public sealed class AdmitWebSocketTests
         server.StopAccepting();
         Assert.That(server.AdmitWebSocket(Url, new Dictionary<string, StringValues>(), null, false), Is.Null);
     }
+
+    [Test]
+    public void AV3Request_IsLeftToTheHttpPath_EvenWithAllowEIO3()
+    {
+        var server = new EngineIoServer(new EngineIoOptions { AllowEIO3 = true }, new RecordingEngineHandler());
+        var headers = new Dictionary<string, StringValues>(StringComparer.OrdinalIgnoreCase);
+
+        Assert.That(server.AdmitWebSocket("/engine.io/?EIO=3&transport=websocket", headers, null, false), Is.Null);
+        Assert.That(server.AdmitWebSocket(Url, headers, null, false), Is.Not.Null, "a v4 request is still admitted");
+    }
 }

@@ -11,6 +11,7 @@ public static class FuzzTargets
     {
         ["engine-packet"] = EnginePacketTarget.Run,
         ["engine-payload"] = EnginePayloadTarget.Run,
+        ["engine-v3-payload"] = EngineV3PayloadTarget.Run,
         ["socketio-packet"] = SocketIoPacketTarget.Run,
         ["websocket-frames"] = WebSocketFramesTarget.Run,
         ["websocket-handshake"] = WebSocketHandshakeTarget.Run,

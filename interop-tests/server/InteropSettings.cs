@@ -34,6 +34,9 @@ internal sealed record InteropSettings
     /// <summary>EXTRA_HEADERS=1: x-initial on handshakes (initial_headers), x-every on every response engine.io's headers event sees.</summary>
     public bool ExtraHeaders { get; init; }
 
+    /// <summary>ALLOW_EIO3=1: Engine.IO v3 clients (socket.io-client 2.x) are accepted on both endpoints.</summary>
+    public bool AllowEio3 { get; init; }
+
     public static InteropSettings FromEnvironment()
     {
         static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
@@ -58,6 +61,7 @@ internal sealed record InteropSettings
             IdPrefix = Env("ID_PREFIX"),
             Parser = Env("PARSER") ?? "default",
             ExtraHeaders = Env("EXTRA_HEADERS") == "1",
+            AllowEio3 = Env("ALLOW_EIO3") == "1",
             StateRecoveryMs = Env("STATE_RECOVERY") is { } recovery ? int.Parse(recovery, CultureInfo.InvariantCulture) : null,
         };
     }

@@ -18,6 +18,15 @@ internal abstract class EngineTransport
     /// <summary>Whether a send would go out now (Node: <c>transport.writable</c>).</summary>
     public abstract bool Writable { get; }
 
+    /// <summary>The Engine.IO protocol revision the client speaks: 4, or 3 (socket.io 2.x, with <c>AllowEIO3</c>).</summary>
+    public int Protocol { get; init; } = 4;
+
+    /// <summary>
+    /// Whether a v3 client takes binary as binary; false when it asked for base64 (<c>b64=1</c>; engine.io
+    /// transport.ts <c>supportsBinary</c>). v4 ignores it.
+    /// </summary>
+    public bool SupportsBinary { get; init; } = true;
+
     /// <summary>Whether this transport was discarded by an upgrade (Node: <c>discarded</c>).</summary>
     public bool Discarded { get; private set; }
 

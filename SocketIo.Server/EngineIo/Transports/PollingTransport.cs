@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using SocketIo.Server.EngineIo.V3;
 
 namespace SocketIo.Server.EngineIo.Transports;
 
@@ -132,7 +133,7 @@ internal sealed class PollingTransport : EngineTransport
     {
         var http = context.Response;
         AddCommonHeaders(context);
-        http.ContentType = "text/plain; charset=UTF-8";
+        http.ContentType = response.IsBinary ? "application/octet-stream" : "text/plain; charset=UTF-8";
         var body = response.Payload;
         var encoding = response.Compress ? ChooseEncoding(context.Request, body.Length) : null;
         if (encoding is not null)
@@ -231,6 +232,8 @@ internal sealed class PollingTransport : EngineTransport
     private async Task HandleDataAsync(HttpContext context)
     {
         var isBinary = string.Equals(context.Request.ContentType, "application/octet-stream", StringComparison.OrdinalIgnoreCase);
+        // v3 clients that take binary post the binary payload format; v4 has none.
+        var refuseBinary = isBinary && Protocol == 4;
         bool overlap;
         lock (_sync)
         {
@@ -238,7 +241,7 @@ internal sealed class PollingTransport : EngineTransport
             // A binary POST is refused before it becomes the data request (polling.ts onDataRequest sets dataReq
             // only after that check): otherwise closing the session would abort it and the client would see a
             // reset instead of the 400.
-            if (!overlap && !isBinary)
+            if (!overlap && !refuseBinary)
             {
                 _dataRequestActive = true;
                 _abortDataRequest = context.Abort;
@@ -252,7 +255,7 @@ internal sealed class PollingTransport : EngineTransport
             return;
         }
 
-        if (isBinary)
+        if (refuseBinary)
         {
             // v3 binary POSTs are not part of v4: the reference closes the session (polling.ts onDataRequest).
             RaiseError("invalid content");
@@ -305,7 +308,7 @@ internal sealed class PollingTransport : EngineTransport
                 return;
             }
 
-            OnData(body);
+            OnData(body, isBinary);
 
             AddCommonHeaders(context);
             context.Response.StatusCode = StatusCodes.Status200OK;
@@ -379,9 +382,12 @@ internal sealed class PollingTransport : EngineTransport
         public static BodyRead TooLarge => new(null, StatusCodes.Status413PayloadTooLarge, "payload too large");
     }
 
-    private void OnData(byte[] body)
+    private void OnData(byte[] body, bool isBinary)
     {
-        foreach (var packet in EnginePacketCodec.DecodePayload(body))
+        var packets = Protocol == 4 ? EnginePacketCodec.DecodePayload(body)
+            : isBinary ? EngineV3Codec.DecodeBinaryPayload(body)
+            : EngineV3Codec.DecodeTextPayload(body);
+        foreach (var packet in packets)
         {
             if (packet is { Type: EnginePacketType.Close })
             {
@@ -435,7 +441,9 @@ internal sealed class PollingTransport : EngineTransport
             compress |= packets[i].Compress;
         }
 
-        poll.TrySetResult(new PollResponse(EnginePacketCodec.EncodePayload(packets), compress));
+        var isBinary = false;
+        var payload = Protocol == 4 ? EnginePacketCodec.EncodePayload(packets) : EngineV3Codec.EncodePayload(packets, SupportsBinary, out isBinary);
+        poll.TrySetResult(new PollResponse(payload, compress, isBinary));
         shouldClose?.Invoke();
         return true;
     }
@@ -491,5 +499,5 @@ internal sealed class PollingTransport : EngineTransport
         TrySend([EnginePacket.Noop]);
     }
 
-    private readonly record struct PollResponse(byte[] Payload, bool Compress);
+    private readonly record struct PollResponse(byte[] Payload, bool Compress, bool IsBinary);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using SocketIo.Server.EngineIo.V3;
 
 namespace SocketIo.Server.EngineIo.Transports;
 
@@ -91,7 +92,7 @@ internal sealed class WebSocketTransport : EngineTransport
                     {
                         // The peek consumed a whole empty message: an empty text frame is a parse error, an empty binary
                         // frame an empty binary message.
-                        RaisePacket(peek.MessageType == WebSocketMessageType.Binary ? EnginePacket.Binary(Array.Empty<byte>()) : null);
+                        RaisePacket(peek.MessageType != WebSocketMessageType.Binary ? null : Protocol == 3 ? EnginePacket.Noop : EnginePacket.Binary(Array.Empty<byte>()));
                         continue;
                     }
 
@@ -149,7 +150,8 @@ internal sealed class WebSocketTransport : EngineTransport
                 var frame = buffer.AsSpan(0, length);
                 length = 0;
                 pieces = 0;
-                var packet = result.MessageType == WebSocketMessageType.Binary
+                var packet = Protocol == 3 ? DecodeV3(frame, result.MessageType)
+                    : result.MessageType == WebSocketMessageType.Binary
                     ? EnginePacket.Binary(frame.ToArray())
                     : EnginePacketCodec.TryDecodeText(frame, out var text) ? text : null;
                 ArrayPool<byte>.Shared.Return(buffer);
@@ -166,6 +168,19 @@ internal sealed class WebSocketTransport : EngineTransport
         }
     }
 
+    /// <summary>
+    /// A v3 frame: binary frames carry the packet type in their first byte, and a text frame may be <c>b</c>+base64
+    /// (parser-v3 decodePacket). An empty binary frame has no type: ignored, as engine.io does.
+    /// </summary>
+    private static EnginePacket? DecodeV3(ReadOnlySpan<byte> frame, WebSocketMessageType type) =>
+        type == WebSocketMessageType.Binary ? EngineV3Codec.DecodeBinaryFrame(frame) : EngineV3Codec.DecodeText(frame);
+
+    /// <summary>A v3 frame: binary messages get the type byte (or go as <c>b4</c>+base64 text to a <c>b64</c> client).</summary>
+    private (ReadOnlyMemory<byte> Frame, WebSocketMessageType Type) EncodeV3(EnginePacket packet) =>
+        !packet.IsBinary ? (packet.TextFrame, WebSocketMessageType.Text)
+        : SupportsBinary ? (EngineV3Codec.EncodeBinaryFrame(packet), WebSocketMessageType.Binary)
+        : (EngineV3Codec.EncodeBase64Frame(packet), WebSocketMessageType.Text);
+
     private async Task SendBatchAsync(IReadOnlyList<EnginePacket> packets)
     {
         try
@@ -173,8 +188,8 @@ internal sealed class WebSocketTransport : EngineTransport
             for (var i = 0; i < packets.Count; i++)
             {
                 var p = packets[i];
-                var frame = p.IsBinary ? p.Data : p.TextFrame;
-                var type = p.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+                var (frame, type) = Protocol == 3 ? EncodeV3(p)
+                    : p.IsBinary ? (p.Data, WebSocketMessageType.Binary) : (p.TextFrame, WebSocketMessageType.Text);
                 if (_options.PerMessageDeflate)
                 {
                     // engine.io's websocket transport: compress(false), or a frame under the threshold, is sent as is.
