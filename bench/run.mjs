@@ -813,6 +813,36 @@ function printTable(rows, impls) {
 // Main
 // ---------------------------------------------------------------------------------------------
 
+/** Every run of one scenario from one generator, the servers interleaved; returns its records. */
+async function runScenario(m, opts, scenario, impls, gen, redis, ctx) {
+  const mine = [];
+  for (let run = 0; run < opts.runs; run++) {
+    // A B A B …: alternate which of the pair goes first; the null server last.
+    const order = impls.filter((i) => i !== "null");
+    if (run % 2 === 1) order.reverse();
+    if (impls.includes("null")) order.push("null");
+    for (const impl of order) {
+      const t0 = Date.now();
+      const rec = await measure(m, opts, scenario, impl, run, redis, gen);
+      rec.seconds = Math.round((Date.now() - t0) / 100) / 10;
+      ctx.write(rec);
+      mine.push(rec);
+      const key = scenario.metrics[0][0];
+      const label = `${scenario.name} [${gen}] ${LABEL[impl]}${rec.servers ? ` (${rec.servers})` : ""} run ${run + 1}/${opts.runs}`;
+      if (rec.ok) {
+        console.log(`  ${label}: ${scenario.metrics[0][1]} ${fmt(rec.metrics?.[key])} (${rec.seconds} s)`);
+      } else {
+        ctx.failures++;
+        console.log(`  ${label}: FAILED: ${rec.firstError}`);
+        if (rec.loadgenStderr) console.log(rec.loadgenStderr.split("\n").slice(-15).map((l) => `    ${l}`).join("\n"));
+        if (rec.serverOutput) console.log(rec.serverOutput.split("\n").slice(-30).map((l) => `    ${l}`).join("\n"));
+      }
+      if (rec.capReason) ctx.notes.push(`${scenario.name}: ${rec.requestedConns} connections requested, capped to ${rec.cappedTo} by ${rec.capReason}`);
+    }
+  }
+  return mine;
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.list) {
@@ -856,8 +886,7 @@ async function main() {
   let redis;
   const records = [];
   const allRows = [];
-  let failures = 0;
-  const notes = [];
+  const ctx = { failures: 0, notes: [], write };
   try {
     for (const scenario of selected) {
       if (opts.smoke && scenario.skipSmoke) continue;
@@ -866,39 +895,15 @@ async function main() {
       if (scenario.redis) {
         redis ??= await startRedis(m);
         if (redis.skip) {
-          notes.push(`${scenario.name}: skipped (${redis.skip})`);
+          ctx.notes.push(`${scenario.name}: skipped (${redis.skip})`);
           console.log(`${scenario.name}: skipped (${redis.skip})`);
           continue;
         }
       }
       for (const gen of gensFor(scenario, opts)) {
-      const mine = [];
-      for (let run = 0; run < opts.runs; run++) {
-        // A B A B …: alternate which of the pair goes first; the null server last.
-        const order = impls.filter((i) => i !== "null");
-        if (run % 2 === 1) order.reverse();
-        if (impls.includes("null")) order.push("null");
-        for (const impl of order) {
-          const t0 = Date.now();
-          const rec = await measure(m, opts, scenario, impl, run, redis, gen);
-          rec.seconds = Math.round((Date.now() - t0) / 100) / 10;
-          write(rec);
-          mine.push(rec);
-          records.push(rec);
-          const key = scenario.metrics[0][0];
-          const label = `${scenario.name} [${gen}] ${LABEL[impl]}${rec.servers ? ` (${rec.servers})` : ""} run ${run + 1}/${opts.runs}`;
-          if (rec.ok) {
-            console.log(`  ${label}: ${scenario.metrics[0][1]} ${fmt(rec.metrics?.[key])} (${rec.seconds} s)`);
-          } else {
-            failures++;
-            console.log(`  ${label}: FAILED: ${rec.firstError}`);
-            if (rec.loadgenStderr) console.log(rec.loadgenStderr.split("\n").slice(-15).map((l) => `    ${l}`).join("\n"));
-            if (rec.serverOutput) console.log(rec.serverOutput.split("\n").slice(-30).map((l) => `    ${l}`).join("\n"));
-          }
-          if (rec.capReason) notes.push(`${scenario.name}: ${rec.requestedConns} connections requested, capped to ${rec.cappedTo} by ${rec.capReason}`);
-        }
-      }
-      allRows.push(...summarize(scenario, gen, mine, opts.impls));
+        const mine = await runScenario(m, opts, scenario, impls, gen, redis, ctx);
+        records.push(...mine);
+        allRows.push(...summarize(scenario, gen, mine, opts.impls));
       }
     }
   } finally {
@@ -910,9 +915,9 @@ async function main() {
   printTable(allRows, opts.impls);
   console.log("");
   for (const s of selected) console.log(`${s.name}: ${s.what}`);
-  for (const n of [...new Set(notes)]) console.log(`note: ${n}`);
-  console.log(`\n${records.length} run(s), ${failures} failed, ${Math.round((Date.now() - started) / 1000)} s; results: ${path.relative(ROOT, outFile)}`);
-  return failures > 0 ? 1 : 0;
+  for (const n of [...new Set(ctx.notes)]) console.log(`note: ${n}`);
+  console.log(`\n${records.length} run(s), ${ctx.failures} failed, ${Math.round((Date.now() - started) / 1000)} s; results: ${path.relative(ROOT, outFile)}`);
+  return ctx.failures > 0 ? 1 : 0;
 }
 
 main().then(
