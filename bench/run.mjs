@@ -45,6 +45,8 @@ const ECHO_METRICS = [
   ["latencyP999Us", "latency p99.9 µs", "lower"],
   ["serverCpuUsPerAck", "server CPU µs/ack", "lower"],
   ["serverCpuPct", "server CPU %", null],
+  // jsload only: context switches of all server threads per ack (fewer = more acks handled per wake-up).
+  ["serverSwitchesPerAck", "server ctx switches/ack", "lower"],
   ["genCpuPct", "loadgen CPU %", null],
 ];
 const STORM_METRICS = [

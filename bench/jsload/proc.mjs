@@ -2,7 +2,7 @@
 // Read independently of bench/LoadGen (the two generators must not share code), with the same definitions so that
 // their per-operation figures compare.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 
 export function cpuTicks(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -16,6 +16,23 @@ export function rssKb(pid) {
   return m ? Number(m[1]) : NaN;
 }
 
+/**
+ * Context switches of every thread of `pid` (voluntary + involuntary): per operation, how often the server went to
+ * sleep and was woken, i.e. how many operations it handled per wake-up.
+ */
+export function contextSwitches(pid) {
+  let n = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const st = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
+      for (const m of st.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)/gm)) n += Number(m[1]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return n;
+}
+
 /** A point in time: wall clock, this process's CPU, and the server's CPU ticks and RSS. */
 export function sample(pid) {
   const self = process.cpuUsage();
@@ -24,6 +41,7 @@ export function sample(pid) {
     selfUs: self.user + self.system,
     ticks: pid ? cpuTicks(pid) : NaN,
     rss: pid ? rssKb(pid) : NaN,
+    switches: pid ? contextSwitches(pid) : NaN,
   };
 }
 

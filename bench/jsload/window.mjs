@@ -85,6 +85,7 @@ export function closedLoopMetrics(m, w, win, latencies, o) {
     m.serverCpuUsPerAck = Math.round((cpu.serverUs / w.ops) * 100) / 100;
     m.serverCpuPct = Math.round(cpu.serverPct * 10) / 10;
     m.serverRssKb = w.b.rss;
+    m.serverSwitchesPerAck = Math.round(((w.b.switches - w.a.switches) / w.ops) * 1000) / 1000;
     m.cpuPerAckBySecond = win.cpuPerOpBySecond;
     m.steadyCpuS = timeToSteady(win.cpuPerOpBySecond, "lower");
   }
