@@ -12,6 +12,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { contextSwitches } from "./jsload/proc.mjs";
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, "..");
@@ -608,7 +609,7 @@ async function startRedis(m) {
 }
 
 /** Runs a load generator (`cs` = LoadGen, `js` = jsload) pinned to core 1; resolves with its JSON result (or a failure record). */
-function runLoadGen(m, gen, args, timeoutS, verbose) {
+function runLoadGen(m, gen, args, timeoutS, verbose, probe) {
   const [cmd, entry] = gen === "js" ? [process.execPath, PATHS.jsload] : ["dotnet", PATHS.loadgen];
   const full = launcher(m, 1, cmd, [entry, ...args, "--clk-tck", String(m.clkTck), "--timeout", String(timeoutS)]);
   return new Promise((resolve) => {
@@ -619,13 +620,28 @@ function runLoadGen(m, gen, args, timeoutS, verbose) {
     proc.stdout.setEncoding("utf8");
     proc.stderr.setEncoding("utf8");
     proc.stdout.on("data", (d) => (out += d));
+    // LoadGen reports no context switches: read the server's around its window, which opens `warmup` s after its
+    // "… clients connected" line and lasts `duration` s (to a few ms).
+    const switches = [];
+    const timers = [];
     proc.stderr.on("data", (d) => {
       err = tail(err + d, 32 * 1024);
       if (verbose) process.stderr.write(d);
+      if (probe && timers.length === 0 && /clients connected/.test(err)) {
+        const take = () => {
+          try {
+            switches.push(contextSwitches(probe.pid));
+          } catch {
+            /* server gone */
+          }
+        };
+        timers.push(setTimeout(take, probe.warmup * 1000), setTimeout(take, (probe.warmup + probe.duration) * 1000));
+      }
     });
     const killer = setTimeout(() => proc.kill("SIGKILL"), (timeoutS + 30) * 1000);
     proc.once("exit", (code, signal) => {
       clearTimeout(killer);
+      for (const t of timers) clearTimeout(t);
       const line = out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
       let result;
       try {
@@ -641,6 +657,9 @@ function runLoadGen(m, gen, args, timeoutS, verbose) {
         result.firstError = `load generator exit code ${code}`;
       }
       result.stderr = result.ok ? undefined : tail(err, 3000);
+      if (switches.length === 2 && result.metrics?.acks > 0) {
+        result.metrics.serverSwitchesPerAck = Math.round(((switches[1] - switches[0]) / result.metrics.acks) * 1000) / 1000;
+      }
       resolve(result);
     });
   });
@@ -715,7 +734,9 @@ async function measure(m, opts, scenario, impl, run, redis, gen) {
       args = toArgs({ ...lg, port: server.port, pid: server.pid });
     }
     const timeoutS = scenario.idle ? 420 : 180;
-    const result = await runLoadGen(m, gen, args, timeoutS, opts.verbose);
+    const timedEcho = gen === "cs" && !opts.smoke && ["echo", "binary", "poll"].includes(lg.scenario) && lg.total === undefined;
+    const probe = timedEcho ? { pid: servers[0].pid, warmup: lg.warmup ?? 5, duration: lg.duration ?? 5 } : undefined;
+    const result = await runLoadGen(m, gen, args, timeoutS, opts.verbose, probe);
     Object.assign(record, { ok: result.ok, errors: result.errors, firstError: result.firstError, metrics: result.metrics });
     if (result.stderr) record.loadgenStderr = result.stderr;
     for (const s of servers) {
