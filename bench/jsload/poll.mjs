@@ -91,10 +91,14 @@ export async function poll(o, report) {
   const { pid } = o;
   const make = makePayloads("str", o.size);
   const win = timedWindow(o, pid);
+  const fail = (message) => {
+    report.error(message);
+    win.abort();
+  };
   const latencies = [];
   const clients = [];
   for (let i = 0; i < o.clients; i++) {
-    const c = new PollClient(o, i, { text: (t) => onText(c, t), error: (e) => report.error(e) });
+    const c = new PollClient(o, i, { text: (t) => onText(c, t), error: (e) => fail(e) });
     Object.assign(c, { seq: 0, pending: new Map() });
     clients.push(c);
   }
@@ -112,7 +116,7 @@ export async function poll(o, report) {
   function onText(c, t) {
     const id = t.startsWith("43") ? Number(t.slice(2, t.indexOf("["))) : NaN;
     const req = c.pending.get(id);
-    if (!req || req.expect !== t) return report.error(`client ${c.i}: unexpected ${t.slice(0, 100)}`);
+    if (!req || req.expect !== t) return fail(`client ${c.i}: unexpected ${t.slice(0, 100)}`);
     c.pending.delete(id);
     const now = performance.now();
     if (win.counts(now)) latencies.push((now - req.t0) * 1000);
@@ -125,7 +129,7 @@ export async function poll(o, report) {
   const w = await win.finished;
   await win.drain(() => clients.every((c) => c.pending.size === 0), 10_000);
   const missing = clients.reduce((n, c) => n + c.pending.size, 0);
-  if (missing) report.error(`${missing} ack(s) missing after the run`);
+  if (missing && !win.aborted) report.error(`${missing} ack(s) missing after the run`);
   for (const c of clients) c.close();
 
   closedLoopMetrics(report.metrics, w, win, latencies, o);

@@ -20,7 +20,12 @@ export function connect(host, port, handlers = {}, { timeoutMs = 10_000 } = {}) 
       sid: undefined,
       send: (text) => ws.send(text),
       sendBinary: (buf) => ws.send(buf, { binary: true }),
-      close: () => ws.terminate(),
+      // Our own close is not the server's: no `closed` callback for it.
+      close: () => {
+        state = "closed";
+        clearTimeout(timer);
+        ws.terminate();
+      },
       get open() {
         return state === "open";
       },

@@ -32,6 +32,12 @@ export function timedWindow(o, pid) {
 
   return {
     finished,
+    /** Ends the run at the first error: the request it concerns never settles, so nothing is waited for. */
+    abort() {
+      this.aborted = true;
+      close();
+    },
+    aborted: false,
     rateBySecond,
     cpuPerOpBySecond,
     begin() {
@@ -69,6 +75,7 @@ export function timedWindow(o, pid) {
     },
     /** Waits (polling every 10 ms) until `pred()` holds or `ms` pass. */
     async drain(pred, ms) {
+      if (this.aborted) return;
       const deadline = performance.now() + ms;
       while (!pred() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     },
