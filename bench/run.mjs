@@ -158,6 +158,7 @@ const SCENARIOS = [
     what: "payload sweep: echo100 of a 64 KiB string",
     lg: { scenario: "echo", clients: 100, size: 65536 },
     smoke: SMOKE_ECHO,
+    skipSmoke: true,
     metrics: ECHO_METRICS,
   },
   {
@@ -165,6 +166,7 @@ const SCENARIOS = [
     what: "payload sweep: echo100 of a 64 KiB binary attachment",
     lg: { scenario: "binary", clients: 100, size: 65536 },
     smoke: SMOKE_ECHO,
+    skipSmoke: true,
     metrics: ECHO_METRICS,
   },
   {
@@ -201,7 +203,6 @@ const SCENARIOS = [
     what: "bcast-all bursts (10 messages) to a room of 1000 WebSocket clients",
     lg: { scenario: "fanout", room: 1000, burst: 10 },
     smoke: { room: 20, burst: 2, bursts: 3 },
-    smokeFull: true,
     metrics: FANOUT_METRICS,
   },
   {
