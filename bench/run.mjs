@@ -693,6 +693,8 @@ function gensFor(scenario, opts) {
 /** The servers of a Redis scenario for `impl`: [sender, receiver], or undefined when it has none. */
 function redisPair(scenario, impl) {
   if (impl === "dotnet-default") return scenario.redis.dotnet?.map((i) => (i === "dotnet" ? "dotnet-default" : i));
+  // Node on uWebSockets.js: the Node pair with every Node server on uWS.
+  if (impl === "node-uws") return scenario.redis.node?.map((i) => (i === "node" ? "node-uws" : i));
   return scenario.redis[impl];
 }
 

@@ -1,6 +1,7 @@
 // Bench-only server: Node socket.io 4.8.4 on uWebSockets.js (`io.attachApp(app)`), the setup a performance-minded
 // Node user picks. It serves the events the benchmark uses (echo, join, bcast-all, stats) with the same handlers as
-// interop-tests/node-server.mjs; nothing else of the interop contract.
+// interop-tests/node-server.mjs, and REDIS_URL / REDIS_KEY / REDIS_ADAPTER=classic|streams for the cross-node
+// scenarios; nothing else of the interop contract.
 //
 // The uWebSockets.js package (npm alias of @trufflesuite/uws-js-unofficial) silently falls back to a pure-JS
 // implementation when its native binary does not load; a benchmark of that would measure something else, so this
@@ -35,6 +36,22 @@ const io = new Server({
     : {}),
 });
 io.attachApp(app);
+
+if (process.env.REDIS_URL) {
+  const { createClient } = await import("redis");
+  const key = process.env.REDIS_KEY || "socket.io";
+  const pub = createClient({ url: process.env.REDIS_URL });
+  const sub = pub.duplicate();
+  for (const c of [pub, sub]) c.on("error", (err) => console.error(`redis client error: ${err?.message ?? err}`));
+  await Promise.all([pub.connect(), sub.connect()]);
+  if (process.env.REDIS_ADAPTER === "streams") {
+    const { createAdapter } = await import("@socket.io/redis-streams-adapter");
+    io.adapter(createAdapter(pub, { streamName: key, channelPrefix: key }));
+  } else {
+    const { createAdapter } = await import("@socket.io/redis-adapter");
+    io.adapter(createAdapter(pub, sub, { key }));
+  }
+}
 
 io.on("connection", (socket) => {
   socket.on("echo", (...args) => {
