@@ -2,7 +2,7 @@
 // Side-by-side benchmark: the Release .NET interop server vs its Node twin (socket.io 4.8.4) vs a null server,
 // under identical load from bench/LoadGen (raw protocol, C#, epoll). See bench/README.md.
 //
-//   node bench/run.mjs [--smoke] [--runs N] [--only a,b] [--impls dotnet,node,null] [--warmup S] [--duration S] [--dotnet-env K=V] [--verbose] [--list]
+//   node bench/run.mjs [--smoke] [--runs N] [--only a,b] [--impls dotnet-default,dotnet,node,node-uws,null] [--gen cs|js|both] [--warmup S] [--duration S] [--dotnet-env K=V] [--verbose] [--list]
 //
 // Builds nothing: run `dotnet build -c Release SocketIoNet.sln` first.
 
@@ -12,6 +12,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { contextSwitches } from "./jsload/proc.mjs";
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, "..");
@@ -19,10 +20,19 @@ const BIN = (project, name) => path.join(BENCH, project, "bin/Release/net10.0", 
 const PATHS = {
   dotnet: path.join(ROOT, "interop-tests/server/bin/Release/net10.0/SocketIo.InteropServer.dll"),
   node: path.join(ROOT, "interop-tests/node-server.mjs"),
+  "node-uws": path.join(BENCH, "uws-server.mjs"),
+  jsload: path.join(BENCH, "jsload/main.mjs"),
   null: BIN("NullServer", "SocketIo.Bench.NullServer.dll"),
   loadgen: BIN("LoadGen", "SocketIo.Bench.LoadGen.dll"),
 };
-const LABEL = { dotnet: ".NET", node: "Node", null: "null" };
+// `dotnet-default` is the .NET server as the README's quick start runs it (no runtime variables); `dotnet` is the tuned
+// run (DOTNET_RUNTIME_ENV below). `node-uws` is socket.io 4.8.4 on uWebSockets.js (bench/uws-server.mjs).
+const LABEL = { "dotnet-default": ".NET default", dotnet: ".NET tuned", node: "Node", "node-uws": "Node uWS", null: "null" };
+// The ratios the table shows, numerator / denominator of the same run number; the first is the headline.
+const PAIRS = [["dotnet-default", "node"], ["dotnet", "node"], ["dotnet-default", "node-uws"]];
+const GEN_LABEL = { cs: "LoadGen (C#)", js: "jsload (JS)" };
+// What bench/jsload implements; the rest (paced, Redis senders, slow readers, 100k idle) is LoadGen's alone.
+const JS_SCENARIOS = new Set(["echo", "binary", "poll", "storm", "fanout"]);
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios. `lg` = load generator arguments; `smoke` overrides them for --smoke.
@@ -36,6 +46,8 @@ const ECHO_METRICS = [
   ["latencyP999Us", "latency p99.9 µs", "lower"],
   ["serverCpuUsPerAck", "server CPU µs/ack", "lower"],
   ["serverCpuPct", "server CPU %", null],
+  // jsload only: context switches of all server threads per ack (fewer = more acks handled per wake-up).
+  ["serverSwitchesPerAck", "server ctx switches/ack", "lower"],
   ["genCpuPct", "loadgen CPU %", null],
 ];
 const STORM_METRICS = [
@@ -96,21 +108,78 @@ const SCENARIOS = [
   {
     name: "echo100",
     what: "closed-loop echo with ack, 100 WebSocket clients, 1 in flight each, 16-char string",
-    lg: { scenario: "echo", clients: 100 },
+    lg: { scenario: "echo", clients: 100, size: 16 },
     smoke: SMOKE_ECHO,
+    smokeFull: true,
+    metrics: ECHO_METRICS,
+  },
+  {
+    name: "echo100-64",
+    what: "echo100 with a 64-character string (the issue's independent measurement used 64 bytes)",
+    lg: { scenario: "echo", clients: 100, size: 64 },
+    smoke: SMOKE_ECHO,
+    skipSmoke: true,
+    metrics: ECHO_METRICS,
+  },
+  {
+    name: "warm-echo100",
+    what: "echo100 from a cold server, no warm-up, 20 s: seconds until the rate (↑) and CPU per ack (↓) are within 10 % of their plateau (jsload's per-second series)",
+    lg: { scenario: "echo", clients: 100, size: 16, warmup: 0, duration: 20 },
+    smoke: SMOKE_ECHO,
+    gens: ["js"],
+    skipSmoke: true,
+    metrics: [
+      ["steadyRateS", "s to steady rate", "lower"],
+      ["steadyCpuS", "s to steady CPU/ack", "lower"],
+      ["acksPerSec", "acks/s (20 s)", "higher"],
+      ["serverCpuUsPerAck", "server CPU µs/ack (20 s)", "lower"],
+      ["genCpuPct", "loadgen CPU %", null],
+    ],
+  },
+  {
+    name: "sweep-json10",
+    what: "payload sweep: echo100 of a 10-field JSON object (strings, numbers, bool, null, array, nested object)",
+    lg: { scenario: "echo", clients: 100, payload: "json" },
+    smoke: SMOKE_ECHO,
+    skipSmoke: true,
+    gens: ["js"],
+    metrics: ECHO_METRICS,
+  },
+  {
+    name: "sweep-str1k",
+    what: "payload sweep: echo100 of a 1 KiB string",
+    lg: { scenario: "echo", clients: 100, size: 1024 },
+    smoke: SMOKE_ECHO,
+    skipSmoke: true,
+    metrics: ECHO_METRICS,
+  },
+  {
+    name: "sweep-str64k",
+    what: "payload sweep: echo100 of a 64 KiB string",
+    lg: { scenario: "echo", clients: 100, size: 65536 },
+    smoke: SMOKE_ECHO,
+    skipSmoke: true,
+    metrics: ECHO_METRICS,
+  },
+  {
+    name: "sweep-bin64k",
+    what: "payload sweep: echo100 of a 64 KiB binary attachment",
+    lg: { scenario: "binary", clients: 100, size: 65536 },
+    smoke: SMOKE_ECHO,
+    skipSmoke: true,
     metrics: ECHO_METRICS,
   },
   {
     name: "echo1000",
     what: "closed-loop echo with ack, 1000 WebSocket clients, 1 in flight each",
-    lg: { scenario: "echo", clients: 1000 },
+    lg: { scenario: "echo", clients: 1000, size: 16 },
     smoke: SMOKE_ECHO,
     metrics: ECHO_METRICS,
   },
   {
     name: "echo100x16",
     what: "echo with ack, 100 WebSocket clients × 16 in flight",
-    lg: { scenario: "echo", clients: 100, inflight: 16 },
+    lg: { scenario: "echo", clients: 100, inflight: 16, size: 16 },
     smoke: { clients: 20, inflight: 4, total: 200 },
     metrics: ECHO_METRICS,
   },
@@ -124,8 +193,9 @@ const SCENARIOS = [
   {
     name: "poll100",
     what: "echo with ack over HTTP long-polling (keep-alive GET + POST connections), 100 clients",
-    lg: { scenario: "poll", clients: 100 },
+    lg: { scenario: "poll", clients: 100, size: 16 },
     smoke: SMOKE_ECHO,
+    smokeFull: true,
     metrics: ECHO_METRICS,
   },
   {
@@ -215,7 +285,7 @@ const SCENARIOS = [
     name: "echo100-recovery",
     what: "echo100 with connection state recovery on (STATE_RECOVERY=120000): acks carry no offset, the cost is the session bookkeeping",
     env: { STATE_RECOVERY: 120000 },
-    lg: { scenario: "echo", clients: 100 },
+    lg: { scenario: "echo", clients: 100, size: 16 },
     smoke: SMOKE_ECHO,
     metrics: ECHO_METRICS,
   },
@@ -264,7 +334,7 @@ const DOTNET_RUNTIME_ENV = {
 };
 
 function parseArgs(argv) {
-  const o = { smoke: false, runs: undefined, only: undefined, impls: ["dotnet", "node", "null"], verbose: false, list: false, warmup: undefined, duration: undefined, dotnetEnv: {} };
+  const o = { smoke: false, runs: undefined, only: undefined, impls: undefined, gens: ["cs", "js"], verbose: false, list: false, warmup: undefined, duration: undefined, dotnetEnv: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -276,6 +346,12 @@ function parseArgs(argv) {
       case "--runs": o.runs = Number(next()); break;
       case "--only": o.only = next().split(",").map((s) => s.trim()).filter(Boolean); break;
       case "--impls": o.impls = next().split(",").map((s) => s.trim()).filter(Boolean); break;
+      case "--gen": {
+        const g = next();
+        o.gens = g === "both" ? ["cs", "js"] : [g];
+        if (!o.gens.every((x) => GEN_LABEL[x])) usage("--gen takes cs, js or both");
+        break;
+      }
       case "--verbose": case "-v": o.verbose = true; break;
       case "--warmup": o.warmup = Number(next()); break;
       case "--duration": o.duration = Number(next()); break;
@@ -293,6 +369,8 @@ function parseArgs(argv) {
     }
   }
   o.runs ??= o.smoke ? 1 : 3;
+  // The smoke pass checks that every server and generator still runs; the untuned .NET run is the same code.
+  o.impls ??= o.smoke ? ["dotnet", "node", "node-uws", "null"] : ["dotnet-default", "dotnet", "node", "node-uws", "null"];
   if (!Number.isInteger(o.runs) || o.runs < 1) usage("--runs must be a positive integer");
   for (const k of ["warmup", "duration"]) if (o[k] !== undefined && !(o[k] >= 0)) usage(`--${k} must be a number of seconds`);
   for (const impl of o.impls) if (!LABEL[impl]) usage(`unknown implementation ${impl}`);
@@ -301,7 +379,7 @@ function parseArgs(argv) {
 
 function usage(error) {
   const text = `usage: node bench/run.mjs [--smoke] [--runs N] [--only ${SCENARIOS.map((s) => s.name).join(",")}]
-                         [--impls dotnet,node,null] [--warmup S] [--duration S] [--dotnet-env K=V] [--verbose] [--list]`;
+                         [--impls dotnet-default,dotnet,node,node-uws,null] [--gen cs|js|both] [--warmup S] [--duration S] [--dotnet-env K=V] [--verbose] [--list]`;
   if (error) {
     console.error(`${error}\n${text}`);
     process.exit(2);
@@ -418,7 +496,9 @@ function tail(text, max = 4000) {
 async function startServer(m, impl, { core = 0, env = {} } = {}) {
   const cmdline = {
     dotnet: ["dotnet", [PATHS.dotnet]],
+    "dotnet-default": ["dotnet", [PATHS.dotnet]],
     node: [process.execPath, [PATHS.node]],
+    "node-uws": [process.execPath, [PATHS["node-uws"]]],
     null: ["dotnet", [PATHS.null]],
   }[impl];
   const full = launcher(m, core, cmdline[0], cmdline[1]);
@@ -426,6 +506,7 @@ async function startServer(m, impl, { core = 0, env = {} } = {}) {
   delete childEnv.NODE_TEST_CONTEXT;
   if (impl === "null") childEnv.DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS = "1";
   if (impl === "dotnet") Object.assign(childEnv, m.dotnetEnv);
+  if (impl === "dotnet-default") Object.assign(childEnv, m.userDotnetEnv);
   const proc = spawn(full[0], full.slice(1), { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   track(proc);
   let out = "";
@@ -528,9 +609,10 @@ async function startRedis(m) {
   }
 }
 
-/** Runs the load generator pinned to core 1; resolves with its JSON result (or a failure record). */
-function runLoadGen(m, args, timeoutS, verbose) {
-  const full = launcher(m, 1, "dotnet", [PATHS.loadgen, ...args, "--clk-tck", String(m.clkTck), "--timeout", String(timeoutS)]);
+/** Runs a load generator (`cs` = LoadGen, `js` = jsload) pinned to core 1; resolves with its JSON result (or a failure record). */
+function runLoadGen(m, gen, args, timeoutS, verbose, probe) {
+  const [cmd, entry] = gen === "js" ? [process.execPath, PATHS.jsload] : ["dotnet", PATHS.loadgen];
+  const full = launcher(m, 1, cmd, [entry, ...args, "--clk-tck", String(m.clkTck), "--timeout", String(timeoutS)]);
   return new Promise((resolve) => {
     const proc = spawn(full[0], full.slice(1), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     track(proc);
@@ -539,13 +621,28 @@ function runLoadGen(m, args, timeoutS, verbose) {
     proc.stdout.setEncoding("utf8");
     proc.stderr.setEncoding("utf8");
     proc.stdout.on("data", (d) => (out += d));
+    // LoadGen reports no context switches: read the server's around its window, which opens `warmup` s after its
+    // "… clients connected" line and lasts `duration` s (to a few ms).
+    const switches = [];
+    const timers = [];
     proc.stderr.on("data", (d) => {
       err = tail(err + d, 32 * 1024);
       if (verbose) process.stderr.write(d);
+      if (probe && timers.length === 0 && /clients connected/.test(err)) {
+        const take = () => {
+          try {
+            switches.push(contextSwitches(probe.pid));
+          } catch {
+            /* server gone */
+          }
+        };
+        timers.push(setTimeout(take, probe.warmup * 1000), setTimeout(take, (probe.warmup + probe.duration) * 1000));
+      }
     });
     const killer = setTimeout(() => proc.kill("SIGKILL"), (timeoutS + 30) * 1000);
     proc.once("exit", (code, signal) => {
       clearTimeout(killer);
+      for (const t of timers) clearTimeout(t);
       const line = out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
       let result;
       try {
@@ -561,6 +658,9 @@ function runLoadGen(m, args, timeoutS, verbose) {
         result.firstError = `load generator exit code ${code}`;
       }
       result.stderr = result.ok ? undefined : tail(err, 3000);
+      if (switches.length === 2 && result.metrics?.acks > 0) {
+        result.metrics.serverSwitchesPerAck = Math.round(((switches[1] - switches[0]) / result.metrics.acks) * 1000) / 1000;
+      }
       resolve(result);
     });
   });
@@ -580,14 +680,32 @@ function toArgs(obj) {
 // One measurement: fresh server(s), one load generator run, servers stopped.
 // ---------------------------------------------------------------------------------------------
 
-async function measure(m, opts, scenario, impl, run, redis) {
+/** The generators that serve `scenario`: its own list, or both when jsload implements it. */
+function gensFor(scenario, opts) {
+  const lg = scenario.lg;
+  const jsOk = JS_SCENARIOS.has(lg.scenario) && !scenario.redis && !scenario.idle && !lg.slow && !lg["payload-size"];
+  const all = scenario.gens ?? (jsOk ? ["cs", "js"] : ["cs"]);
+  // The smoke pass runs jsload only where the scenario says so (`smokeFull`): it is there to keep working, not to measure.
+  const wanted = opts.smoke && !scenario.smokeFull ? ["cs"] : all;
+  return wanted.filter((g) => all.includes(g) && opts.gens.includes(g));
+}
+
+/** The servers of a Redis scenario for `impl`: [sender, receiver], or undefined when it has none. */
+function redisPair(scenario, impl) {
+  if (impl === "dotnet-default") return scenario.redis.dotnet?.map((i) => (i === "dotnet" ? "dotnet-default" : i));
+  // Node on uWebSockets.js: the Node pair with every Node server on uWS.
+  if (impl === "node-uws") return scenario.redis.node?.map((i) => (i === "node" ? "node-uws" : i));
+  return scenario.redis[impl];
+}
+
+async function measure(m, opts, scenario, impl, run, redis, gen) {
   const lg = { ...scenario.lg, ...(opts.smoke ? scenario.smoke : {}) };
   // Time-based windows (echo, binary, poll, fan-out, paced) take the --warmup / --duration overrides.
   if (!opts.smoke && TIMED.has(lg.scenario)) {
     if (opts.warmup !== undefined) lg.warmup = opts.warmup;
     if (opts.duration !== undefined) lg.duration = opts.duration;
   }
-  const record = { type: "run", scenario: scenario.name, impl, run, smoke: opts.smoke, started: new Date().toISOString() };
+  const record = { type: "run", scenario: scenario.name, gen, impl, run, smoke: opts.smoke, started: new Date().toISOString() };
   const servers = [];
   try {
     if (scenario.idle) {
@@ -605,7 +723,7 @@ async function measure(m, opts, scenario, impl, run, redis) {
     }
     let args;
     if (scenario.redis) {
-      const [senderImpl, receiverImpl] = scenario.redis[impl];
+      const [senderImpl, receiverImpl] = redisPair(scenario, impl);
       record.servers = `${LABEL[senderImpl]}→${LABEL[receiverImpl]}`;
       const env = { REDIS_URL: redis.url, REDIS_KEY: `bench-${process.pid}-${scenario.name}-${impl}-${run}`, ...scenario.redisEnv };
       const receiver = await startServer(m, receiverImpl, { core: 0, env });
@@ -619,7 +737,9 @@ async function measure(m, opts, scenario, impl, run, redis) {
       args = toArgs({ ...lg, port: server.port, pid: server.pid });
     }
     const timeoutS = scenario.idle ? 420 : 180;
-    const result = await runLoadGen(m, args, timeoutS, opts.verbose);
+    const timedEcho = gen === "cs" && !opts.smoke && ["echo", "binary", "poll"].includes(lg.scenario) && lg.total === undefined;
+    const probe = timedEcho ? { pid: servers[0].pid, warmup: lg.warmup ?? 5, duration: lg.duration ?? 5 } : undefined;
+    const result = await runLoadGen(m, gen, args, timeoutS, opts.verbose, probe);
     Object.assign(record, { ok: result.ok, errors: result.errors, firstError: result.firstError, metrics: result.metrics });
     if (result.stderr) record.loadgenStderr = result.stderr;
     for (const s of servers) {
@@ -659,54 +779,95 @@ function fmt(v) {
   return v.toFixed(2);
 }
 
-function summarize(scenario, records, impls) {
+function summarize(scenario, gen, records, impls) {
   const rows = [];
   for (const [key, label, better] of scenario.metrics) {
     const byImpl = {};
     for (const impl of impls) {
       byImpl[impl] = records.filter((r) => r.impl === impl && r.ok && typeof r.metrics?.[key] === "number").map((r) => ({ run: r.run, v: r.metrics[key] }));
     }
-    const ratios = [];
-    for (const d of byImpl.dotnet ?? []) {
-      const n = (byImpl.node ?? []).find((x) => x.run === d.run);
-      if (n && n.v !== 0) ratios.push(d.v / n.v);
+    const ratios = {};
+    for (const [num, den] of PAIRS) {
+      const rs = [];
+      for (const d of byImpl[num] ?? []) {
+        const n = (byImpl[den] ?? []).find((x) => x.run === d.run);
+        if (n && n.v !== 0) rs.push(d.v / n.v);
+      }
+      if (rs.length) ratios[`${num}/${den}`] = { median: median(rs), min: Math.min(...rs), max: Math.max(...rs), n: rs.length };
     }
     rows.push({
       scenario: scenario.name,
+      gen,
       key,
       label,
       better,
       median: Object.fromEntries(impls.map((i) => [i, byImpl[i].length ? median(byImpl[i].map((x) => x.v)) : undefined])),
-      ratio: ratios.length ? { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), n: ratios.length } : undefined,
+      ratios,
     });
   }
   return rows;
 }
 
 function printTable(rows, impls) {
-  const header = ["scenario", "metric", ...impls.map((i) => LABEL[i]), ".NET/Node median [min–max] (n)", "better"];
+  const pairs = PAIRS.filter(([a, b]) => impls.includes(a) && impls.includes(b));
+  const header = ["scenario", "gen", "metric", ...impls.map((i) => LABEL[i]), ...pairs.map(([a, b]) => `${LABEL[a]}/${LABEL[b]} median [min–max] (n)`), "better"];
   const lines = rows.map((r) => [
     r.scenario,
+    r.gen,
     r.label,
     ...impls.map((i) => fmt(r.median[i])),
-    r.ratio ? `${r.ratio.median.toFixed(2)} [${r.ratio.min.toFixed(2)}–${r.ratio.max.toFixed(2)}] (${r.ratio.n})` : "–",
+    ...pairs.map(([a, b]) => {
+      const x = r.ratios[`${a}/${b}`];
+      return x ? `${x.median.toFixed(2)} [${x.min.toFixed(2)}–${x.max.toFixed(2)}] (${x.n})` : "–";
+    }),
     r.better === "higher" ? "↑" : r.better === "lower" ? "↓" : "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmtLine = (l) => l.map((c, i) => (i >= 2 && i < l.length - 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
+  const fmtLine = (l) => l.map((c, i) => (i >= 3 && i < l.length - 1 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
   console.log(fmtLine(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   let last;
   for (const l of lines) {
-    if (last !== undefined && l[0] !== last) console.log("");
-    console.log(fmtLine(l[0] === last ? ["", ...l.slice(1)] : l));
-    last = l[0];
+    const key = `${l[0]} ${l[1]}`;
+    if (last !== undefined && key !== last) console.log("");
+    console.log(fmtLine(key === last ? ["", "", ...l.slice(2)] : l));
+    last = key;
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------
+
+/** Every run of one scenario from one generator, the servers interleaved; returns its records. */
+async function runScenario(m, opts, scenario, impls, gen, redis, ctx) {
+  const mine = [];
+  for (let run = 0; run < opts.runs; run++) {
+    // A B A B …: alternate which of the pair goes first; the null server last.
+    const order = impls.filter((i) => i !== "null");
+    if (run % 2 === 1) order.reverse();
+    if (impls.includes("null")) order.push("null");
+    for (const impl of order) {
+      const t0 = Date.now();
+      const rec = await measure(m, opts, scenario, impl, run, redis, gen);
+      rec.seconds = Math.round((Date.now() - t0) / 100) / 10;
+      ctx.write(rec);
+      mine.push(rec);
+      const key = scenario.metrics[0][0];
+      const label = `${scenario.name} [${gen}] ${LABEL[impl]}${rec.servers ? ` (${rec.servers})` : ""} run ${run + 1}/${opts.runs}`;
+      if (rec.ok) {
+        console.log(`  ${label}: ${scenario.metrics[0][1]} ${fmt(rec.metrics?.[key])} (${rec.seconds} s)`);
+      } else {
+        ctx.failures++;
+        console.log(`  ${label}: FAILED: ${rec.firstError}`);
+        if (rec.loadgenStderr) console.log(rec.loadgenStderr.split("\n").slice(-15).map((l) => `    ${l}`).join("\n"));
+        if (rec.serverOutput) console.log(rec.serverOutput.split("\n").slice(-30).map((l) => `    ${l}`).join("\n"));
+      }
+      if (rec.capReason) ctx.notes.push(`${scenario.name}: ${rec.requestedConns} connections requested, capped to ${rec.cappedTo} by ${rec.capReason}`);
+    }
+  }
+  return mine;
+}
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
@@ -723,7 +884,7 @@ async function main() {
   const missing = [];
   if (opts.impls.includes("dotnet") && !existsSync(PATHS.dotnet)) missing.push(PATHS.dotnet);
   if (opts.impls.includes("null") && !existsSync(PATHS.null)) missing.push(PATHS.null);
-  if (!existsSync(PATHS.loadgen)) missing.push(PATHS.loadgen);
+  if (opts.gens.includes("cs") && !existsSync(PATHS.loadgen)) missing.push(PATHS.loadgen);
   if (missing.length) {
     console.error(`missing build output:\n  ${missing.join("\n  ")}\nbuild first: dotnet build -c Release SocketIoNet.sln`);
     return 2;
@@ -731,6 +892,7 @@ async function main() {
 
   const m = machine();
   m.dotnetEnv = { ...DOTNET_RUNTIME_ENV, ...opts.dotnetEnv };
+  m.userDotnetEnv = { ...opts.dotnetEnv };
   startWatchdog();
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const resultsDir = path.join(BENCH, "results");
@@ -750,46 +912,25 @@ async function main() {
   let redis;
   const records = [];
   const allRows = [];
-  let failures = 0;
-  const notes = [];
+  const ctx = { failures: 0, notes: [], write };
   try {
     for (const scenario of selected) {
-      const impls = opts.impls.filter((i) => !scenario.redis || scenario.redis[i]);
+      if (opts.smoke && scenario.skipSmoke) continue;
+      // Likewise the uWebSockets.js server (its native binary must load) is smoke-tested on the `smokeFull` scenarios only.
+      const impls = opts.impls.filter((i) => (!scenario.redis || redisPair(scenario, i)) && (!opts.smoke || i !== "node-uws" || scenario.smokeFull));
       if (scenario.redis) {
         redis ??= await startRedis(m);
         if (redis.skip) {
-          notes.push(`${scenario.name}: skipped (${redis.skip})`);
+          ctx.notes.push(`${scenario.name}: skipped (${redis.skip})`);
           console.log(`${scenario.name}: skipped (${redis.skip})`);
           continue;
         }
       }
-      const mine = [];
-      for (let run = 0; run < opts.runs; run++) {
-        // A B A B …: alternate which of the pair goes first; the null server last.
-        const order = impls.filter((i) => i !== "null");
-        if (run % 2 === 1) order.reverse();
-        if (impls.includes("null")) order.push("null");
-        for (const impl of order) {
-          const t0 = Date.now();
-          const rec = await measure(m, opts, scenario, impl, run, redis);
-          rec.seconds = Math.round((Date.now() - t0) / 100) / 10;
-          write(rec);
-          mine.push(rec);
-          records.push(rec);
-          const key = scenario.metrics[0][0];
-          const label = `${scenario.name} ${LABEL[impl]}${rec.servers ? ` (${rec.servers})` : ""} run ${run + 1}/${opts.runs}`;
-          if (rec.ok) {
-            console.log(`  ${label}: ${scenario.metrics[0][1]} ${fmt(rec.metrics?.[key])} (${rec.seconds} s)`);
-          } else {
-            failures++;
-            console.log(`  ${label}: FAILED: ${rec.firstError}`);
-            if (rec.loadgenStderr) console.log(rec.loadgenStderr.split("\n").slice(-15).map((l) => `    ${l}`).join("\n"));
-            if (rec.serverOutput) console.log(rec.serverOutput.split("\n").slice(-30).map((l) => `    ${l}`).join("\n"));
-          }
-          if (rec.capReason) notes.push(`${scenario.name}: ${rec.requestedConns} connections requested, capped to ${rec.cappedTo} by ${rec.capReason}`);
-        }
+      for (const gen of gensFor(scenario, opts)) {
+        const mine = await runScenario(m, opts, scenario, impls, gen, redis, ctx);
+        records.push(...mine);
+        allRows.push(...summarize(scenario, gen, mine, opts.impls));
       }
-      allRows.push(...summarize(scenario, mine, opts.impls));
     }
   } finally {
     await redis?.stop?.();
@@ -800,9 +941,9 @@ async function main() {
   printTable(allRows, opts.impls);
   console.log("");
   for (const s of selected) console.log(`${s.name}: ${s.what}`);
-  for (const n of [...new Set(notes)]) console.log(`note: ${n}`);
-  console.log(`\n${records.length} run(s), ${failures} failed, ${Math.round((Date.now() - started) / 1000)} s; results: ${path.relative(ROOT, outFile)}`);
-  return failures > 0 ? 1 : 0;
+  for (const n of [...new Set(ctx.notes)]) console.log(`note: ${n}`);
+  console.log(`\n${records.length} run(s), ${ctx.failures} failed, ${Math.round((Date.now() - started) / 1000)} s; results: ${path.relative(ROOT, outFile)}`);
+  return ctx.failures > 0 ? 1 : 0;
 }
 
 main().then(

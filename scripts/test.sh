@@ -67,6 +67,9 @@ step "NUnit" nunit \
 step "benchmark smoke pass (tiny sizes, exact counts)" bench \
   npm run --silent bench:smoke
 
+step "benchmark tools (jsload fails wrong acks, uWS native check)" node \
+  node --test --test-concurrency=1 bench/tests/
+
 step "JS interop vs the Node twin" node \
   env SERVER_IMPL=node CLUSTER3_IMPLS=node,node,node node --test --test-concurrency=1 interop-tests/
 
