@@ -31,8 +31,6 @@ internal sealed partial class DirectSocketListener : IConnectionListener
     private readonly SocketIoServer _server;
     private readonly DirectWebSocketAdmission _admission;
     private readonly SocketConnectionContextFactory _handOver;
-    private readonly SocketConnectionContextFactory _engineHandOver; // inline pipe scheduling, for engine requests only
-    private readonly byte[] _enginePrefix;
     private readonly bool _noDelay;
     private readonly long _limit;
     private readonly ILogger _logger;
@@ -47,7 +45,6 @@ internal sealed partial class DirectSocketListener : IConnectionListener
     private readonly Action<Socket> _socketClosed; // one delegate for every session's SocketWebSocket
     private long _open;
     private long _directSessions;
-    private long _engineHandOvers;
     private bool _unbound;
 
     public DirectSocketListener(
@@ -55,7 +52,6 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         SocketIoServer server,
         DirectWebSocketAdmission admission,
         SocketConnectionContextFactory handOver,
-        SocketConnectionContextFactory engineHandOver,
         bool noDelay,
         long? limit,
         ILogger logger)
@@ -64,8 +60,6 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         _server = server;
         _admission = admission;
         _handOver = handOver;
-        _engineHandOver = engineHandOver;
-        _enginePrefix = EngineRequestLine.Encode(admission.Prefix);
         _noDelay = noDelay;
         _limit = limit ?? long.MaxValue;
         _logger = logger;
@@ -84,9 +78,6 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
     /// <summary>Sessions served on a <see cref="SocketWebSocket"/> so far.</summary>
     internal long DirectSessions => Interlocked.Read(ref _directSessions);
-
-    /// <summary>Connections handed to Kestrel with inline pipe scheduling (their first request was for the engine).</summary>
-    internal long EngineHandOvers => Interlocked.Read(ref _engineHandOvers);
 
     public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
     {
@@ -139,7 +130,6 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         }
 
         _handOver.Dispose();
-        _engineHandOver.Dispose();
     }
 
     private async Task AcceptLoopAsync()
@@ -205,10 +195,9 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                 socket.NoDelay = _noDelay;
             }
 
-            var (session, forEngine) = await TryOpenSessionAsync(socket).ConfigureAwait(false);
-            if (session is null)
+            if (await TryOpenSessionAsync(socket).ConfigureAwait(false) is not { } session)
             {
-                handedOver = HandOver(socket, forEngine);
+                handedOver = HandOver(socket);
                 return;
             }
 
@@ -242,10 +231,9 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
     /// <summary>
     /// Peeks at the request; when it is a session this listener opens, consumes its head, answers 101 and returns the
-    /// engine request. Otherwise returns no session with nothing read, and whether the first request is for the engine
-    /// path all the same (polling, an upgrade left to Kestrel).
+    /// engine request. Otherwise returns null with nothing read.
     /// </summary>
-    private async Task<(EngineIoRequest? Session, bool ForEngine)> TryOpenSessionAsync(Socket socket)
+    private async Task<EngineIoRequest?> TryOpenSessionAsync(Socket socket)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
@@ -259,7 +247,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                 }
                 catch (OperationCanceledException)
                 {
-                    return (null, false); // silent: Kestrel's own timeouts decide
+                    return null; // silent: Kestrel's own timeouts decide
                 }
             }
 
@@ -267,7 +255,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             var request = peeked == 0 ? null : WebSocketHandshakeRequest.TryParse(new ReadOnlySequence<byte>(buffer, 0, peeked));
             if (request is null || _admission.Admit(request, _server.Engine, (socket.RemoteEndPoint as IPEndPoint)?.Address, secure: false) is not { } session)
             {
-                return (null, EngineRequestLine.Targets(buffer.AsSpan(0, peeked), _enginePrefix));
+                return null;
             }
 
             for (var consumed = 0; consumed < request.Length;)
@@ -289,7 +277,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                 sent += await socket.SendAsync(response.AsMemory(sent), SocketFlags.None).ConfigureAwait(false);
             }
 
-            return (session, true);
+            return session;
         }
         finally
         {
@@ -297,11 +285,8 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         }
     }
 
-    /// <summary>
-    /// Gives the socket to Kestrel as its socket transport would have; false when the listener is closing. A connection
-    /// whose first request is for the engine gets inline pipe scheduling (see <see cref="DirectSocketListenerFactory"/>).
-    /// </summary>
-    private bool HandOver(Socket socket, bool forEngine)
+    /// <summary>Gives the socket to Kestrel as its socket transport would have; false when the listener is closing.</summary>
+    private bool HandOver(Socket socket)
     {
         lock (_direct)
         {
@@ -313,12 +298,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             _direct.Remove(socket);
         }
 
-        if (forEngine)
-        {
-            Interlocked.Increment(ref _engineHandOvers);
-        }
-
-        var connection = new CountedConnection((forEngine ? _engineHandOver : _handOver).Create(socket), this);
+        var connection = new CountedConnection(_handOver.Create(socket), this);
         if (_forKestrel.Writer.TryWrite(connection))
         {
             return true;

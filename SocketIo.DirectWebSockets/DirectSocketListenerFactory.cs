@@ -57,12 +57,21 @@ internal sealed class DirectSocketListenerFactory(
         }
 
         var loggers = loggerFactory ?? NullLoggerFactory.Instance;
+        var handOver = new SocketConnectionContextFactory(
+            new SocketConnectionFactoryOptions
+            {
+                IOQueueCount = options.IOQueueCount,
+                WaitForDataBeforeAllocatingBuffer = options.WaitForDataBeforeAllocatingBuffer,
+                MaxReadBufferSize = options.MaxReadBufferSize,
+                MaxWriteBufferSize = options.MaxWriteBufferSize,
+                UnsafePreferInlineScheduling = options.UnsafePreferInlineScheduling,
+            },
+            loggers.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
         var listener = new DirectSocketListener(
             listenSocket,
             server,
             DirectWebSocketAdmission.For(services, server, path),
-            HandOverFactory(options, options.UnsafePreferInlineScheduling, loggers),
-            HandOverFactory(options, inlineScheduling: true, loggers),
+            handOver,
             options.NoDelay,
             kestrelOptions.Value.Limits.MaxConcurrentConnections,
             loggers.CreateLogger<DirectSocketListener>());
@@ -73,28 +82,4 @@ internal sealed class DirectSocketListenerFactory(
 
         return ValueTask.FromResult<IConnectionListener>(listener);
     }
-
-    /// <summary>
-    /// Makes connections as the socket transport would, with the host's options except, for the engine's own requests,
-    /// the pipe scheduling.
-    /// </summary>
-    /// <remarks>
-    /// Why inline for those: by default each request and its response cross two queues (the input pipe's reader
-    /// runs on the thread pool, the output pipe's on Kestrel's I/O queue), and on a busy one-core server each crossing
-    /// is a wake-up; inline, the request and its response run on the thread that completed the receive. On Linux that
-    /// is a thread-pool thread (the socket engine dispatches completions there) unless the host itself set
-    /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>, which turns inline scheduling on for every Kestrel
-    /// endpoint anyway; so the middleware and handlers of these requests run where any request's code may run, and
-    /// nothing else in the host changes. Requests for other paths on this endpoint keep the host's scheduling.
-    /// </remarks>
-    private static SocketConnectionContextFactory HandOverFactory(SocketTransportOptions options, bool inlineScheduling, ILoggerFactory loggers) => new(
-        new SocketConnectionFactoryOptions
-        {
-            IOQueueCount = options.IOQueueCount,
-            WaitForDataBeforeAllocatingBuffer = options.WaitForDataBeforeAllocatingBuffer,
-            MaxReadBufferSize = options.MaxReadBufferSize,
-            MaxWriteBufferSize = options.MaxWriteBufferSize,
-            UnsafePreferInlineScheduling = inlineScheduling,
-        },
-        loggers.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
 }

@@ -289,34 +289,17 @@ public sealed class DirectSocketListenerTests
         await using var host = await TestHost.StartAsync();
         var openBefore = host.Listener.OpenConnections;
         var sessionsBefore = host.Listener.DirectSessions;
-        var engineBefore = host.Listener.EngineHandOvers;
 
         using (var http = new HttpClient())
         {
             var body = await http.GetStringAsync(new Uri($"http://127.0.0.1:{host.Port}/socket.io/?EIO=4&transport=polling")).WithTimeout("the polling handshake");
             Assert.That(body, Does.StartWith("0{\"sid\":"));
             Assert.That(host.Listener.OpenConnections, Is.EqualTo(openBefore + 1), "the kept-alive connection is counted");
-            Assert.That(host.Listener.EngineHandOvers, Is.EqualTo(engineBefore + 1), "handed over with inline scheduling");
             Assert.That(Encoding.ASCII.GetString(await host.NextToHttpAsync()), Does.StartWith("GET /socket.io/?EIO=4&transport=polling "));
         }
 
         await Signals.UntilAsync(() => host.Listener.OpenConnections == openBefore, "the closed connection is no longer counted");
         Assert.That(host.Listener.DirectSessions, Is.EqualTo(sessionsBefore));
-    }
-
-    [Test]
-    public async Task ARequestForAnotherPath_IsHandedOverWithTheHostsScheduling()
-    {
-        await using var host = await TestHost.StartAsync();
-        var engineBefore = host.Listener.EngineHandOvers;
-
-        using (var http = new HttpClient())
-        {
-            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{host.Port}/socket.io.js")).WithTimeout("a request for another path");
-            Assert.That(Encoding.ASCII.GetString(await host.NextToHttpAsync()), Does.StartWith("GET /socket.io.js "));
-        }
-
-        Assert.That(host.Listener.EngineHandOvers, Is.EqualTo(engineBefore));
     }
 
     [Test]
