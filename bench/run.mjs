@@ -505,8 +505,12 @@ async function startServer(m, impl, { core = 0, env = {} } = {}) {
   const childEnv = { ...process.env, ...env, PORT: "0", HOST: "127.0.0.1" };
   delete childEnv.NODE_TEST_CONTEXT;
   if (impl === "null") childEnv.DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS = "1";
-  if (impl === "dotnet") Object.assign(childEnv, m.dotnetEnv);
-  if (impl === "dotnet-default") Object.assign(childEnv, m.userDotnetEnv);
+  // `--dotnet-env NAME=` (empty value) leaves NAME unset: the runtime's default.
+  const applyEnv = (vars) => {
+    for (const [k, v] of Object.entries(vars)) if (v === "") delete childEnv[k]; else childEnv[k] = v;
+  };
+  if (impl === "dotnet") applyEnv(m.dotnetEnv);
+  if (impl === "dotnet-default") applyEnv(m.userDotnetEnv);
   const proc = spawn(full[0], full.slice(1), { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   track(proc);
   let out = "";
