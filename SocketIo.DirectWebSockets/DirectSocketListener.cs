@@ -271,7 +271,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
             // Written at once where possible: the socket's asynchronous send would keep an event-args object
             // (≈ 300 bytes) on the connection for its lifetime.
-            var response = request.SwitchingProtocolsResponse();
+            var response = request.SwitchingProtocolsResponse(_server.Engine.HasHeadersListeners ? _server.Engine.WebSocketHandshakeHeaders(session) : null);
             for (var sent = NonBlockingSend.TrySend(socket, response); sent < response.Length;)
             {
                 sent += await socket.SendAsync(response.AsMemory(sent), SocketFlags.None).ConfigureAwait(false);

@@ -66,7 +66,8 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketI
         }
 
         input.AdvanceTo(first.Buffer.GetPosition(request.Length));
-        await connection.Transport.Output.WriteAsync(request.SwitchingProtocolsResponse(), connection.ConnectionClosed).ConfigureAwait(false);
+        var response = request.SwitchingProtocolsResponse(engine.HasHeadersListeners ? engine.WebSocketHandshakeHeaders(engineRequest) : null);
+        await connection.Transport.Output.WriteAsync(response, connection.ConnectionClosed).ConfigureAwait(false);
         var socket = WebSocket.CreateFromStream(
             new DuplexPipeStream(connection.Transport),
             new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero }); // Engine.IO has its own heartbeat

@@ -126,12 +126,52 @@ internal sealed class WebSocketHandshakeRequest
         return Header("Sec-WebSocket-Key") is { Length: 24 } k && Convert.TryFromBase64String(k, key, out var n) && n == 16;
     }
 
-    /// <summary>The 101 response (RFC 6455 §4.2.2), with the headers ws sends.</summary>
+    /// <summary>
+    /// The 101 response (RFC 6455 §4.2.2), with the headers ws sends, then <paramref name="extra"/> (the engine's
+    /// <c>headers</c> listeners: ws appends them after its own too), one line per value.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An extra header that cannot be written in an HTTP/1.1 head.</exception>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "RFC 6455 defines Sec-WebSocket-Accept as SHA-1; it is not used for security.")]
-    public byte[] SwitchingProtocolsResponse()
+    public byte[] SwitchingProtocolsResponse(IReadOnlyDictionary<string, StringValues>? extra = null)
     {
         var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(Header("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
-        return Encoding.ASCII.GetBytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\n\r\n");
+        var head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\n";
+        if (extra is { Count: > 0 })
+        {
+            var builder = new StringBuilder(head);
+            foreach (var (name, values) in extra)
+            {
+                foreach (var value in values)
+                {
+                    // Node's http module refuses such headers (ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR); written
+                    // as they are, a CR or LF would let a listener's input split the response.
+                    if (name.Length == 0 || !IsToken(name) || value is null || !IsFieldValue(value))
+                    {
+                        throw new InvalidOperationException($"The response header '{name}' cannot be written: its name or value has a character HTTP does not allow.");
+                    }
+
+                    builder.Append(name).Append(": ").Append(value).Append("\r\n");
+                }
+            }
+
+            head = builder.ToString();
+        }
+
+        return Encoding.Latin1.GetBytes(head + "\r\n");
+    }
+
+    /// <summary>A header value Node's http module writes (_http_common checkInvalidHeaderChar): Latin-1, tab, no controls.</summary>
+    private static bool IsFieldValue(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c > 255 || (c < 32 && c != '\t') || c == 127)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool IsToken(ReadOnlySpan<char> name)

@@ -77,6 +77,12 @@ public sealed partial class SocketIoSocket
     /// <summary>The handshake details (Node: <c>socket.handshake</c>).</summary>
     public SocketIoHandshake Handshake { get; }
 
+    /// <summary>
+    /// The HTTP request that opened the connection (Node: <c>socket.request</c>): the very instance
+    /// <see cref="EngineIo.EngineIoOptions.AllowRequest"/> received, with what it put in its <c>Items</c>.
+    /// </summary>
+    public EngineIoRequest Request => Client.Conn.Request;
+
     /// <summary>The user of the HTTP request that opened the connection (ASP.NET authentication).</summary>
     public ClaimsPrincipal User => Client.Conn.Request.User;
 

@@ -107,8 +107,9 @@ public sealed class ArchitectureTests
 
     /// <summary>
     /// The public types of EngineIo (and its sub-namespaces): the standalone Engine.IO API (MapEngineIo, a handler,
-    /// sessions that send text and binary), its options and errors, and the read-only view behind <c>socket.Conn</c>.
-    /// Packets, codecs, transports and ids are internal.
+    /// sessions that send text and binary), its options and errors, and the read-only view behind <c>socket.Conn</c>
+    /// with what its packet events show of a packet (<c>EngineIoPacketInfo</c>). Packets, codecs, transports and ids
+    /// are internal.
     /// </summary>
     private static readonly string[] PublicEngineIoTypes =
     [
@@ -121,6 +122,7 @@ public sealed class ArchitectureTests
         "EngineIoHandler",
         "EngineIoHandler`1",
         "EngineIoOptions",
+        "EngineIoPacketInfo",
         "EngineIoReadyState",
         "EngineIoRequest",
         "EngineIoServer",

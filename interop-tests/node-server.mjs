@@ -111,6 +111,28 @@ if (env.ID_PREFIX) {
   io.engine.generateId = () => env.ID_PREFIX + randomBytes(15).toString("base64url");
 }
 
+// EXTRA_HEADERS=1: the contract's marks, on both engines (the bare one is made further down).
+function addExtraHeaders(engine) {
+  if (env.EXTRA_HEADERS !== "1") return;
+  engine.on("initial_headers", (headers) => {
+    headers["x-initial"] = "1";
+  });
+  engine.on("headers", (headers) => {
+    headers["x-every"] = "1";
+  });
+}
+addExtraHeaders(io.engine);
+
+// conn-events(): each Engine.IO session's upgrading/upgrade events, recorded from the moment it opens
+// (its upgrade may begin before the Socket.IO connection handler runs).
+const connEvents = new WeakMap();
+io.engine.on("connection", (conn) => {
+  const events = [];
+  connEvents.set(conn, events);
+  conn.on("upgrading", (transport) => events.push(`upgrading:${transport.name}`));
+  conn.on("upgrade", (transport) => events.push(`upgrade:${transport.name}`));
+});
+
 // engine-errors(): what io.engine's connection_error has reported since the start.
 const engineErrors = { count: 0, last: null };
 io.engine.on("connection_error", (err) => {
@@ -272,6 +294,10 @@ function registerEvents(socket) {
     if (typeof ack === "function") ack({ count: engineErrors.count, last: engineErrors.last });
   });
 
+  socket.on("conn-events", (ack) => {
+    if (typeof ack === "function") ack([...(connEvents.get(socket.conn) ?? [])]);
+  });
+
   socket.on("namespaces", (ack) => {
     if (typeof ack === "function") ack([...io._nsps.keys()].sort(compareOrdinal));
   });
@@ -367,6 +393,7 @@ io.of(/^\/dyn-\d+$/).on("connection", (socket) => {
 
 const eio = new EngineServer(engineOptions);
 eio.attach(httpServer, { path: "/engine.io/", destroyUpgrade: false });
+addExtraHeaders(eio);
 eio.on("connection", (socket) => {
   // Text arrives as a string and binary as a Buffer; both are sent back as they came.
   socket.on("message", (data) => socket.send(data));

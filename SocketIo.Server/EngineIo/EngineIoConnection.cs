@@ -7,8 +7,8 @@ namespace SocketIo.Server.EngineIo;
 /// and in what state, read-only. Writes and closes go through the socket, so that user code cannot put packets
 /// into a session outside the Socket.IO framing or end it behind the other namespaces' backs.
 /// </summary>
-/// <remarks>A class rather than an interface: Node's <c>conn</c> events (<c>upgrading</c>, <c>upgrade</c>,
-/// <c>packet</c>, <c>close</c>…) will be added here.</remarks>
+/// <remarks>Node's <c>conn</c> events are here too, with the session's semantics (<see cref="EngineIoSocket.OnUpgrade"/>
+/// and the others): synchronous listeners, run once the session lock is released.</remarks>
 public sealed class EngineIoConnection
 {
     private readonly EngineIoSocket _session;
@@ -36,4 +36,27 @@ public sealed class EngineIoConnection
 
     /// <summary>The HTTP request that opened the session (Node: <c>conn.request</c>).</summary>
     public EngineIoRequest Request => _session.Request;
+
+    /// <inheritdoc cref="EngineIoSocket.OnUpgrading"/>
+    public EngineIoConnection OnUpgrading(Action<string> listener) => With(_session.OnUpgrading(listener));
+
+    /// <inheritdoc cref="EngineIoSocket.OnUpgrade"/>
+    public EngineIoConnection OnUpgrade(Action<string> listener) => With(_session.OnUpgrade(listener));
+
+    /// <inheritdoc cref="EngineIoSocket.OnPacket"/>
+    public EngineIoConnection OnPacket(Action<EngineIoPacketInfo> listener) => With(_session.OnPacket(listener));
+
+    /// <inheritdoc cref="EngineIoSocket.OnPacketCreate"/>
+    public EngineIoConnection OnPacketCreate(Action<EngineIoPacketInfo> listener) => With(_session.OnPacketCreate(listener));
+
+    /// <inheritdoc cref="EngineIoSocket.OnHeartbeat"/>
+    public EngineIoConnection OnHeartbeat(Action listener) => With(_session.OnHeartbeat(listener));
+
+    /// <inheritdoc cref="EngineIoSocket.OnDrain"/>
+    public EngineIoConnection OnDrain(Action listener) => With(_session.OnDrain(listener));
+
+    /// <inheritdoc cref="EngineIoSocket.OnClose"/>
+    public EngineIoConnection OnClose(Action<string, string?> listener) => With(_session.OnClose(listener));
+
+    private EngineIoConnection With(EngineIoSocket _) => this;
 }

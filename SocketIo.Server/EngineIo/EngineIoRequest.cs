@@ -30,6 +30,7 @@ public sealed class EngineIoRequest
     }
 
     private ClaimsPrincipal? _user;
+    private IDictionary<object, object?>? _items;
 
     /// <summary>The HTTP method.</summary>
     public string Method { get; }
@@ -51,6 +52,14 @@ public sealed class EngineIoRequest
 
     /// <summary>The authenticated user of the request (ASP.NET authentication); anonymous when none ran.</summary>
     public ClaimsPrincipal User => LazyInitializer.EnsureInitialized(ref _user, static () => new ClaimsPrincipal(new ClaimsIdentity()));
+
+    /// <summary>
+    /// Data the application keeps with the request, for the session's lifetime: what <see cref="EngineIoOptions.AllowRequest"/>
+    /// puts here (a session loaded from a cookie, a tenant) is there later on <c>socket.Conn.Request</c> and
+    /// <c>socket.Request</c>, as Node users put it on <c>req</c>. Safe to use from several threads.
+    /// </summary>
+    public IDictionary<object, object?> Items =>
+        _items ?? LazyInitializer.EnsureInitialized(ref _items, static () => new System.Collections.Concurrent.ConcurrentDictionary<object, object?>(concurrencyLevel: 1, capacity: 2));
 
     /// <summary>The first value of a query parameter, or null.</summary>
     public string? GetQuery(string name) => Query.TryGetValue(name, out var v) && v.Count > 0 ? v[^1] : null;

@@ -120,6 +120,9 @@ public sealed partial class EngineIoServer
         }
     }
 
+    /// <summary>A session event listener threw: logged, as a handler's failure.</summary>
+    internal void OnListenerFailed(Exception exception) => LogHandlerFailed(_logger, exception);
+
     /// <summary>Serves one Engine.IO HTTP request or WebSocket upgrade (Node: <c>handleRequest</c> / <c>handleUpgrade</c>).</summary>
     public async Task HandleRequestAsync(HttpContext context)
     {
@@ -151,7 +154,10 @@ public sealed partial class EngineIoServer
             return;
         }
 
-        var verdict = await VerifyAsync(context, isUpgrade, transport, sid).ConfigureAwait(false);
+        // A handshake's request is made once: AllowRequest, GenerateId and the headers listeners get the instance the
+        // session keeps, so what AllowRequest puts in its Items is there for the rest of the session (Node: req).
+        var handshakeRequest = sid.Length == 0 ? EngineIoRequest.From(context) : null;
+        var verdict = await VerifyAsync(context, handshakeRequest, isUpgrade, transport, sid).ConfigureAwait(false);
         if (verdict is { } failure)
         {
             await RejectAsync(context, isUpgrade, failure.Code, failure.Message, failure.Context).ConfigureAwait(false);
@@ -190,10 +196,10 @@ public sealed partial class EngineIoServer
             return;
         }
 
-        await HandshakeAsync(context, isUpgrade, transport).ConfigureAwait(false);
+        await HandshakeAsync(context, handshakeRequest!, isUpgrade, transport).ConfigureAwait(false);
     }
 
-    private async ValueTask<Failure?> VerifyAsync(HttpContext context, bool isUpgrade, string transport, string sid)
+    private async ValueTask<Failure?> VerifyAsync(HttpContext context, EngineIoRequest? handshakeRequest, bool isUpgrade, string transport, string sid)
     {
         var request = context.Request;
         if (VerifyBeforeAllowRequest(request.Method, isUpgrade, transport, sid, request.Headers.Origin, request.Query["EIO"]) is { } failure)
@@ -201,7 +207,7 @@ public sealed partial class EngineIoServer
             return failure;
         }
 
-        if (sid.Length > 0)
+        if (sid.Length > 0 || handshakeRequest is null)
         {
             return null;
         }
@@ -211,7 +217,7 @@ public sealed partial class EngineIoServer
             string? refusal;
             try
             {
-                refusal = await allow(EngineIoRequest.From(context), context.RequestAborted).ConfigureAwait(false);
+                refusal = await allow(handshakeRequest, context.RequestAborted).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -346,9 +352,8 @@ public sealed partial class EngineIoServer
         RaiseConnectionError(error);
     }
 
-    private async Task HandshakeAsync(HttpContext context, bool isUpgrade, string transportName)
+    private async Task HandshakeAsync(HttpContext context, EngineIoRequest request, bool isUpgrade, string transportName)
     {
-        var request = EngineIoRequest.From(context);
         string id;
         if (Options.GenerateId is not { } generate)
         {
@@ -376,6 +381,7 @@ public sealed partial class EngineIoServer
 
         if (isUpgrade)
         {
+            ApplyHeaders(context, request); // the 101 (ws's "headers" event)
             if (await AcceptWebSocketAsync(context).ConfigureAwait(false) is not { } ws)
             {
                 return;
@@ -388,7 +394,7 @@ public sealed partial class EngineIoServer
         }
         else
         {
-            var transport = new PollingTransport(Options);
+            var transport = new PollingTransport(Options) { OnResponseHeaders = c => ApplyHeaders(c, request) };
             Accept(id, transport, request);
             // The handshake GET is the session's first poll: it carries the open packet (server.ts handshake).
             await transport.HandleRequestAsync(context).ConfigureAwait(false);
@@ -512,10 +518,41 @@ public sealed partial class EngineIoServer
             LogHandlerFailed(_logger, ex);
             socket.Close();
         }
+
+        foreach (var listener in Volatile.Read(ref _connectionListeners))
+        {
+            try
+            {
+                listener(socket);
+            }
+            catch (Exception ex)
+            {
+                LogHandlerFailed(_logger, ex);
+            }
+        }
+    }
+
+    private Action<EngineIoSocket>[] _connectionListeners = [];
+
+    /// <summary>
+    /// Listens to new sessions, after the handler has been told of them (Node: <c>io.engine.on("connection", socket => …)</c>,
+    /// whose listeners run after Socket.IO's own); synchronous, so that a listener sees the session before any of its
+    /// requests is read, and can listen to its events (<see cref="EngineIoSocket.OnUpgrade"/>…) from the start.
+    /// </summary>
+    public EngineIoServer OnConnection(Action<EngineIoSocket> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        lock (_listenersSync)
+        {
+            Volatile.Write(ref _connectionListeners, [.. _connectionListeners, listener]);
+        }
+
+        return this;
     }
 
     private async Task UpgradeAsync(HttpContext context, EngineIoSocket client)
     {
+        ApplyHeaders(context, sessionRequest: null); // the 101, as ws's "headers" event: also for a WebSocket closed at once below
         if (await AcceptWebSocketAsync(context).ConfigureAwait(false) is not { } ws)
         {
             return; // refused: the session was not touched and goes on polling

@@ -81,6 +81,7 @@ public sealed partial class EngineIoSocket
             {
                 for (var i = 0; i < packets.Count; i++)
                 {
+                    RecordLocked(SessionEventKind.PacketCreate, packets[i]);
                     _writeBuffer.Add(packets[i]);
                 }
 

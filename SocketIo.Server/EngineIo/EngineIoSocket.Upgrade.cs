@@ -40,6 +40,7 @@ public sealed partial class EngineIoSocket
         if (packet is { Type: EnginePacketType.Ping } && packet.Data.Span.SequenceEqual("probe"u8))
         {
             upgrade.Transport.TrySend([EnginePacket.PongProbe]);
+            RecordLocked(SessionEventKind.Upgrading, transport: upgrade.Transport.Name);
             // Release the pending GET with a noop so the client can pause polling and send "5". The reference
             // checks every 100 ms; we also check at once, which only makes the upgrade faster.
             upgrade.CheckTimer?.Dispose();
@@ -59,6 +60,7 @@ public sealed partial class EngineIoSocket
             // What the discarded polling transport had taken is answered or dropped with it.
             _inFlightBytes = 0;
             _server.Metrics.Upgraded(previous.Name, upgrade.Transport.Name);
+            RecordLocked(SessionEventKind.Upgrade, transport: upgrade.Transport.Name);
             FlushLocked();
             if (_state == EngineIoReadyState.Closing && !_closeAfterFlush)
             {

@@ -254,6 +254,8 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
             return;
         }
 
+        RecordLocked(SessionEventKind.Drain);
+
         if (_closeAfterFlush)
         {
             _closeAfterFlush = false;
@@ -307,6 +309,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
             else
             {
                 _hasRefreshedPingTimeout = false;
+                RecordLocked(SessionEventKind.PacketCreate, EnginePacket.Ping);
                 _writeBuffer.Add(EnginePacket.Ping);
                 ArmPingTimeoutLocked(deadline);
                 FlushLocked();
@@ -365,6 +368,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
 
     private EngineMessage? OnPacketLocked(EnginePacket? packet)
     {
+        RecordLocked(SessionEventKind.Packet, packet);
         // engine.io 6.6.12: any packet other than a pong, while a pong is awaited, extends the timeout once.
         if (_pingTimeoutArmed && !_hasRefreshedPingTimeout && packet is not { Type: EnginePacketType.Pong })
         {
@@ -385,6 +389,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
             case EnginePacketType.Pong:
                 _pingTimeoutArmed = false;
                 SchedulePingLocked();
+                RecordLocked(SessionEventKind.Heartbeat);
                 return null;
             case EnginePacketType.Message:
                 _server.Metrics.Received(packet.Data.Length);
@@ -494,6 +499,8 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
             return;
         }
 
+        DispatchEvents();
+
         // Not closed: nothing to tell (the common case, on every send and receive, without a fence).
         if (Volatile.Read(ref _closeReason) is not { } reason)
         {
@@ -508,5 +515,6 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         }
 
         _server.OnSocketClosed(this, reason, _closeDescription);
+        RaiseClosed(reason, _closeDescription);
     }
 }

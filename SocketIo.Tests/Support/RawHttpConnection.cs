@@ -174,6 +174,9 @@ internal sealed class RawHttpConnection : IDisposable
         return SendAsync(frame);
     }
 
+    /// <summary>How many received bytes no read has taken yet.</summary>
+    public int UnreadBytes => _pending.Length;
+
     /// <summary>Whether the server closes the connection (a read returns 0 or the connection resets) before the timeout.</summary>
     public async Task<bool> WaitForPeerCloseAsync()
     {

@@ -12,6 +12,9 @@ internal sealed class InteropEvents
     private readonly object _engineErrorsSync = new();
     private int _engineErrors;
     private JObject? _lastEngineError;
+    // conn-events(): each open Engine.IO session's upgrading/upgrade events, recorded from the moment it opens (its
+    // upgrade may begin before the Socket.IO connection handler runs).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<string>> _connEvents = new(StringComparer.Ordinal);
 
     public InteropEvents(SocketIoServer io, InteropSettings settings)
     {
@@ -28,6 +31,23 @@ internal sealed class InteropEvents
             }
 
             return ValueTask.CompletedTask;
+        });
+        io.Engine.OnConnection(session =>
+        {
+            var events = new List<string>();
+            _connEvents[session.Id] = events;
+            void Add(string e)
+            {
+                lock (events)
+                {
+                    events.Add(e);
+                }
+            }
+
+            session
+                .OnUpgrading(transport => Add("upgrading:" + transport))
+                .OnUpgrade(transport => Add("upgrade:" + transport))
+                .OnClose((_, _) => _connEvents.TryRemove(session.Id, out List<string>? _));
         });
     }
 
@@ -216,6 +236,17 @@ internal sealed class InteropEvents
             lock (_engineErrorsSync)
             {
                 answer = new JObject { ["count"] = _engineErrors, ["last"] = _lastEngineError?.DeepClone() };
+            }
+
+            return e.AckAsync(answer);
+        });
+        on("conn-events", e =>
+        {
+            var events = _connEvents.TryGetValue(e.Socket.Conn.Id, out var list) ? list : [];
+            JArray answer;
+            lock (events)
+            {
+                answer = new JArray(events);
             }
 
             return e.AckAsync(answer);

@@ -28,6 +28,9 @@ internal sealed record InteropSettings
     /// <summary>ID_PREFIX: Engine.IO ids are this prefix + a fresh base64id (io.engine.generateId).</summary>
     public string? IdPrefix { get; init; }
 
+    /// <summary>EXTRA_HEADERS=1: x-initial on handshakes (initial_headers), x-every on every response engine.io's headers event sees.</summary>
+    public bool ExtraHeaders { get; init; }
+
     public static InteropSettings FromEnvironment()
     {
         static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
@@ -50,6 +53,7 @@ internal sealed record InteropSettings
             EmitAuth = Env("EMIT_AUTH") == "1",
             CleanupEmptyChildNamespaces = Env("CLEANUP_EMPTY_CHILD_NAMESPACES") == "1",
             IdPrefix = Env("ID_PREFIX"),
+            ExtraHeaders = Env("EXTRA_HEADERS") == "1",
             StateRecoveryMs = Env("STATE_RECOVERY") is { } recovery ? int.Parse(recovery, CultureInfo.InvariantCulture) : null,
         };
     }

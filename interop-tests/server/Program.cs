@@ -141,6 +141,14 @@ var engineOptions = new EngineIoOptions();
 ConfigureEngine(engineOptions);
 var echo = new EngineIoServer(engineOptions, new EngineIoEchoHandler(), app.Services.GetRequiredService<ILogger<EngineIoServer>>());
 
+if (settings.ExtraHeaders)
+{
+    foreach (var engine in new[] { io.Engine, echo })
+    {
+        engine.OnInitialHeaders((headers, _) => headers["x-initial"] = "1").OnHeaders((headers, _) => headers["x-every"] = "1");
+    }
+}
+
 app.MapSocketIo("/socket.io");
 app.MapEngineIo("/engine.io", echo);
 app.MapFallback(context =>

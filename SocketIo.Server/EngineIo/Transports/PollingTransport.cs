@@ -20,6 +20,12 @@ internal sealed class PollingTransport : EngineTransport
 
     public PollingTransport(EngineIoOptions options) => _options = options;
 
+    /// <summary>
+    /// Called with each 200 response this transport is about to write, after its own headers (Node: the transport's
+    /// <c>headers</c> event, which engine.io's <c>headers</c> and <c>initial_headers</c> hang on).
+    /// </summary>
+    public Action<HttpContext>? OnResponseHeaders { get; init; }
+
     public override string Name => EngineIoOptions.Polling;
 
     public override bool Writable
@@ -209,7 +215,7 @@ internal sealed class PollingTransport : EngineTransport
         return output.ToArray();
     }
 
-    private static void AddCommonHeaders(HttpContext context)
+    private void AddCommonHeaders(HttpContext context)
     {
         var headers = context.Response.Headers;
         headers.CacheControl = "no-store";
@@ -218,6 +224,8 @@ internal sealed class PollingTransport : EngineTransport
         {
             headers["X-XSS-Protection"] = "0";
         }
+
+        OnResponseHeaders?.Invoke(context);
     }
 
     private async Task HandleDataAsync(HttpContext context)
