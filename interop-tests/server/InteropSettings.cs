@@ -31,6 +31,9 @@ internal sealed record InteropSettings
     /// <summary>EXTRA_HEADERS=1: x-initial on handshakes (initial_headers), x-every on every response engine.io's headers event sees.</summary>
     public bool ExtraHeaders { get; init; }
 
+    /// <summary>ADMIN_UI: "1" for the admin UI without auth, "user:password" for basic auth; null when off.</summary>
+    public string? AdminUi { get; init; }
+
     public static InteropSettings FromEnvironment()
     {
         static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
@@ -54,6 +57,7 @@ internal sealed record InteropSettings
             CleanupEmptyChildNamespaces = Env("CLEANUP_EMPTY_CHILD_NAMESPACES") == "1",
             IdPrefix = Env("ID_PREFIX"),
             ExtraHeaders = Env("EXTRA_HEADERS") == "1",
+            AdminUi = Env("ADMIN_UI"),
             StateRecoveryMs = Env("STATE_RECOVERY") is { } recovery ? int.Parse(recovery, CultureInfo.InvariantCulture) : null,
         };
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using SocketIo.AdminUi;
 using SocketIo.InteropServer;
 using SocketIo.Server;
 using SocketIo.Server.EngineIo;
@@ -102,6 +103,17 @@ if (settings.RedisUrl is { } redisUrl)
             o.RequestsTimeout = requestsTimeout;
         });
     }
+}
+
+if (settings.AdminUi is { } adminUi)
+{
+    // The contract's ADMIN_UI: "1" is auth: false; "user:password" is basic auth with a bcrypt hash of that password.
+    var colon = adminUi.IndexOf(':', StringComparison.Ordinal);
+    socketIo.AddAdminUi(o =>
+    {
+        o.ServerId = settings.ServerName;
+        o.Auth = adminUi == "1" ? AdminUiAuth.None : AdminUiAuth.Basic(adminUi[..colon], BCrypt.Net.BCrypt.HashPassword(adminUi[(colon + 1)..], 10));
+    });
 }
 
 var app = builder.Build();
