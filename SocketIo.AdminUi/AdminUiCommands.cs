@@ -98,7 +98,7 @@ internal sealed partial class AdminUiCommands(SocketIoServer io, bool readOnly, 
     private static string? Room(JArray args) =>
         args.Count > 1 && args[1] is JValue { Type: JTokenType.String } room ? (string?)room : null;
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Admin UI: {Command} refused, the admin UI is read-only")]
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Admin UI: {Command} refused, the admin UI is read-only")]
     private static partial void LogRefused(ILogger logger, string command);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Admin UI: {Command} with malformed arguments ignored")]
