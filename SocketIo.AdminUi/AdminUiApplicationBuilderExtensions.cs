@@ -11,7 +11,8 @@ public static class AdminUiApplicationBuilderExtensions
     /// Serves the files of <paramref name="uiDirectory"/> (the npm package's <c>ui/dist</c>, e.g.
     /// <c>node_modules/@socket.io/admin-ui/ui/dist</c>) under <paramref name="path"/>; <c>/path</c> redirects to
     /// <c>/path/</c>, whose <c>index.html</c> loads its scripts relative to it. The dashboard then connects to the
-    /// server URL typed into its form, with its own login.
+    /// server URL typed into its form, with its own login. Call it before <c>UseRouting</c> when the application
+    /// has a fallback endpoint: ASP.NET Core's static files give way to an endpoint routing has already chosen.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException"><paramref name="uiDirectory"/> has no <c>index.html</c>.</exception>
     public static IApplicationBuilder UseSocketIoAdminUi(this IApplicationBuilder app, string uiDirectory, string path = "/admin-ui")

@@ -65,6 +65,20 @@ describe(`ADMIN_UI=1 (${SERVER_IMPL})`, () => {
   });
   after(async () => server?.stop());
 
+  it("the .NET host serves the dashboard from the npm package at /admin-ui/", { skip: SERVER_IMPL === "node" && "Node's instrument serves no UI" }, async () => {
+    const redirect = await fetch(`${server.url}/admin-ui`, { redirect: "manual" });
+    assert.equal(redirect.status, 301);
+    const page = await fetch(`${server.url}/admin-ui/`);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<title>Socket.IO Admin UI<\/title>/);
+    const script = /src="(js\/app\.[0-9a-f]+\.js)"/.exec(html);
+    assert.ok(script, "the page loads its app script relative to /admin-ui/");
+    const js = await fetch(`${server.url}/admin-ui/${script[1]}`);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get("content-type"), /javascript/);
+  });
+
   it("config announces every feature of development mode, all_sockets lists the sockets of every namespace", async () => {
     const early = await client(server.url, "/");
     await call(early, "join", "early-room");

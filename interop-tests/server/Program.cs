@@ -161,6 +161,15 @@ if (settings.ExtraHeaders)
     }
 }
 
+if (settings.AdminUi is not null && Path.Combine(AppContext.BaseDirectory, "../../../../../node_modules/@socket.io/admin-ui/ui/dist") is var ui && Directory.Exists(ui))
+{
+    // The dashboard itself, from the npm package, at /admin-ui/ (the browser test opens it; Node's twin serves none).
+    app.UseSocketIoAdminUi(ui);
+}
+
+// After the dashboard's files: static files give way to any endpoint routing has already chosen (here the fallback).
+app.UseRouting();
+
 app.MapSocketIo("/socket.io");
 app.MapEngineIo("/engine.io", echo);
 app.MapFallback(context =>
