@@ -45,7 +45,4 @@ internal sealed partial class AdminUiAuthenticator(AdminUiAuth auth, AdminUiStor
     // Only strings count: a number or an object where a password belongs is no password.
     private static string? StringOf(JObject credentials, string name) =>
         credentials[name] is JValue { Type: JTokenType.String } value ? (string?)value : null;
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Admin UI: invalid credentials from {Address}")]
-    private static partial void LogInvalidCredentials(ILogger logger, string? address);
 }

@@ -97,16 +97,4 @@ internal sealed partial class AdminUiCommands(SocketIoServer io, bool readOnly, 
 
     private static string? Room(JArray args) =>
         args.Count > 1 && args[1] is JValue { Type: JTokenType.String } room ? (string?)room : null;
-
-    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Admin UI: {Command} refused, the admin UI is read-only")]
-    private static partial void LogRefused(ILogger logger, string command);
-
-    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Admin UI: {Command} with malformed arguments ignored")]
-    private static partial void LogMalformed(ILogger logger, string command);
-
-    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Admin UI: {Command} for namespace {Namespace}, which this server does not hold, ignored")]
-    private static partial void LogUnknownNamespace(ILogger logger, string command, string @namespace);
-
-    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Admin UI: {Command} failed")]
-    private static partial void LogCommandFailed(ILogger logger, string command, Exception exception);
 }
