@@ -28,6 +28,7 @@ public sealed class ArchitectureTests
     private static readonly Assembly RedisAssembly = typeof(SocketIo.Redis.RedisAdapter).Assembly;
     private static readonly Assembly ExternalAdaptersAssembly = typeof(SocketIo.Tests.ExternalAdapters.RoomTableAdapter).Assembly;
     private static readonly Assembly DirectWebSocketsAssembly = typeof(Microsoft.AspNetCore.Hosting.DirectWebSocketsListenOptionsExtensions).Assembly;
+    private static readonly Assembly AdminUiAssembly = typeof(SocketIo.AdminUi.AdminUiOptions).Assembly;
     private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
         .GetFields(BindingFlags.Public | BindingFlags.Static)
         .Select(f => (OpCode)f.GetValue(null)!)
@@ -175,6 +176,24 @@ public sealed class ArchitectureTests
             Is.EquivalentTo(DirectWebSocketsOptIns));
     }
 
+    private static readonly string[] AdminUiPublicTypes =
+    [
+        "SocketIo.AdminUi.AdminUiAuth",
+        "SocketIo.AdminUi.AdminUiMode",
+        "SocketIo.AdminUi.AdminUiOptions",
+        "SocketIo.AdminUi.AdminUiStore",
+        "SocketIo.AdminUi.InMemoryAdminUiStore",
+        "SocketIo.Server.AdminUiSocketIoServerExtensions",
+        "Microsoft.Extensions.DependencyInjection.AdminUiSocketIoBuilderExtensions",
+        "Microsoft.AspNetCore.Builder.AdminUiApplicationBuilderExtensions",
+    ];
+
+    [Test]
+    public void TheAdminUi_ShowsOnlyItsOptionsAndOptIns()
+    {
+        Assert.That(AdminUiAssembly.GetExportedTypes().Select(t => t.FullName), Is.EquivalentTo(AdminUiPublicTypes));
+    }
+
     [Test]
     public void ExtensionMethods_LiveWhereAspNetCoreKeepsItsOwn()
     {
@@ -182,7 +201,7 @@ public sealed class ArchitectureTests
         // endpoints): AddSocketIo beside AddSignalR, MapSocketIo beside MapHub, UseDirectWebSockets beside UseHttps, so
         // that Program.cs needs no extra using.
         string[] homes = ["Microsoft.Extensions.DependencyInjection", "Microsoft.AspNetCore.Builder", "Microsoft.AspNetCore.Hosting"];
-        var misplaced = new[] { ServerAssembly, RedisAssembly, DirectWebSocketsAssembly }
+        var misplaced = new[] { ServerAssembly, RedisAssembly, DirectWebSocketsAssembly, AdminUiAssembly }
             .SelectMany(a => a.GetExportedTypes())
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly))
             .Where(m => m.IsDefined(typeof(System.Runtime.CompilerServices.ExtensionAttribute), inherit: false))
@@ -197,9 +216,10 @@ public sealed class ArchitectureTests
     [TestCase("SocketIo.Redis", TestName = "Redis uses only the public surface of the server")]
     [TestCase("SocketIo.DirectWebSockets", TestName = "The lean WebSocket engine uses only the public surface of the server")]
     [TestCase("SocketIo.Tests.ExternalAdapters", TestName = "The external test adapters use only the public surface of the server")]
+    [TestCase("SocketIo.AdminUi", TestName = "The admin UI uses only the public surface of the server")]
     public void APackage_UsesOnlyThePublicSurfaceOfTheServer(string package)
     {
-        var assembly = new[] { RedisAssembly, DirectWebSocketsAssembly, ExternalAdaptersAssembly }.Single(a => a.GetName().Name == package);
+        var assembly = new[] { RedisAssembly, DirectWebSocketsAssembly, ExternalAdaptersAssembly, AdminUiAssembly }.Single(a => a.GetName().Name == package);
         var violations = new List<string>();
         foreach (var type in assembly.GetTypes())
         {

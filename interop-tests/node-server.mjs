@@ -133,6 +133,18 @@ function addExtraHeaders(engine) {
 }
 addExtraHeaders(io.engine);
 
+// ADMIN_UI: @socket.io/admin-ui 0.5.1 on /admin; "1" opens it to anyone, "user:password" asks for that login.
+if (env.ADMIN_UI) {
+  const { instrument } = await import("@socket.io/admin-ui");
+  let auth = false;
+  if (env.ADMIN_UI !== "1") {
+    const colon = env.ADMIN_UI.indexOf(":");
+    const { default: bcrypt } = await import("bcryptjs");
+    auth = { type: "basic", username: env.ADMIN_UI.slice(0, colon), password: bcrypt.hashSync(env.ADMIN_UI.slice(colon + 1), 10) };
+  }
+  instrument(io, { auth, serverId: SERVER_NAME });
+}
+
 // conn-events(): each Engine.IO session's upgrading/upgrade events, recorded from the moment it opens
 // (its upgrade may begin before the Socket.IO connection handler runs).
 const connEvents = new WeakMap();

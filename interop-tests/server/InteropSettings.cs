@@ -37,6 +37,9 @@ internal sealed record InteropSettings
     /// <summary>ALLOW_EIO3=1: Engine.IO v3 clients (socket.io-client 2.x) are accepted on both endpoints.</summary>
     public bool AllowEio3 { get; init; }
 
+    /// <summary>ADMIN_UI: "1" for the admin UI without auth, "user:password" for basic auth; null when off.</summary>
+    public string? AdminUi { get; init; }
+
     public static InteropSettings FromEnvironment()
     {
         static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
@@ -62,6 +65,7 @@ internal sealed record InteropSettings
             Parser = Env("PARSER") ?? "default",
             ExtraHeaders = Env("EXTRA_HEADERS") == "1",
             AllowEio3 = Env("ALLOW_EIO3") == "1",
+            AdminUi = Env("ADMIN_UI"),
             StateRecoveryMs = Env("STATE_RECOVERY") is { } recovery ? int.Parse(recovery, CultureInfo.InvariantCulture) : null,
         };
     }

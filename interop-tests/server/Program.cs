@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using SocketIo.AdminUi;
 using SocketIo.InteropServer;
 using SocketIo.Server;
 using SocketIo.Server.EngineIo;
@@ -111,6 +112,17 @@ if (settings.RedisUrl is { } redisUrl)
     }
 }
 
+if (settings.AdminUi is { } adminUi)
+{
+    // The contract's ADMIN_UI: "1" is auth: false; "user:password" is basic auth with a bcrypt hash of that password.
+    var colon = adminUi.IndexOf(':', StringComparison.Ordinal);
+    socketIo.AddAdminUi(o =>
+    {
+        o.ServerId = settings.ServerName;
+        o.Auth = adminUi == "1" ? AdminUiAuth.None : AdminUiAuth.Basic(adminUi[..colon], BCrypt.Net.BCrypt.HashPassword(adminUi[(colon + 1)..], 10));
+    });
+}
+
 var app = builder.Build();
 // A task that failed with nobody watching is a bug: make it loud in the test logs (they fail on "fail:" lines).
 var unobserved = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("UnobservedTaskException");
@@ -155,6 +167,15 @@ if (settings.ExtraHeaders)
         engine.OnInitialHeaders((headers, _) => headers["x-initial"] = "1").OnHeaders((headers, _) => headers["x-every"] = "1");
     }
 }
+
+if (settings.AdminUi is not null && Path.Combine(AppContext.BaseDirectory, "../../../../../node_modules/@socket.io/admin-ui/ui/dist") is var ui && Directory.Exists(ui))
+{
+    // The dashboard itself, from the npm package, at /admin-ui/ (the browser test opens it; Node's twin serves none).
+    app.UseSocketIoAdminUi(ui);
+}
+
+// After the dashboard's files: static files give way to any endpoint routing has already chosen (here the fallback).
+app.UseRouting();
 
 app.MapSocketIo("/socket.io");
 app.MapEngineIo("/engine.io", echo);
