@@ -418,7 +418,14 @@ public sealed partial class EngineIoServer
         }
         else
         {
-            var transport = new PollingTransport(Options) { OnResponseHeaders = c => ApplyHeaders(c, request), Protocol = ProtocolOf(context.Request.Query["EIO"]), SupportsBinary = SupportsBinary(context) };
+            var transport = new PollingTransport(Options)
+            {
+                OnResponseHeaders = c => ApplyHeaders(c, request),
+                Protocol = ProtocolOf(context.Request.Query["EIO"]),
+                SupportsBinary = SupportsBinary(context),
+                // transports/index.ts: a string `j` makes the session JSONP polling.
+                JsonpHead = JsonpPolling.HeadFor(context.Request.Query.TryGetValue("j", out var j) ? j.ToString() : null),
+            };
             Accept(id, transport, request);
             // The handshake GET is the session's first poll: it carries the open packet (server.ts handshake).
             await transport.HandleRequestAsync(context).ConfigureAwait(false);

@@ -11,6 +11,9 @@ namespace SocketIo.Server.EngineIo.Transports;
 /// </summary>
 internal sealed class PollingTransport : EngineTransport
 {
+    /// <summary>The JSONP script head (<see cref="JsonpPolling.HeadFor"/>) when the handshake asked for JSONP; null for XHR polling.</summary>
+    public string? JsonpHead { get; init; }
+
     private readonly object _sync = new();
     private readonly EngineIoOptions _options;
     private TaskCompletionSource<PollResponse?>? _pendingPoll;
@@ -308,7 +311,14 @@ internal sealed class PollingTransport : EngineTransport
                 return;
             }
 
-            OnData(body, isBinary);
+            if (JsonpHead is null)
+            {
+                OnData(body, isBinary);
+            }
+            else if (JsonpPolling.Unwrap(body) is { } payload)
+            {
+                OnData(payload, isBinary: false);
+            }
 
             AddCommonHeaders(context);
             context.Response.StatusCode = StatusCodes.Status200OK;
@@ -442,7 +452,12 @@ internal sealed class PollingTransport : EngineTransport
         }
 
         var isBinary = false;
-        var payload = Protocol == 4 ? EnginePacketCodec.EncodePayload(packets) : EngineV3Codec.EncodePayload(packets, SupportsBinary, out isBinary);
+        var payload = Protocol == 4 ? EnginePacketCodec.EncodePayload(packets) : EngineV3Codec.EncodePayload(packets, SupportsBinary && JsonpHead is null, out isBinary);
+        if (JsonpHead is { } head)
+        {
+            payload = JsonpPolling.Wrap(head, payload);
+        }
+
         poll.TrySetResult(new PollResponse(payload, compress, isBinary));
         shouldClose?.Invoke();
         return true;
