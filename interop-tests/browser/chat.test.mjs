@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { REPO_ROOT, startRedis, withTimeout } from "../support/servers.mjs";
+import { REPO_ROOT, freePort, startRedis, withTimeout } from "../support/servers.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const CHAT_DLL = path.join(REPO_ROOT, "samples/Chat/bin/Release/net10.0/SocketIo.Samples.Chat.dll");
@@ -127,6 +127,68 @@ describe("chat sample in Chromium", () => {
     assert.equal(await page.textContent("#error"), "Connection refused: invalid token (sign in again)");
     assert.equal(await page.isHidden("#chat"), true);
     await page.close();
+  });
+
+  it("what a user hit first: long words wrap, a refused message looks refused, no favicon 404, a phone-wide input", async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const missing = [];
+    const page = await browser.newPage();
+    page.on("response", (r) => r.status() === 404 && missing.push(r.url()));
+    await page.goto(url);
+    await page.fill("#name", "erin");
+    await page.click("#login-form button");
+    await page.waitForSelector("#chat:not([hidden])", { timeout: 10_000 });
+    await page.click('#channels button[data-channel="dotnet"]');
+    await page.waitForSelector("#message:not([disabled])");
+
+    await page.fill("#message", "x".repeat(400));
+    await page.click("#send");
+    await page.waitForSelector("#messages li.mine.confirmed", { timeout: 10_000 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), "one long word does not widen the page");
+
+    await page.fill("#message", "y".repeat(2001));
+    await page.click("#send");
+    const failed = await page.waitForSelector("#messages li.mine.failed", { timeout: 10_000 });
+    assert.equal(await failed.evaluate((li) => getComputedStyle(li).color), "rgb(176, 0, 32)");
+    assert.equal(await failed.getAttribute("title"), "messages are at most 2000 characters");
+    assert.deepEqual(missing, [], "no request of the page was answered 404 (the favicon is inline)");
+
+    await page.setViewportSize({ width: 390, height: 800 });
+    const width = await page.evaluate(() => document.querySelector("#message").getBoundingClientRect().width);
+    assert.ok(width > 250, `on a 390 px phone the input is ${width} px wide`);
+    await page.close();
+  });
+
+  it("a token sign-in shows the token's user; a server restart shows reconnecting, then recovers by itself", async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const port = await freePort();
+    const env = { PORT: String(port), CHAT_SECRET: "a-secret-that-survives-the-restart-0123456789" };
+    let instance = await startChat(env);
+    try {
+      const page = await browser.newPage();
+      await page.goto(instance.address);
+      const token = await page.evaluate(async () => (await (await fetch("/api/login", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "frank" }) })).json()).token);
+      await page.click("details summary");
+      await page.fill("#token", token);
+      await page.click("#token-form button");
+      await page.waitForFunction(() => document.querySelector("#status").textContent === "online as frank", null, { timeout: 10_000 });
+      await page.click('#channels button[data-channel="general"]');
+      await page.waitForSelector("#message:not([disabled])");
+
+      instance.proc.kill("SIGKILL");
+      await page.waitForFunction(() => document.querySelector("#status").textContent === "reconnecting…", null, { timeout: 10_000 });
+      assert.equal(await page.isDisabled("#message"), true, "nothing can be typed into a dead connection");
+
+      instance = await startChat(env);
+      await page.waitForFunction(() => document.querySelector("#status").textContent === "online as frank", null, { timeout: 20_000 });
+      await page.waitForSelector("#message:not([disabled])", { timeout: 10_000 });
+      await page.fill("#message", "back again");
+      await page.click("#send");
+      await page.waitForSelector("#messages li.mine.confirmed", { timeout: 10_000 });
+      await page.close();
+    } finally {
+      instance.proc.kill("SIGTERM");
+    }
   });
 
   it("two instances on one Redis share one chat", async (t) => {

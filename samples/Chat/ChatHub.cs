@@ -8,6 +8,9 @@ public sealed class ChatHub(SocketIoServer io, ChatTokens tokens)
 {
     public static readonly string[] Channels = ["general", "random", "dotnet"];
 
+    /// <summary>The longest message the chat takes; a longer one is refused in its ack (and shown as not delivered).</summary>
+    public const int MaxMessageLength = 2000;
+
     public void Register()
     {
         // Every connection must carry a valid token (Node: io.use((socket, next) => …)).
@@ -23,13 +26,14 @@ public sealed class ChatHub(SocketIoServer io, ChatTokens tokens)
             return next();
         });
 
-        io.OnConnection((socket, _) =>
+        io.OnConnection(async (socket, _) =>
         {
+            // The name comes from the token: a page that signed in with a token learns who it is.
+            await socket.EmitAsync("welcome", new { name = NameOf(socket) });
             socket.On("join", e => JoinAsync(socket, e));
             socket.On("message", e => MessageAsync(socket, e));
             socket.On("typing", e => TypingAsync(socket, e));
             socket.OnDisconnecting(_ => LeaveAllAsync(socket));
-            return ValueTask.CompletedTask;
         });
     }
 
@@ -79,6 +83,12 @@ public sealed class ChatHub(SocketIoServer io, ChatTokens tokens)
         if (ChannelOf(socket) is not { } channel || string.IsNullOrEmpty(text))
         {
             await e.AckAsync(new { error = "join a channel first" });
+            return;
+        }
+
+        if (text.Length > MaxMessageLength)
+        {
+            await e.AckAsync(new { error = $"messages are at most {MaxMessageLength} characters" });
             return;
         }
 

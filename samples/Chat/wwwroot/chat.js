@@ -12,9 +12,12 @@
     $("error").hidden = false;
   }
 
-  function setStatus(online) {
-    $("status").textContent = online ? `online as ${me}` : "offline";
-    $("status").className = `status ${online ? "online" : "offline"}`;
+  function setStatus(state) {
+    $("status").textContent = { online: `online as ${me}`, offline: "offline", reconnecting: "reconnecting…" }[state];
+    $("status").className = `status ${state}`;
+    // Nothing can be sent while the connection is down: the input says so instead of swallowing messages.
+    const canSend = state === "online" && !!channel;
+    $("message").disabled = $("send").disabled = !canSend;
   }
 
   function add(text, cls, id) {
@@ -72,15 +75,26 @@
       $("signin").hidden = true;
       $("chat").hidden = false;
       $("error").hidden = true;
-      setStatus(true);
+      setStatus("online");
       if (channel) join(channel); // after a reconnection, rejoin the channel
     });
-    socket.on("disconnect", () => setStatus(false));
+    socket.on("welcome", ({ name: who }) => {
+      me = who;
+      setStatus("online");
+    });
+    // The client reconnects by itself (its default); the page shows it is trying.
+    socket.on("disconnect", (reason) => setStatus(reason === "io client disconnect" ? "offline" : "reconnecting"));
     socket.on("connect_error", (err) => {
       // A refused token is final; anything else is retried by the client (reconnection).
       const reason = err.data && err.data.reason ? ` (${err.data.reason})` : "";
       showError(`Connection refused: ${err.message}${reason}`);
-      if (err.message === "invalid token") socket.disconnect();
+      if (err.message === "invalid token") {
+        // Not accepted any more (a server restarted with another secret, an expired token): sign in again.
+        socket.disconnect();
+        setStatus("offline");
+        $("chat").hidden = true;
+        $("signin").hidden = false;
+      }
     });
     socket.on("notice", ({ text }) => add(text, "notice"));
     socket.on("presence", ({ channel: c, users }) => c === channel && renderUsers(users));
@@ -108,7 +122,7 @@
 
   $("token-form").onsubmit = (e) => {
     e.preventDefault();
-    connect($("token").value.trim(), "(token)");
+    connect($("token").value.trim(), "…"); // the server's welcome names the token's user
   };
 
   $("message").oninput = () => {
@@ -128,7 +142,10 @@
     const li = add(`${me}: ${text}`, "mine pending");
     socket.timeout(5000).emit("message", text, (err, reply) => {
       li.classList.remove("pending");
-      if (err || reply.error) li.classList.add("failed");
+      if (err || reply.error) {
+        li.classList.add("failed");
+        li.title = err ? "no answer from the server" : reply.error;
+      }
       else li.classList.add("confirmed");
     });
   };
