@@ -191,6 +191,38 @@ describe("chat sample in Chromium", () => {
     }
   });
 
+  it("a channel keeps its last messages with their times for whoever joins next; one's own join is confirmed", async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const gina = await signIn("gina");
+    await gina.click('#channels button[data-channel="random"]');
+    await gina.waitForSelector("#message:not([disabled])");
+    assert.equal(await gina.textContent("#users-title"), "In #random");
+    await gina.waitForFunction(() => document.querySelector("#messages").textContent.includes("You joined #random"), null, { timeout: 10_000 });
+    await gina.fill("#message", "remember me");
+    await gina.click("#send");
+    await gina.waitForSelector("#messages li.mine.confirmed", { timeout: 10_000 });
+
+    const hank = await signIn("hank");
+    await hank.click('#channels button[data-channel="random"]');
+    await hank.waitForSelector("#message:not([disabled])");
+    const lines = await hank.$$eval("#messages li", (lis) => lis.map((li) => li.textContent));
+    assert.ok(lines.some((l) => /^\[\d\d:\d\d\] gina: remember me$/.test(l)), JSON.stringify(lines));
+    assert.equal(lines.at(-1), "You joined #random");
+    await gina.close();
+    await hank.close();
+  });
+
+  it("a chat whose Redis cannot be reached says so at start and exits", async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const closed = await freePort(); // nothing listens there
+    const proc = spawn("dotnet", [CHAT_DLL], { env: { ...process.env, PORT: "0", REDIS_URL: `redis://127.0.0.1:${closed}` }, stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    proc.stderr.on("data", (d) => (err += d));
+    const code = await withTimeout(new Promise((r) => proc.once("exit", r)), 30_000, "the chat to exit");
+    assert.equal(code, 1);
+    assert.match(err, new RegExp(`^cannot reach Redis at redis://127\\.0\\.0\\.1:${closed}: `));
+  });
+
   it("two instances on one Redis share one chat", async (t) => {
     if (skipReason) return t.skip(skipReason);
     const redis = await startRedis();

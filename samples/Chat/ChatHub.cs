@@ -4,7 +4,7 @@ using SocketIo.Server;
 namespace SocketIo.Samples.Chat;
 
 /// <summary>The chat's Socket.IO handlers: sign-in check, channels as rooms, acked messages, volatile typing, presence.</summary>
-public sealed class ChatHub(SocketIoServer io, ChatTokens tokens)
+public sealed class ChatHub(SocketIoServer io, ChatTokens tokens, ChatHistory history)
 {
     public static readonly string[] Channels = ["general", "random", "dotnet"];
 
@@ -24,6 +24,17 @@ public sealed class ChatHub(SocketIoServer io, ChatTokens tokens)
 
             socket.Data = new JObject { ["name"] = name };
             return next();
+        });
+
+        // Another instance of the cluster took a message: keep it here too.
+        io.OnServerSideEmit("history", e =>
+        {
+            if (e.GetValue<string>(0) is { } channel && Channels.Contains(channel) && e.Args.Count > 1 && e.Args[1] is JObject message)
+            {
+                history.Add(channel, message);
+            }
+
+            return ValueTask.CompletedTask;
         });
 
         io.OnConnection(async (socket, _) =>
@@ -55,7 +66,7 @@ public sealed class ChatHub(SocketIoServer io, ChatTokens tokens)
         await socket.To(channel).EmitAsync("notice", new { text = $"{NameOf(socket)} joined #{channel}" });
         var users = await UsersAsync(channel);
         await io.To(channel).EmitAsync("presence", new { channel, users });
-        await e.AckAsync(new { channel, users });
+        await e.AckAsync(new { channel, users, history = history.Of(channel) });
     }
 
     private async ValueTask LeaveAllAsync(SocketIoSocket socket)
@@ -77,7 +88,7 @@ public sealed class ChatHub(SocketIoServer io, ChatTokens tokens)
         return sockets.Select(s => s.Data?.Value<string>("name") ?? "?").Distinct().Order(StringComparer.Ordinal).ToArray();
     }
 
-    private static async ValueTask MessageAsync(SocketIoSocket socket, SocketIoEvent e)
+    private async ValueTask MessageAsync(SocketIoSocket socket, SocketIoEvent e)
     {
         var text = e.GetValue<string>(0)?.Trim();
         if (ChannelOf(socket) is not { } channel || string.IsNullOrEmpty(text))
@@ -92,10 +103,13 @@ public sealed class ChatHub(SocketIoServer io, ChatTokens tokens)
             return;
         }
 
-        var message = new { id = Guid.NewGuid().ToString("N"), from = NameOf(socket), text, at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+        var at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var message = new JObject { ["id"] = Guid.NewGuid().ToString("N"), ["from"] = NameOf(socket), ["text"] = text, ["at"] = at };
+        history.Add(channel, message);
         await socket.To(channel).EmitAsync("message", message);
+        await io.ServerSideEmitAsync("history", channel, message);
         // The ack confirms delivery to the server; the sender shows its message as confirmed.
-        await e.AckAsync(new { message.id, message.at });
+        await e.AckAsync(new { id = message["id"], at });
     }
 
     private static ValueTask TypingAsync(SocketIoSocket socket, SocketIoEvent e) =>

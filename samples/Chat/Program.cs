@@ -16,6 +16,7 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 // Instances of one cluster must share the secret; a random one is fine for a single instance.
 var secret = Environment.GetEnvironmentVariable("CHAT_SECRET") ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 builder.Services.AddSingleton(new ChatTokens(secret, TimeProvider.System));
+builder.Services.AddSingleton<ChatHistory>();
 builder.Services.AddSingleton<ChatHub>();
 
 var socketIo = builder.Services.AddSocketIo(options =>
@@ -25,6 +26,13 @@ var socketIo = builder.Services.AddSocketIo(options =>
 });
 if (Environment.GetEnvironmentVariable("REDIS_URL") is { Length: > 0 } redisUrl)
 {
+    // Said plainly at start, rather than by the adapter's first failure once clients arrive.
+    if (await RedisUnreachableAsync(redisUrl) is { } problem)
+    {
+        Console.Error.WriteLine($"cannot reach Redis at {redisUrl}: {problem}");
+        return 1;
+    }
+
     socketIo.AddRedisAdapter(redisUrl);
 }
 
@@ -43,6 +51,27 @@ await app.StartAsync();
 var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 Console.WriteLine($"Chat running at http://{host}:{bound.Port}/");
 await app.WaitForShutdownAsync();
+return 0;
+
+static async Task<string?> RedisUnreachableAsync(string url)
+{
+    if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("redis" or "rediss"))
+    {
+        return "REDIS_URL must look like redis://host:port";
+    }
+
+    using var client = new System.Net.Sockets.TcpClient();
+    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+    try
+    {
+        await client.ConnectAsync(uri.Host, uri.Port < 0 ? 6379 : uri.Port, timeout.Token);
+        return null;
+    }
+    catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException)
+    {
+        return ex is OperationCanceledException ? "no answer within 5 s" : ex.Message;
+    }
+}
 
 static string FindClientFiles()
 {

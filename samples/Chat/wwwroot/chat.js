@@ -30,6 +30,9 @@
     return li;
   }
 
+  const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+  const line = ({ from, text, at }) => `[${clock(at)}] ${from}: ${text}`;
+
   function renderUsers(users) {
     $("users").replaceChildren(...users.map((u) => Object.assign(document.createElement("li"), { textContent: u })));
   }
@@ -60,6 +63,9 @@
       document.querySelectorAll("#channels button").forEach((b) => b.classList.toggle("active", b.dataset.channel === channel));
       $("room-title").textContent = `#${channel}`;
       $("messages").replaceChildren();
+      for (const m of reply.history ?? []) add(line(m));
+      add(`You joined #${channel}`, "notice");
+      $("users-title").textContent = `In #${channel}`;
       typingNow.clear();
       renderTyping();
       renderUsers(reply.users);
@@ -98,10 +104,10 @@
     });
     socket.on("notice", ({ text }) => add(text, "notice"));
     socket.on("presence", ({ channel: c, users }) => c === channel && renderUsers(users));
-    socket.on("message", ({ from, text }) => {
-      typingNow.delete(from);
+    socket.on("message", (m) => {
+      typingNow.delete(m.from);
       renderTyping();
-      add(`${from}: ${text}`);
+      add(line(m));
     });
     socket.on("typing", ({ name: who, typing }) => {
       if (typing) typingNow.set(who, true);
@@ -139,7 +145,7 @@
     $("message").value = "";
     clearTimeout(typingTimer);
     socket.volatile.emit("typing", false);
-    const li = add(`${me}: ${text}`, "mine pending");
+    const li = add(line({ from: me, text, at: Date.now() }), "mine pending");
     socket.timeout(5000).emit("message", text, (err, reply) => {
       li.classList.remove("pending");
       if (err || reply.error) {
