@@ -99,7 +99,7 @@ public sealed class ParentBroadcastOperator
             {
                 if (task.IsCompletedSuccessfully)
                 {
-                    received.AddRange(task.Result);
+                    received.AddRange(await task.ConfigureAwait(false));
                 }
                 else if (task.Exception?.InnerException is SocketIoTimeoutException partial)
                 {

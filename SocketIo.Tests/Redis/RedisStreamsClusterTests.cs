@@ -63,16 +63,27 @@ public sealed class RedisStreamsClusterTests
         }
     }
 
+    /// <summary>Two servers on one stream that count each other, and a client of the first in room "r".</summary>
+    private async Task<(Server A, Server B, SioRawClient OnA)> TwoServersWithAMemberOfRAsync()
+    {
+        var stream = "cluster-" + Guid.NewGuid().ToString("N")[..8];
+        var a = await StartAsync(stream);
+        var b = await StartAsync(stream);
+        var onA = await a.Host.OpenAsync();
+        var sid = await onA.ConnectNamespaceAsync();
+        await a.Host.Socket(sid).JoinAsync("r");
+        await UntilServersAsync(a.Root, 2);
+        await UntilServersAsync(b.Root, 2);
+        return (a, b, onA);
+    }
+
     [Test]
     public async Task A_broadcast_from_one_server_reaches_the_room_on_the_other()
     {
-        var stream = "cluster-" + Guid.NewGuid().ToString("N")[..8];
-        await using var a = await StartAsync(stream);
-        await using var b = await StartAsync(stream);
-        using var onA = await a.Host.OpenAsync();
-        var sid = await onA.ConnectNamespaceAsync();
-        await a.Host.Socket(sid).JoinAsync("r");
-        await UntilServersAsync(b.Root, 2);
+        var (a, b, onA) = await TwoServersWithAMemberOfRAsync();
+        await using var owner = a;
+        await using var other = b;
+        using var client = onA;
 
         await b.Host.Io.To("r").EmitAsync("news", 1);
         await b.Host.Io.To("elsewhere").EmitAsync("not for it");
@@ -88,13 +99,10 @@ public sealed class RedisStreamsClusterTests
     [Test]
     public async Task A_session_stored_by_one_server_is_restored_by_the_other_with_what_it_missed()
     {
-        var stream = "cluster-" + Guid.NewGuid().ToString("N")[..8];
-        await using var a = await StartAsync(stream);
-        await using var b = await StartAsync(stream);
-        using var onA = await a.Host.OpenAsync();
-        var sid = await onA.ConnectNamespaceAsync();
-        await a.Host.Socket(sid).JoinAsync("r");
-        await UntilServersAsync(a.Root, 2);
+        var (a, b, onA) = await TwoServersWithAMemberOfRAsync();
+        await using var owner = a;
+        await using var other = b;
+        using var client = onA;
         await b.Host.Io.To("r").EmitAsync("first");
         var offset = (string)JArray.Parse((await onA.ReceiveTextAsync())[1..])[1]!;
 
