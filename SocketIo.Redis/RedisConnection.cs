@@ -12,6 +12,7 @@ public sealed class RedisConnection : IAsyncDisposable
 {
     private readonly Lazy<Task<IConnectionMultiplexer>> _multiplexer;
     private readonly bool _owned;
+    private IConnectionMultiplexer? _ready; // set once the first connection attempt has ended
 
     /// <summary>Connects with a StackExchange.Redis configuration string (e.g. <c>127.0.0.1:6379</c>) or a <c>redis://host:port</c> URL.</summary>
     public RedisConnection(string configuration)
@@ -20,7 +21,12 @@ public sealed class RedisConnection : IAsyncDisposable
         var options = ConfigurationOptions.Parse(ToConfiguration(configuration));
         // Start even if Redis is not up yet, and keep retrying: a Redis restart must not take the server down.
         options.AbortOnConnectFail = false;
-        _multiplexer = new(async () => await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false));
+        _multiplexer = new(async () =>
+        {
+            var connected = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+            Volatile.Write(ref _ready, connected);
+            return connected;
+        });
         _owned = true;
     }
 
@@ -29,7 +35,17 @@ public sealed class RedisConnection : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
         _multiplexer = new(Task.FromResult(multiplexer));
+        _ready = multiplexer;
     }
+
+    /// <summary>
+    /// The multiplexer once its first connection attempt has ended, else null. Callers that must issue a command before
+    /// they return (to keep the call order) use it; the others await <see cref="GetAsync"/>.
+    /// </summary>
+    internal IConnectionMultiplexer? Ready => Volatile.Read(ref _ready);
+
+    /// <summary>The error of a command refused while Redis is known to be unreachable.</summary>
+    internal static SocketIoClusterUnavailableException Unreachable() => new("Redis is unreachable: the multiplexer has no connected server");
 
     /// <summary>The connected multiplexer.</summary>
     public Task<IConnectionMultiplexer> GetAsync() => _multiplexer.Value;
@@ -43,22 +59,20 @@ public sealed class RedisConnection : IAsyncDisposable
     /// </summary>
     internal Task PublishAsync(RedisChannel channel, byte[] payload)
     {
-        var pending = _multiplexer.Value;
-        if (!pending.IsCompletedSuccessfully)
+        if (Ready is not { } multiplexer)
         {
             // Only before the first connection (adapters subscribe first, so this is rare): order is not kept here.
-            return PublishWhenConnectedAsync(pending, channel, payload);
+            return PublishWhenConnectedAsync(channel, payload);
         }
 
-        var multiplexer = pending.Result;
         return multiplexer.IsConnected
             ? multiplexer.GetSubscriber().PublishAsync(channel, payload)
-            : Task.FromException(new SocketIoClusterUnavailableException("Redis is unreachable: the multiplexer has no connected server"));
+            : Task.FromException(Unreachable());
     }
 
-    private static async Task PublishWhenConnectedAsync(Task<IConnectionMultiplexer> pending, RedisChannel channel, byte[] payload)
+    private async Task PublishWhenConnectedAsync(RedisChannel channel, byte[] payload)
     {
-        var multiplexer = await pending.ConfigureAwait(false);
+        var multiplexer = await GetAsync().ConfigureAwait(false);
         await multiplexer.GetSubscriber().PublishAsync(channel, payload).ConfigureAwait(false);
     }
 

@@ -104,28 +104,31 @@ public sealed partial class RedisStreamsAdapter : ClusterAdapter
         ArgumentNullException.ThrowIfNull(message);
         if (StreamsWireFormat.IsEphemeral(message))
         {
-            var published = _hub.Connection.PublishAsync(Channel(_publicChannel), StreamsWireFormat.EncodeEnvelope(message, Uid));
-            return published.ContinueWith(static t => { t.GetAwaiter().GetResult(); return (string?)null; }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            // The PUBLISH is issued here, before returning (call order kept); the task only reports its outcome.
+            return WithoutOffsetAsync(_hub.Connection.PublishAsync(Channel(_publicChannel), StreamsWireFormat.EncodeEnvelope(message, Uid)));
         }
 
         return AddEntryAsync(message);
     }
 
-    private Task<string?> AddEntryAsync(ClusterMessage message)
+    private static async Task<string?> WithoutOffsetAsync(Task published)
     {
-        var pending = _hub.Connection.GetAsync();
-        if (!pending.IsCompletedSuccessfully || !pending.Result.IsConnected)
-        {
-            return pending.IsCompletedSuccessfully
-                ? Task.FromException<string?>(new SocketIo.Server.SocketIoClusterUnavailableException("Redis is unreachable: the multiplexer has no connected server"))
-                : AddEntryWhenConnectedAsync(pending, message);
-        }
-
-        return XAddAsync(pending.Result, message);
+        await published.ConfigureAwait(false);
+        return null;
     }
 
-    private async Task<string?> AddEntryWhenConnectedAsync(Task<IConnectionMultiplexer> pending, ClusterMessage message) =>
-        await XAddAsync(await pending.ConfigureAwait(false), message).ConfigureAwait(false);
+    private Task<string?> AddEntryAsync(ClusterMessage message)
+    {
+        if (_hub.Connection.Ready is not { } multiplexer)
+        {
+            return AddEntryWhenConnectedAsync(message);
+        }
+
+        return multiplexer.IsConnected ? XAddAsync(multiplexer, message) : Task.FromException<string?>(RedisConnection.Unreachable());
+    }
+
+    private async Task<string?> AddEntryWhenConnectedAsync(ClusterMessage message) =>
+        await XAddAsync(await _hub.Connection.GetAsync().ConfigureAwait(false), message).ConfigureAwait(false);
 
     /// <summary><c>XADD stream MAXLEN ~ maxLen * uid … nsp … type … [data …]</c>, issued before returning (call order kept).</summary>
     private async Task<string?> XAddAsync(IConnectionMultiplexer multiplexer, ClusterMessage message)
