@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { io as ioc } from "socket.io-client";
 import { Socket as EngineSocket } from "engine.io-client";
-import { call, recorder } from "./support/clients.mjs";
+import { call, recorder, disconnectAll, transportsOf } from "./support/clients.mjs";
 import { startServer, startRedis, waitFor } from "./support/servers.mjs";
 
 const msgpackParser = createRequire(import.meta.url)("socket.io-msgpack-parser");
@@ -31,14 +31,8 @@ after(async () => {
 
 afterEach(() => closeAll());
 
-function closeAll() {
-  for (const c of clients) c.disconnect();
-  clients.clear();
-}
+const closeAll = () => disconnectAll(clients);
 
-function transportsOf(mode) {
-  return mode === "upgrade" ? ["polling", "websocket"] : [mode];
-}
 
 function client(nsp, transport, opts = {}) {
   const socket = ioc(`${server.url}${nsp}`, {

@@ -6,7 +6,7 @@
 import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { io as ioc } from "socket.io-client";
-import { call, recorder } from "./support/clients.mjs";
+import { call, recorder, disconnectAll, transportsOf } from "./support/clients.mjs";
 import { startServer, waitFor } from "./support/servers.mjs";
 
 let server;
@@ -24,14 +24,8 @@ after(async () => {
 
 afterEach(() => closeAll());
 
-function closeAll() {
-  for (const c of clients) c.disconnect();
-  clients.clear();
-}
+const closeAll = () => disconnectAll(clients);
 
-function transportsOf(mode) {
-  return mode === "upgrade" ? ["polling", "websocket"] : [mode];
-}
 
 async function connect(transport, opts = {}) {
   const socket = ioc(`${server.url}/`, { forceNew: true, reconnection: false, transports: transportsOf(transport), ...opts });

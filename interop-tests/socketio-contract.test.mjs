@@ -6,7 +6,7 @@ import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { io as ioc, Manager } from "socket.io-client";
 import { Socket as EngineSocket } from "engine.io-client";
-import { call, recorder, byString } from "./support/clients.mjs";
+import { call, recorder, byString, disconnectAll, transportsOf } from "./support/clients.mjs";
 import { startServer, waitFor } from "./support/servers.mjs";
 
 const SERVER_NAME = "contract-server";
@@ -27,10 +27,7 @@ after(async () => {
 
 afterEach(() => closeAll());
 
-function closeAll() {
-  for (const c of clients) c.disconnect();
-  clients.clear();
-}
+const closeAll = () => disconnectAll(clients);
 
 /** A fresh dynamic namespace per test keeps namespace-wide broadcasts and fetches isolated. */
 function freshNsp() {
@@ -39,9 +36,6 @@ function freshNsp() {
 }
 
 /** "upgrade" is the client default: polling first, then the WebSocket upgrade. */
-function transportsOf(mode) {
-  return mode === "upgrade" ? ["polling", "websocket"] : [mode];
-}
 
 function client(nsp, transport, opts = {}) {
   const socket = ioc(`${server.url}${nsp}`, {

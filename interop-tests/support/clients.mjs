@@ -50,3 +50,14 @@ export function recorder(socket, event) {
 export function byString(a, b) {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** The socket.io-client `transports` option for a test mode: "websocket", "polling", or "upgrade" (polling, then websocket). */
+export function transportsOf(mode) {
+  return mode === "upgrade" ? ["polling", "websocket"] : [mode];
+}
+
+/** Disconnects and forgets every client of a test file's set (after each test, and at the end). */
+export function disconnectAll(clients) {
+  for (const c of clients) c.disconnect();
+  clients.clear();
+}
