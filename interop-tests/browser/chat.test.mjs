@@ -191,6 +191,43 @@ describe("chat sample in Chromium", () => {
     }
   });
 
+  it("two people who chose one name are two members; one user's second tab is not a second member", async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    const join = async (page) => {
+      await page.click('#channels button[data-channel="dotnet"]');
+      await page.waitForSelector("#message:not([disabled])");
+    };
+    const members = (page) => page.$$eval("#users li", (items) => items.map((li) => li.textContent));
+    const gina = await signIn("gina");
+    await join(gina);
+    const samA = await signIn("sam");
+    await join(samA);
+    const samB = await signIn("sam");
+    await join(samB);
+    await gina.waitForFunction(() => document.querySelectorAll("#users li").length === 3, null, { timeout: 10_000 });
+    assert.deepEqual(await members(gina), ["gina", "sam", "sam"]);
+
+    // The same token in another tab is the same user.
+    const token = await gina.evaluate(async () => (await (await fetch("/api/login", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "tess" }) })).json()).token);
+    const tabs = [];
+    for (let i = 0; i < 2; i++) {
+      const tab = await browser.newPage();
+      await tab.goto(url);
+      await tab.click("details summary");
+      await tab.fill("#token", token);
+      await tab.click("#token-form button");
+      await tab.waitForFunction(() => document.querySelector("#status").textContent === "online as tess", null, { timeout: 10_000 });
+      await join(tab);
+      tabs.push(tab);
+    }
+    await gina.waitForFunction(() => document.querySelector("#users").textContent.includes("tess"), null, { timeout: 10_000 });
+    // Presence after the second tab's join has arrived once that tab sees itself listed.
+    await tabs[1].waitForFunction(() => document.querySelector("#users").textContent.includes("tess"), null, { timeout: 10_000 });
+    await gina.waitForFunction(() => document.querySelectorAll("#users li").length === 4, null, { timeout: 10_000 });
+    assert.deepEqual(await members(tabs[1]), ["gina", "sam", "sam", "tess"]);
+    for (const page of [gina, samA, samB, ...tabs]) await page.close();
+  });
+
   it("a channel keeps its last messages with their times for whoever joins next; one's own join is confirmed", async (t) => {
     if (skipReason) return t.skip(skipReason);
     const gina = await signIn("gina");

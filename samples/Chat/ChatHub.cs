@@ -16,13 +16,13 @@ public sealed class ChatHub(SocketIoServer io, ChatTokens tokens, ChatHistory hi
         // Every connection must carry a valid token (Node: io.use((socket, next) => …)).
         io.Use((socket, next) =>
         {
-            var name = tokens.Validate(socket.Handshake.Auth.Value<string>("token"));
-            if (name is null)
+            var user = tokens.Validate(socket.Handshake.Auth.Value<string>("token"));
+            if (user is null)
             {
                 throw new ConnectionRejectedException("invalid token", new { reason = "sign in again" });
             }
 
-            socket.Data = new JObject { ["name"] = name };
+            socket.Data = new JObject { ["id"] = user.Id, ["name"] = user.Name };
             return next();
         });
 
@@ -81,11 +81,19 @@ public sealed class ChatHub(SocketIoServer io, ChatTokens tokens, ChatHistory hi
         await io.To(channel).EmitAsync("presence", new { channel, users = await UsersAsync(channel) });
     }
 
-    /// <summary>Who is in a channel, cluster-wide (Node: <c>io.in(room).fetchSockets()</c>).</summary>
+    /// <summary>
+    /// Who is in a channel, cluster-wide (Node: <c>io.in(room).fetchSockets()</c>): one entry per user, so a user's
+    /// second tab is not a second member, while two users who chose the same name are two.
+    /// </summary>
     private async Task<string[]> UsersAsync(string channel)
     {
         var sockets = await io.In(channel).FetchSocketsAsync();
-        return sockets.Select(s => s.Data?.Value<string>("name") ?? "?").Distinct().Order(StringComparer.Ordinal).ToArray();
+        return sockets
+            .Select(s => (Id: s.Data?.Value<string>("id") ?? s.Id, Name: s.Data?.Value<string>("name") ?? "?"))
+            .DistinctBy(u => u.Id)
+            .Select(u => u.Name)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
     }
 
     private async ValueTask MessageAsync(SocketIoSocket socket, SocketIoEvent e)
