@@ -18,9 +18,11 @@ public sealed class EngineIoConnection
     /// <summary>The Engine.IO session id (Node: <c>conn.id</c>); not the Socket.IO socket id.</summary>
     public string Id => _session.Id;
 
-    /// <summary>The Engine.IO protocol revision (Node: <c>conn.protocol</c>); always 4.</summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Per session, as Node's conn.protocol; only revision 4 is accepted today.")]
-    public int Protocol => 4;
+    /// <summary>
+    /// The Engine.IO protocol revision the client speaks (Node: <c>conn.protocol</c>): 4, or 3 for a socket.io 2.x
+    /// client admitted by <see cref="EngineIoOptions.AllowEIO3"/>.
+    /// </summary>
+    public int Protocol => _session.Protocol;
 
     /// <summary>The current transport, <c>polling</c> or <c>websocket</c> (Node: <c>conn.transport.name</c>).</summary>
     public string TransportName => _session.TransportName;

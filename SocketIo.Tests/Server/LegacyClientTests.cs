@@ -89,6 +89,7 @@ public sealed class LegacyClientTests
         Assert.That(await client.ReceiveAsync(), Is.EqualTo<string[]>(["0"]), "CONNECT with no data");
         var socket = await connected.Task.WithTimeout("the connection to /");
         Assert.That(socket.Id, Is.EqualTo(client.Sid));
+        Assert.That(socket.Conn.Protocol, Is.EqualTo(3), "Node's socket.conn.protocol of a socket.io 2.x client");
     }
 
     [Test]
