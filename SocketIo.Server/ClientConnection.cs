@@ -38,13 +38,14 @@ internal sealed class ClientConnection
     /// <summary>
     /// A socket.io 2.x client (Engine.IO v3) is connected to <c>/</c> without asking (Node: server <c>onconnection</c>
     /// calls <c>client.connect("/")</c> when <c>conn.protocol === 3</c>). Queued, so that it runs once the session is
-    /// handed over and its handshake is answered, as in Node where the namespace join completes asynchronously.
+    /// handed over and its handshake is answered (the CONNECT is never in the handshake poll's response, as in Node,
+    /// where the namespace join completes asynchronously).
     /// </summary>
     public void ConnectRootIfLegacy()
     {
         if (Conn.Protocol == 3)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.ConnectAsync("/", []), this, preferLocal: false);
+            Conn.WhenOpenSent(() => ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.ConnectAsync("/", []), this, preferLocal: false));
         }
     }
 

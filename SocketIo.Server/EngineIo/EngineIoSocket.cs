@@ -13,6 +13,11 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     private readonly EngineIoServer _server;
     private readonly EngineIoOptions _options;
     private readonly TimeProvider _time;
+
+    // The open packet has gone to a transport; what waits for that (WhenOpenSent) until then.
+    private bool _openSent;
+    private Action? _afterOpenSent;
+
     // One timer for the heartbeat: it waits for the next ping, or, once a ping is out, for the pong (never both).
     private readonly ITimer _heartbeatTimer;
     private long _pingDue;
@@ -137,6 +142,25 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         }
 
         NotifyIfClosed();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="queueWork"/> once the open packet has been handed to a transport (at once if it has been),
+    /// so that what it queues goes out after the handshake's own response, never inside it: engine.io answers the
+    /// handshake poll with the packets of <c>onOpen</c> alone. It runs under the session lock: it may only queue work.
+    /// </summary>
+    internal void WhenOpenSent(Action queueWork)
+    {
+        lock (_gate)
+        {
+            if (!_openSent)
+            {
+                _afterOpenSent = queueWork;
+                return;
+            }
+        }
+
+        queueWork();
     }
 
     internal void Open()
@@ -269,6 +293,13 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         }
 
         RecordLocked(SessionEventKind.Drain);
+        if (!_openSent)
+        {
+            _openSent = true;
+            var afterOpenSent = _afterOpenSent;
+            _afterOpenSent = null;
+            afterOpenSent?.Invoke();
+        }
 
         if (_closeAfterFlush)
         {

@@ -53,6 +53,24 @@ public sealed class EngineSessionStateMachineTests
     }
 
     [Test]
+    public void WhenOpenSent_WaitsForTheOpenPacketsBatch_ThenRunsAtOnce()
+    {
+        // What a socket.io 2.x session's implicit CONNECT waits for: it must not join the handshake poll's response.
+        var transport = new FakeEngineTransport(writable: false, oneShot: true);
+        var socket = Register(transport);
+        var batchesWhenRun = new List<int>();
+        socket.WhenOpenSent(() => batchesWhenRun.Add(transport.Batches.Count));
+        Assert.That(batchesWhenRun, Is.Empty, "the open packet is still buffered");
+
+        transport.BecomeReady();
+        Assert.That(batchesWhenRun, Is.EqualTo((int[])[1]), "run once, right after the open packet's batch was taken");
+        Assert.That(transport.Batches.Single().Single().Type, Is.EqualTo(EnginePacketType.Open));
+
+        socket.WhenOpenSent(() => batchesWhenRun.Add(-1));
+        Assert.That(batchesWhenRun, Is.EqualTo((int[])[1, -1]), "after the open packet went out, at once");
+    }
+
+    [Test]
     public void WriteBuffer_IsHeldWhileNotWritable_AndFlushedOnReadyInOrder()
     {
         var transport = new FakeEngineTransport(writable: false, oneShot: true);
