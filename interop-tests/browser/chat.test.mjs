@@ -179,9 +179,21 @@ describe("chat sample in Chromium", () => {
       await page.waitForFunction(() => document.querySelector("#status").textContent === "reconnecting…", null, { timeout: 10_000 });
       assert.equal(await page.isDisabled("#message"), true, "nothing can be typed into a dead connection");
 
+      // What the page shows when the input comes back: it must already be the rejoined channel's list (which
+      // replaces the old one), or a message typed at once would be wiped by the rejoin's reply.
+      await page.evaluate(() => {
+        for (const li of document.querySelectorAll("#messages li")) li.dataset.beforeRestart = "1";
+        const input = document.querySelector("#message");
+        new MutationObserver((_, observer) => {
+          if (input.disabled) return;
+          window.oldLinesWhenEnabled = document.querySelectorAll("#messages li[data-before-restart]").length;
+          observer.disconnect();
+        }).observe(input, { attributes: true, attributeFilter: ["disabled"] });
+      });
       instance = await startChat(env);
       await page.waitForFunction(() => document.querySelector("#status").textContent === "online as frank", null, { timeout: 20_000 });
       await page.waitForSelector("#message:not([disabled])", { timeout: 10_000 });
+      assert.equal(await page.evaluate(() => window.oldLinesWhenEnabled), 0, "the input is enabled only once the channel is rejoined");
       await page.fill("#message", "back again");
       await page.click("#send");
       await page.waitForSelector("#messages li.mine.confirmed", { timeout: 10_000 });

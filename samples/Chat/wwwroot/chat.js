@@ -4,6 +4,9 @@
   let socket;
   let me;
   let channel;
+  // Whether this connection has joined `channel`: after a reconnection the page waits for the rejoin's reply,
+  // which replaces the message list, so nothing typed before it is wiped from the page.
+  let joined = false;
   let typingTimer;
   const typingNow = new Map();
 
@@ -16,7 +19,7 @@
     $("status").textContent = { online: `online as ${me}`, offline: "offline", reconnecting: "reconnecting…" }[state];
     $("status").className = `status ${state}`;
     // Nothing can be sent while the connection is down: the input says so instead of swallowing messages.
-    const canSend = state === "online" && !!channel;
+    const canSend = state === "online" && joined;
     $("message").disabled = $("send").disabled = !canSend;
   }
 
@@ -60,6 +63,7 @@
     socket.emit("join", name, (reply) => {
       if (reply.error) return add(reply.error, "notice");
       channel = reply.channel;
+      joined = true;
       document.querySelectorAll("#channels button").forEach((b) => b.classList.toggle("active", b.dataset.channel === channel));
       $("room-title").textContent = `#${channel}`;
       $("messages").replaceChildren();
@@ -69,7 +73,7 @@
       typingNow.clear();
       renderTyping();
       renderUsers(reply.users);
-      $("message").disabled = $("send").disabled = false;
+      setStatus("online");
       $("message").focus();
     });
   }
@@ -81,6 +85,7 @@
       $("signin").hidden = true;
       $("chat").hidden = false;
       $("error").hidden = true;
+      joined = false;
       setStatus("online");
       if (channel) join(channel); // after a reconnection, rejoin the channel
     });
