@@ -14,6 +14,8 @@ internal sealed class ClientConnection
 {
     private readonly SocketIoServer _server;
     private readonly ISocketIoPacketDecoder _decoder;
+    // The built-in decoders check every packet as they decode it; a custom one's packets are checked here.
+    private readonly bool _decoderIsBuiltIn;
     private readonly NamespaceSockets _namespaces = new();
     // Dropped once a namespace is joined: a connection that lives for hours should not keep a spent timer.
     private ITimer? _connectTimeout;
@@ -24,7 +26,9 @@ internal sealed class ClientConnection
     {
         _server = server;
         Conn = conn;
-        _decoder = server.Parser.CreateDecoder(server.Options);
+        _decoder = server.Parser.CreateDecoder(server.Options)
+            ?? throw new InvalidOperationException($"The {server.Parser.Name} parser's CreateDecoder returned null.");
+        _decoderIsBuiltIn = server.Parser.IsBuiltIn;
         // If no namespace is joined within connectTimeout, the connection is closed (client.ts setup).
         _connectTimeout = server.TimeProvider.CreateTimer(
             static s => ((ClientConnection)s!).OnConnectTimeout(),
@@ -72,17 +76,27 @@ internal sealed class ClientConnection
                 ? _decoder.AddBinary(message.Data)
                 : _decoder.AddText(message.Data.Span);
         }
-        catch (SocketIoProtocolException ex)
+        catch (Exception ex) when (ex is SocketIoProtocolException || !_decoderIsBuiltIn)
         {
+            // A custom decoder is outside code fed by a client: whatever it throws closes only this connection.
             SocketIoServer.LogProtocolError(_server.Logger, Conn.Id, ex.Message);
             OnError(ex);
             return;
         }
 
-        if (packet is not null)
+        if (packet is null)
         {
-            OnDecoded(packet);
+            return;
         }
+
+        if (!_decoderIsBuiltIn && DecodedPacketRules.ProblemOf(packet) is { } problem)
+        {
+            SocketIoServer.LogProtocolError(_server.Logger, Conn.Id, problem);
+            OnError(new SocketIoProtocolException(problem));
+            return;
+        }
+
+        OnDecoded(packet);
     }
 
     private void OnDecoded(SocketIoPacket packet)
@@ -147,7 +161,7 @@ internal sealed class ClientConnection
         _namespaces.Remove(socket);
     }
 
-    public void WritePacket(SocketIoPacket packet) => WriteToEngine(_server.Parser.Encode(packet, compress: true), isVolatile: false);
+    public void WritePacket(SocketIoPacket packet) => WriteToEngine(_server.Parser.EncodeFrames(packet, compress: true), isVolatile: false);
 
     /// <summary>
     /// Queues encoded packets on the session (Node: <c>client.writeToEngine</c>); volatile ones are dropped when the
@@ -204,7 +218,14 @@ internal sealed class ClientConnection
         }
 
         _namespaces.Clear();
-        _decoder.Reset();
+        try
+        {
+            _decoder.Reset();
+        }
+        catch (Exception ex) when (!_decoderIsBuiltIn)
+        {
+            SocketIoServer.LogProtocolError(_server.Logger, Conn.Id, "the decoder failed to reset: " + ex.Message);
+        }
     }
 
     /// <summary>Server shutdown: every socket leaves with "server shutting down" (Node: <c>io.close()</c>).</summary>

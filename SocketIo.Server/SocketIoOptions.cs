@@ -18,7 +18,8 @@ public sealed class SocketIoOptions
 
     /// <summary>
     /// The packet format (Node: <c>parser</c>): <see cref="SocketIoParser.Default"/>, or <see cref="SocketIoParser.Msgpack"/>
-    /// for clients using <c>socket.io-msgpack-parser</c>. Every client of the server must use the same one.
+    /// for clients using <c>socket.io-msgpack-parser</c>, or a <see cref="SocketIoParser"/> of your own (a format of your
+    /// own, given to the client as its <c>parser</c>). Every client of the server must use the same one.
     /// </summary>
     public SocketIoParser Parser { get; set; } = SocketIoParser.Default;
 
@@ -89,7 +90,7 @@ public sealed class SocketIoOptions
 
         if (Parser is null)
         {
-            errors.Add("Parser must be set (SocketIoParser.Default or SocketIoParser.Msgpack).");
+            errors.Add("Parser must be set (SocketIoParser.Default, SocketIoParser.Msgpack or a SocketIoParser of your own).");
         }
 
         if (ConnectTimeout <= TimeSpan.Zero)

@@ -112,7 +112,7 @@ public sealed partial class SocketIoSocket
         WritePacket(new SocketIoPacket(SocketIoPacketType.Ack, Namespace.Name, args, id), BroadcastFlags.None);
 
     internal void WritePacket(SocketIoPacket packet, BroadcastFlags flags) =>
-        Client.WriteToEngine(Namespace.Server.Parser.Encode(packet with { Namespace = Namespace.Name }, flags.Compress != false), flags.Volatile);
+        Client.WriteToEngine(Namespace.Server.Parser.EncodeFrames(packet with { Namespace = Namespace.Name }, flags.Compress != false), flags.Volatile);
 
     internal void NotifyOutgoingListeners(SocketIoPacket packet)
     {

@@ -287,6 +287,8 @@ public sealed class ArchitectureTests
     /// </summary>
     private static readonly string[] PublicProtocolAndAdapterTypes =
     [
+        "SocketIo.Server.Protocol.EncodedMessage",
+        "SocketIo.Server.Protocol.ISocketIoPacketDecoder",
         "SocketIo.Server.Protocol.SocketIoPacket",
         "SocketIo.Server.Protocol.SocketIoPacketType",
         "SocketIo.Server.Protocol.SocketIoProtocolException",

@@ -13,10 +13,11 @@ public sealed class OutgoingPacket
 {
     private readonly bool _compress;
 
-    // Frames per parser (there are two), encoded when the first recipient needs them: a broadcast that reaches
-    // nobody encodes nothing, and a server encodes only in its own parser's format.
+    // Frames in the default parser's format and in one other parser's (a server has one parser; the msgpack or a
+    // custom one is the other), encoded when the first recipient needs them: a broadcast that reaches nobody encodes
+    // nothing, and a server encodes only in its own parser's format.
     private EnginePacket[]? _defaultWire;
-    private EnginePacket[]? _msgpackWire;
+    private ParserWire? _otherWire;
 
     private OutgoingPacket(SocketIoPacket packet, bool isVolatile, string? offset, bool compress)
     {
@@ -42,9 +43,26 @@ public sealed class OutgoingPacket
     /// The Engine.IO frames for <paramref name="parser"/>, encoded once per parser and shared by every recipient. Two
     /// first callers racing may both encode; either result is the same bytes, so the race is harmless.
     /// </summary>
-    internal IReadOnlyList<EnginePacket> WireFor(SocketIoParser parser) => ReferenceEquals(parser, SocketIoParser.Default)
-        ? _defaultWire ??= parser.Encode(Packet, _compress)
-        : _msgpackWire ??= parser.Encode(Packet, _compress);
+    internal IReadOnlyList<EnginePacket> WireFor(SocketIoParser parser)
+    {
+        if (ReferenceEquals(parser, SocketIoParser.Default))
+        {
+            return _defaultWire ??= parser.EncodeFrames(Packet, _compress);
+        }
+
+        // One reference holds the parser and its frames, so a reader never sees one without the other.
+        var other = System.Threading.Volatile.Read(ref _otherWire);
+        if (other is not null && ReferenceEquals(other.Parser, parser))
+        {
+            return other.Wire;
+        }
+
+        var wire = parser.EncodeFrames(Packet, _compress);
+        System.Threading.Volatile.Write(ref _otherWire, new ParserWire(parser, wire));
+        return wire;
+    }
+
+    private sealed record ParserWire(SocketIoParser Parser, EnginePacket[] Wire);
 
     /// <summary>
     /// Prepares <paramref name="packet"/> with the given flags (compression, volatile); it is encoded when first sent,

@@ -154,7 +154,7 @@ internal sealed class SocketIoPacketDecoder : ISocketIoPacketDecoder
         return new SocketIoPacket(type, nsp, data, id);
     }
 
-    private static bool IsPayloadValid(SocketIoPacketType type, JToken? payload) => type switch
+    internal static bool IsPayloadValid(SocketIoPacketType type, JToken? payload) => type switch
     {
         SocketIoPacketType.Connect => payload is JObject,
         SocketIoPacketType.Disconnect => false, // any payload is invalid: "41{}" closes (observed)
