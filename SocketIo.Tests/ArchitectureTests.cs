@@ -112,8 +112,8 @@ public sealed class ArchitectureTests
     /// <summary>
     /// The public types of EngineIo (and its sub-namespaces): the standalone Engine.IO API (MapEngineIo, a handler,
     /// sessions that send text and binary), its options and errors, and the read-only view behind <c>socket.Conn</c>
-    /// with what its packet events show of a packet (<c>EngineIoPacketInfo</c>). Packets, codecs, transports and ids
-    /// are internal.
+    /// with what its packet events show of a packet (<c>EngineIoPacketInfo</c>) and what it shows of its transport
+    /// (<c>EngineIoTransportInfo</c>). Packets, codecs, transports and ids are internal.
     /// </summary>
     private static readonly string[] PublicEngineIoTypes =
     [
@@ -131,6 +131,7 @@ public sealed class ArchitectureTests
         "EngineIoRequest",
         "EngineIoServer",
         "EngineIoSocket",
+        "EngineIoTransportInfo",
         "EngineMessage",
     ];
 

@@ -24,8 +24,18 @@ public sealed class EngineIoConnection
     /// </summary>
     public int Protocol => _session.Protocol;
 
-    /// <summary>The current transport, <c>polling</c> or <c>websocket</c> (Node: <c>conn.transport.name</c>).</summary>
+    /// <summary>
+    /// The current transport's name, <c>polling</c> or <c>websocket</c> (Node: <c>conn.transport.name</c>); the same
+    /// as <see cref="Transport"/>.<see cref="EngineIoTransportInfo.Name"/>.
+    /// </summary>
     public string TransportName => _session.TransportName;
+
+    /// <summary>
+    /// The current transport, read-only (Node: <c>conn.transport</c>): <see cref="EngineIoTransportInfo.Name"/>,
+    /// <see cref="EngineIoTransportInfo.Writable"/>, <see cref="EngineIoTransportInfo.ReadyState"/>. After an upgrade it
+    /// is the WebSocket's; read it again rather than keeping it, as a view kept from before still describes polling.
+    /// </summary>
+    public EngineIoTransportInfo Transport => _session.Transport;
 
     /// <summary>The client address (Node: <c>conn.remoteAddress</c>).</summary>
     public IPAddress? RemoteAddress => _session.Request.RemoteAddress;

@@ -68,8 +68,14 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
 
     internal EngineTransport CurrentTransport => Volatile.Read(ref _transport);
 
-    /// <summary>The name of the current transport (<c>polling</c> or <c>websocket</c>).</summary>
+    /// <summary>The name of the current transport (<c>polling</c> or <c>websocket</c>); the same as <see cref="Transport"/>.<see cref="EngineIoTransportInfo.Name"/>.</summary>
     public string TransportName => Volatile.Read(ref _transport).Name;
+
+    /// <summary>
+    /// The current transport, read-only (Node: <c>socket.transport</c>); after an upgrade, the WebSocket's. Read it
+    /// again rather than keeping it: a view kept from before an upgrade still describes the polling transport.
+    /// </summary>
+    public EngineIoTransportInfo Transport => Volatile.Read(ref _transport).View;
 
     /// <summary>Whether the session moved to WebSocket through an upgrade.</summary>
     public bool Upgraded { get; private set; }

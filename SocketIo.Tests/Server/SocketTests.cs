@@ -51,6 +51,7 @@ public sealed class SocketTests
         var session = server.Accept("AAAAAAAAAAAAAAAAAAA1", new FakeEngineTransport(EngineIoOptions.Polling), EngineIoRequests.Polling());
         var conn = new EngineIoConnection(session);
         Assert.That((conn.TransportName, conn.Upgraded), Is.EqualTo((EngineIoOptions.Polling, false)));
+        Assert.That(conn.Transport.Name, Is.EqualTo(EngineIoOptions.Polling));
 
         var ws = new FakeEngineTransport(EngineIoOptions.WebSocket);
         session.TryBeginUpgrade(ws);
@@ -58,8 +59,66 @@ public sealed class SocketTests
         ws.ReceiveText("5");
 
         Assert.That((conn.TransportName, conn.Upgraded), Is.EqualTo((EngineIoOptions.WebSocket, true)), "a live view, not a snapshot");
+        Assert.That(conn.Transport.Name, Is.EqualTo(EngineIoOptions.WebSocket), "conn.Transport is the current transport");
         session.Close(discard: true);
         Assert.That(conn.ReadyState, Is.EqualTo(EngineIoReadyState.Closed));
+    }
+
+    [Test]
+    public async Task ConnTransport_IsPollingThenWebSocket_ThroughARealUpgrade_AndWritableFollowsThePendingGet()
+    {
+        await using var host = await SioTestHost.StartAsync();
+        var connected = new TaskCompletionSource<SocketIoSocket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var upgraded = new TaskCompletionSource<(string Event, string Read)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Io.OnConnection((socket, _) =>
+        {
+            // Node: socket.conn.on("upgrade", () => socket.conn.transport.name).
+            socket.Conn.OnUpgrade(name => upgraded.TrySetResult((name, socket.Conn.Transport.Name)));
+            connected.TrySetResult(socket);
+            return ValueTask.CompletedTask;
+        });
+        var polling = host.CreatePollingClient();
+        await polling.OpenAsync();
+        await polling.PostAsync("0");
+        var socket = await connected.Task.WithTimeout("the connection handler");
+
+        // No GET is pending (the handshake's has returned): the CONNECT reply waits in the buffer.
+        var before = socket.Conn.Transport;
+        Assert.That((before.Name, before.Writable, before.ReadyState), Is.EqualTo((EngineIoOptions.Polling, false, EngineIoReadyState.Open)));
+        Assert.That(socket.Conn.Transport, Is.SameAs(before), "one view per transport, as Node's one transport object");
+        Assert.That((await polling.ReceiveAsync())[0], Does.StartWith("0{"));
+        Assert.That(before.Writable, Is.False, "the GET that carried the CONNECT reply is answered");
+
+        // A GET that finds nothing to send waits on the server: now a write would go out at once.
+        var pending = polling.PollAsync();
+        await Signals.UntilAsync(() => socket.Conn.Transport.Writable, "the GET is pending on the server");
+
+        using var ws = await EngineWebSocket.ConnectAsync(host.WebSocketUri("sid=" + Uri.EscapeDataString(polling.Sid)));
+        await ws.SendTextAsync("2probe");
+        Assert.That(await ws.ReceiveTextAsync(), Is.EqualTo("3probe"));
+        Assert.That(await pending.WithTimeout("the pending GET to be released"), Is.EqualTo<string[]>(["6"]));
+        Assert.That((socket.Conn.Transport.Name, socket.Conn.Transport.Writable), Is.EqualTo((EngineIoOptions.Polling, false)), "not switched before 5");
+        await ws.SendTextAsync("5");
+
+        Assert.That(await upgraded.Task.WithTimeout("the upgrade event"), Is.EqualTo((EngineIoOptions.WebSocket, EngineIoOptions.WebSocket)));
+        var after = socket.Conn.Transport;
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.Name, Is.EqualTo(EngineIoOptions.WebSocket));
+            Assert.That(after.ReadyState, Is.EqualTo(EngineIoReadyState.Open));
+            Assert.That(socket.Conn.TransportName, Is.EqualTo(after.Name));
+            Assert.That(after, Is.Not.SameAs(before));
+            // A view kept from before the upgrade describes the discarded polling transport, as Node's object would.
+            Assert.That((before.Name, before.Writable, before.ReadyState), Is.EqualTo((EngineIoOptions.Polling, false, EngineIoReadyState.Closed)));
+        });
+        await Signals.UntilAsync(() => after.Writable, "the idle WebSocket is writable");
+
+        await socket.EmitAsync("over", "ws");
+        Assert.That(await ws.ReceiveTextAsync(), Is.EqualTo("42[\"over\",\"ws\"]"));
+
+        ws.Socket.Abort();
+        await Signals.UntilAsync(() => after.ReadyState == EngineIoReadyState.Closed, "the WebSocket transport closes with its session");
+        Assert.That(socket.Conn.Transport, Is.SameAs(after), "the session ended on the WebSocket");
     }
 
     [Test]
@@ -75,6 +134,15 @@ public sealed class SocketTests
         Assert.That(methods.Where(m => !m.Name.StartsWith("On", StringComparison.Ordinal) || m.ReturnType != conn).Select(m => m.Name), Is.Empty, "no method but listeners, only getters");
         Assert.That(string.Join(",", methods.Select(m => m.Name).Order(StringComparer.Ordinal)), Is.EqualTo("OnClose,OnDrain,OnHeartbeat,OnPacket,OnPacketCreate,OnUpgrade,OnUpgrading"));
         Assert.That(members.OfType<FieldInfo>(), Is.Empty);
+
+        // What it shows of its transport (Node: conn.transport) only reads: no send, no close.
+        var transport = conn.GetProperty(nameof(EngineIoConnection.Transport))!.PropertyType;
+        var transportMembers = transport.GetMembers(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly);
+        Assert.That(transport.IsSealed, Is.True);
+        Assert.That(transportMembers.OfType<PropertyInfo>().Where(p => p.CanWrite), Is.Empty, "no settable property on the transport view");
+        Assert.That(transportMembers.OfType<MethodInfo>().Where(m => !m.IsSpecialName), Is.Empty, "the transport view has only getters");
+        Assert.That(transportMembers.OfType<FieldInfo>(), Is.Empty);
+        Assert.That(transport.GetConstructors(), Is.Empty, "user code cannot build one");
     }
 
     [Test]

@@ -12,6 +12,11 @@ internal abstract class EngineTransport
 {
     private int _closeState; // 0 open, 1 closing, 2 closed
 
+    protected EngineTransport() => View = new EngineIoTransportInfo(this);
+
+    /// <summary>What user code sees of this transport (Node: <c>socket.conn.transport</c>); one per transport.</summary>
+    public EngineIoTransportInfo View { get; }
+
     /// <summary>The transport name on the wire (<c>polling</c> or <c>websocket</c>).</summary>
     public abstract string Name { get; }
 
