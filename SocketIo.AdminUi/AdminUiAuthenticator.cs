@@ -18,7 +18,7 @@ internal sealed partial class AdminUiAuthenticator(AdminUiAuth auth, AdminUiStor
     public async ValueTask AuthenticateAsync(SocketIoSocket socket, Func<ValueTask> next)
     {
         var credentials = socket.Handshake.Auth;
-        if (StringOf(credentials, "sessionId") is { } sessionId && await store.DoesSessionExistAsync(sessionId, socket.Disconnected).ConfigureAwait(false))
+        if (StringOf(credentials, "sessionId") is { } sessionId && await IsKnownAsync(sessionId, socket).ConfigureAwait(false))
         {
             await next().ConfigureAwait(false);
             return;
@@ -31,8 +31,11 @@ internal sealed partial class AdminUiAuthenticator(AdminUiAuth auth, AdminUiStor
             if (await Task.Run(() => BCrypt.Net.BCrypt.Verify(password, hash)).ConfigureAwait(false))
             {
                 var granted = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-                await store.SaveSessionAsync(granted, socket.Disconnected).ConfigureAwait(false);
-                socket.Items[SessionItem] = granted;
+                if (await TrySaveAsync(granted, socket).ConfigureAwait(false))
+                {
+                    socket.Items[SessionItem] = granted;
+                }
+
                 await next().ConfigureAwait(false);
                 return;
             }
@@ -40,6 +43,35 @@ internal sealed partial class AdminUiAuthenticator(AdminUiAuth auth, AdminUiStor
 
         LogInvalidCredentials(logger, socket.Handshake.Address);
         throw new ConnectionRejectedException("invalid credentials");
+    }
+
+    // A store that fails (Redis unreachable) costs the dashboard its session, never its login: a session id it cannot
+    // check is unknown, so the password decides; a session it cannot keep is not handed out, so the next login asks again.
+    private async ValueTask<bool> IsKnownAsync(string sessionId, SocketIoSocket socket)
+    {
+        try
+        {
+            return await store.DoesSessionExistAsync(sessionId, socket.Disconnected).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !socket.Disconnected.IsCancellationRequested)
+        {
+            LogStoreFailed(logger, "look up a session", ex);
+            return false;
+        }
+    }
+
+    private async ValueTask<bool> TrySaveAsync(string sessionId, SocketIoSocket socket)
+    {
+        try
+        {
+            await store.SaveSessionAsync(sessionId, socket.Disconnected).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !socket.Disconnected.IsCancellationRequested)
+        {
+            LogStoreFailed(logger, "save a session", ex);
+            return false;
+        }
     }
 
     // Only strings count: a number or an object where a password belongs is no password.

@@ -184,6 +184,7 @@ public sealed class ArchitectureTests
         "SocketIo.AdminUi.AdminUiOptions",
         "SocketIo.AdminUi.AdminUiStore",
         "SocketIo.AdminUi.InMemoryAdminUiStore",
+        "SocketIo.AdminUi.RedisAdminUiStore",
         "SocketIo.Server.AdminUiSocketIoServerExtensions",
         "Microsoft.Extensions.DependencyInjection.AdminUiSocketIoBuilderExtensions",
         "Microsoft.AspNetCore.Builder.AdminUiApplicationBuilderExtensions",
