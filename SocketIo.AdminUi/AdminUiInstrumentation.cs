@@ -204,6 +204,16 @@ internal sealed partial class AdminUiInstrumentation : IAsyncDisposable
     {
         var conn = socket.Conn;
         SetAdminData(socket, conn.TransportName);
+        // Watched before the dashboards hear of the socket, as Node sets up its Proxy first.
+        var watcher = new SocketDataWatcher(socket, data => Emit("socket_updated", new JObject
+        {
+            ["id"] = socket.Id,
+            ["nsp"] = nsp.Name,
+            ["data"] = AdminUiSerializer.WithoutAdmin(data),
+        }));
+        watcher.Start();
+        // Called at once when the socket is already gone.
+        socket.Disconnected.Register(static state => ((SocketDataWatcher)state!).Stop(), watcher);
         Emit("socket_connected", AdminUiSerializer.Socket(socket.Id, nsp.Name, socket.Handshake, socket.Rooms, socket.Data), Now());
         conn.OnUpgrade(transport =>
         {

@@ -87,15 +87,53 @@ public sealed partial class SocketIoSocket
     /// <summary>The user of the HTTP request that opened the connection (ASP.NET authentication).</summary>
     public ClaimsPrincipal User => Client.Conn.Request.User;
 
-    /// <summary>Free-form data, visible to other nodes through fetchSockets (Node: <c>socket.data</c>, default <c>{}</c>).</summary>
+    /// <summary>
+    /// Free-form data, visible to other nodes through fetchSockets (Node: <c>socket.data</c>, default <c>{}</c>).
+    /// Assigning it (null becomes a JSON null) calls the <see cref="OnDataAssigned"/> listeners.
+    /// </summary>
     public JToken Data
     {
         // Made on first use: most sockets never touch it, and it is an object per connection.
         get => LazyInitializer.EnsureInitialized(ref _data, static () => new JObject());
-        set => System.Threading.Volatile.Write(ref _data, value ?? JValue.CreateNull());
+        set
+        {
+            var data = value ?? JValue.CreateNull();
+            System.Threading.Volatile.Write(ref _data, data);
+            // A null check when nobody listens, which is the rule: only tools such as the admin UI do.
+            if (System.Threading.Volatile.Read(ref _dataAssigned) is { } listeners)
+            {
+                foreach (var listener in listeners.Snapshot)
+                {
+                    listener(data);
+                }
+            }
+        }
     }
 
     private JToken? _data;
+    private HandlerList<Action<JToken>>? _dataAssigned;
+
+    /// <summary>
+    /// Adds a listener called with the new value each time <see cref="Data"/> is assigned, synchronously, on the thread
+    /// that assigns it, after the value is in place; an exception it throws reaches that code. Changes made inside the
+    /// current value (a property set on its <see cref="JObject"/>) are not assignments: Newtonsoft's
+    /// <see cref="JContainer.CollectionChanged"/> on each container reports those. No Node equivalent: Node's
+    /// <c>socket.data</c> is a plain property (the admin UI watches it through a <c>Proxy</c>, this is what its .NET
+    /// twin listens to).
+    /// </summary>
+    public SocketIoSocket OnDataAssigned(Action<JToken> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        LazyInitializer.EnsureInitialized(ref _dataAssigned, static () => new HandlerList<Action<JToken>>()).Add(listener);
+        return this;
+    }
+
+    /// <summary>Removes one <see cref="OnDataAssigned"/> listener, or all of them when <paramref name="listener"/> is null.</summary>
+    public SocketIoSocket OffDataAssigned(Action<JToken>? listener = null)
+    {
+        System.Threading.Volatile.Read(ref _dataAssigned)?.Remove(listener);
+        return this;
+    }
 
     /// <summary>Local per-socket state that never leaves this process.</summary>
     public IDictionary<object, object?> Items => LazyInitializer.EnsureInitialized(ref _items, static () => new ConcurrentDictionary<object, object?>(concurrencyLevel: 1, capacity: 4));

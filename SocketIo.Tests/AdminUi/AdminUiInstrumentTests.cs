@@ -136,4 +136,132 @@ public sealed class AdminUiInstrumentTests
         Assert.That(socket.Data["_admin"]!["clientId"]!.Value<string>(), Is.EqualTo(socket.Conn.Id[..12]));
         Assert.That(connected[1]!["data"], Is.EqualTo(new JObject()));
     }
+
+    /// <summary>Connects a socket to / once the dashboard has its list, and waits until the dashboard is told of it.</summary>
+    private static async Task<(SioRawClient Admin, SocketIoSocket Socket)> WatchedSocketAsync(SioTestHost host)
+    {
+        var admin = await ConnectAdminAsync(host);
+        var (_, socket) = await host.ConnectWithHandlerAsync(null);
+        JArray connected;
+        do
+        {
+            connected = await NextEventAsync(admin);
+        }
+        while (connected[0]!.Value<string>() != "socket_connected" || connected[1]!["id"]!.Value<string>() != socket.Id);
+
+        return (admin, socket);
+    }
+
+    /// <summary>The next socket_updated, whichever socket it is about: what a change that must not be reported would be.</summary>
+    private static async Task<JToken> NextSocketUpdateAsync(SioRawClient admin)
+    {
+        while (true)
+        {
+            var e = await NextEventAsync(admin);
+            if (e[0]!.Value<string>() == "socket_updated")
+            {
+                return e[1]!;
+            }
+        }
+    }
+
+    private static JObject Update(SocketIoSocket socket, string data) =>
+        new() { ["id"] = socket.Id, ["nsp"] = "/", ["data"] = JObject.Parse(data) };
+
+    [Test]
+    public async Task AssigningData_SendsSocketUpdated_WithoutTheAdminKey()
+    {
+        await using var host = await SioTestHost.StartAsync();
+        await using var instrumentation = host.Io.Instrument(o => o.Auth = AdminUiAuth.None);
+        var (admin, socket) = await WatchedSocketAsync(host);
+
+        socket.Data = new JObject { ["user"] = "ada", ["_admin"] = new JObject { ["transport"] = "websocket" } };
+
+        Assert.That(await NextSocketUpdateAsync(admin), Is.EqualTo(Update(socket, """{"user":"ada"}""")));
+    }
+
+    [Test]
+    public async Task ChangingDataInPlace_SendsSocketUpdated_AtAnyDepth()
+    {
+        await using var host = await SioTestHost.StartAsync();
+        await using var instrumentation = host.Io.Instrument(o => o.Auth = AdminUiAuth.None);
+        var (admin, socket) = await WatchedSocketAsync(host);
+        var data = (JObject)socket.Data;
+
+        data["profile"] = new JObject { ["name"] = "ada" };
+        Assert.That(await NextSocketUpdateAsync(admin), Is.EqualTo(Update(socket, """{"profile":{"name":"ada"}}""")));
+
+        data["profile"]!["name"] = "grace";
+        Assert.That(await NextSocketUpdateAsync(admin), Is.EqualTo(Update(socket, """{"profile":{"name":"grace"}}""")));
+
+        data["profile"]!["tags"] = new JArray();
+        Assert.That(await NextSocketUpdateAsync(admin), Is.EqualTo(Update(socket, """{"profile":{"name":"grace","tags":[]}}""")));
+
+        ((JArray)data["profile"]!["tags"]!).Add(new JObject { ["n"] = 1 });
+        Assert.That(await NextSocketUpdateAsync(admin), Is.EqualTo(Update(socket, """{"profile":{"name":"grace","tags":[{"n":1}]}}""")));
+
+        data["profile"]!["tags"]![0]!["n"] = 2;
+        Assert.That(await NextSocketUpdateAsync(admin), Is.EqualTo(Update(socket, """{"profile":{"name":"grace","tags":[{"n":2}]}}""")));
+
+        data.Remove("profile");
+        Assert.That(await NextSocketUpdateAsync(admin), Is.EqualTo(Update(socket, "{}")));
+    }
+
+    [Test]
+    public async Task AChangeOfTheAdminKey_OrOfAReplacedValue_IsNotReported()
+    {
+        await using var host = await SioTestHost.StartAsync();
+        await using var instrumentation = host.Io.Instrument(o => o.Auth = AdminUiAuth.None);
+        var (admin, socket) = await WatchedSocketAsync(host);
+        var first = (JObject)socket.Data;
+        var nested = new JObject();
+        first["nested"] = nested;
+        _ = await NextSocketUpdateAsync(admin);
+
+        // What the upgrade does: the transport goes to the dashboard in its own socket_updated.
+        first["_admin"] = new JObject { ["clientId"] = "x", ["transport"] = "websocket" };
+        first["_admin"]!["transport"] = "polling";
+        var second = new JObject();
+        socket.Data = second;
+        Assert.That(await NextSocketUpdateAsync(admin), Is.EqualTo(Update(socket, "{}")));
+
+        // The old value, its old child and a child taken out of the new one are no longer the socket's.
+        first["stale"] = 1;
+        ((JObject)first["nested"]!)["stale"] = 1;
+        second["taken"] = new JObject();
+        var taken = (JObject)second["taken"]!;
+        Assert.That(await NextSocketUpdateAsync(admin), Is.EqualTo(Update(socket, """{"taken":{}}""")));
+        second.Remove("taken");
+        Assert.That(await NextSocketUpdateAsync(admin), Is.EqualTo(Update(socket, "{}")));
+        taken["stale"] = 1;
+        second["fresh"] = 1;
+
+        Assert.That(await NextSocketUpdateAsync(admin), Is.EqualTo(Update(socket, """{"fresh":1}""")));
+    }
+
+    [Test]
+    public async Task ADisconnectedSocketsData_IsNoLongerWatched()
+    {
+        await using var host = await SioTestHost.StartAsync();
+        await using var instrumentation = host.Io.Instrument(o => o.Auth = AdminUiAuth.None);
+        var (admin, socket) = await WatchedSocketAsync(host);
+        var data = (JObject)socket.Data;
+
+        // The disconnect is over when it returns, its Disconnected callbacks included.
+        await socket.DisconnectAsync();
+        data["after"] = 1;
+        socket.Data = new JObject { ["assigned"] = "after" };
+        var (_, other) = await host.ConnectWithHandlerAsync(null);
+        JArray e;
+        do
+        {
+            e = await NextEventAsync(admin);
+            Assert.That(e[0]!.Value<string>(), Is.Not.EqualTo("socket_updated"));
+        }
+        while (e[0]!.Value<string>() != "socket_connected" || e[1]!["id"]!.Value<string>() != other.Id);
+
+        other.Data["next"] = 1;
+
+        Assert.That(await NextSocketUpdateAsync(admin), Is.EqualTo(new JObject { ["id"] = other.Id, ["nsp"] = "/", ["data"] = new JObject { ["next"] = 1 } }));
+    }
 }
