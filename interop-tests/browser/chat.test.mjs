@@ -8,7 +8,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { chromium } from "playwright-core";
-import { REPO_ROOT, freePort, startRedis, withTimeout } from "../support/servers.mjs";
+import { io as ioc } from "socket.io-client";
+import { REPO_ROOT, freePort, startRedis, waitFor, withTimeout } from "../support/servers.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const CHAT_DLL = path.join(REPO_ROOT, "samples/Chat/bin/Release/net10.0/SocketIo.Samples.Chat.dll");
@@ -238,6 +239,47 @@ describe("chat sample in Chromium", () => {
     await gina.waitForFunction(() => document.querySelectorAll("#users li").length === 4, null, { timeout: 10_000 });
     assert.deepEqual(await members(tabs[1]), ["gina", "sam", "sam", "tess"]);
     for (const page of [gina, samA, samB, ...tabs]) await page.close();
+  });
+
+  it("the Admin UI sits behind a login of its own: a wrong password is refused, the right one shows the chat's rooms on the dashboard", async (t) => {
+    if (skipReason) return t.skip(skipReason);
+    // Started without CHAT_ADMIN_PASSWORD: the chat made one up and printed it.
+    const password = /user admin, password (\w+);/.exec(chat.output())?.[1];
+    assert.ok(password, `the start-up lines name the made-up password: ${chat.output()}`);
+    const page = await signIn("olga");
+    await page.click('#channels button[data-channel="random"]');
+    await page.waitForSelector("#message:not([disabled])");
+
+    const wrong = ioc(`${url}/admin`, { forceNew: true, reconnection: false, transports: ["websocket"], auth: { username: "admin", password: "guess" } });
+    const [refusal] = await waitFor(wrong, "connect_error", 10_000);
+    assert.equal(refusal.message, "invalid credentials");
+    wrong.close();
+    const chatSignIn = ioc(`${url}/admin`, { forceNew: true, reconnection: false, transports: ["websocket"], auth: { token: "a chat token is no admin login" } });
+    assert.equal((await waitFor(chatSignIn, "connect_error", 10_000))[0].message, "invalid credentials");
+    chatSignIn.close();
+
+    const admin = ioc(`${url}/admin`, { forceNew: true, reconnection: false, transports: ["websocket"], auth: { username: "admin", password } });
+    const [sessionId] = await waitFor(admin, "session", 10_000, { rejectOn: ["connect_error"] });
+    admin.close();
+
+    // The served dashboard, logged in with that session (what it keeps in localStorage after a login), lists the rooms.
+    const dashboard = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await dashboard.goto(`${url}/admin-ui/`);
+      await dashboard.evaluate(([server, session]) => {
+        localStorage.setItem("server_url", server);
+        localStorage.setItem("ws_only", "true");
+        localStorage.setItem("session_id", session);
+      }, [url, sessionId]);
+      await dashboard.goto(`${url}/admin-ui/#/rooms/`);
+      await dashboard.reload();
+      await dashboard.waitForSelector("text=random", { timeout: 15_000 });
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await dashboard.screenshot({ path: path.join(ARTIFACTS, "chat-admin-ui.png"), fullPage: true });
+    } finally {
+      await dashboard.close();
+      await page.close();
+    }
   });
 
   it("a channel keeps its last messages with their times for whoever joins next; one's own join is confirmed", async (t) => {

@@ -3,10 +3,12 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using SocketIo.Samples.Chat;
+using SocketIo.AdminUi;
 using SocketIo.Server;
 
 // A browser chat on SocketIoNet: JWT sign-in checked in io.Use, channels as rooms, acked messages, volatile typing
-// indicators, presence from fetchSockets, and a Redis cluster when REDIS_URL is set (two instances share one chat).
+// indicators, presence from fetchSockets, a Redis cluster when REDIS_URL is set (two instances share one chat), and the
+// Socket.IO Admin UI at /admin-ui/ behind a login of its own.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var host = Environment.GetEnvironmentVariable("HOST") ?? "127.0.0.1";
 var port = int.Parse(Environment.GetEnvironmentVariable("PORT") ?? "3000", System.Globalization.CultureInfo.InvariantCulture);
@@ -24,7 +26,8 @@ var socketIo = builder.Services.AddSocketIo(options =>
     // The browser client from the npm package socket.io-client that `npm ci` installs (Node: serveClient).
     options.ClientFilesDirectory = FindClientFiles();
 });
-if (Environment.GetEnvironmentVariable("REDIS_URL") is { Length: > 0 } redisUrl)
+var redisUrl = Environment.GetEnvironmentVariable("REDIS_URL") is { Length: > 0 } url ? url : null;
+if (redisUrl is not null)
 {
     // Said plainly at start, rather than by the adapter's first failure once clients arrive.
     if (await RedisUnreachableAsync(redisUrl) is { } problem)
@@ -36,7 +39,25 @@ if (Environment.GetEnvironmentVariable("REDIS_URL") is { Length: > 0 } redisUrl)
     socketIo.AddRedisAdapter(redisUrl);
 }
 
+// The Admin UI's own login (user "admin"): the chat's sign-in is for chatting, not for disconnecting other people.
+// Its password comes from CHAT_ADMIN_PASSWORD, or is made up and printed at start; only its bcrypt hash is kept.
+var adminPassword = Environment.GetEnvironmentVariable("CHAT_ADMIN_PASSWORD") is { Length: > 0 } given ? given : null;
+var madeUpPassword = adminPassword is null ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) : null;
+socketIo.AddAdminUi(o =>
+{
+    o.Auth = AdminUiAuth.Basic("admin", BCrypt.Net.BCrypt.HashPassword(adminPassword ?? madeUpPassword));
+    o.ServerId = $"chat-{port}";
+    if (redisUrl is not null)
+    {
+        // Instances behind one load balancer share the dashboard's sessions, as Node's RedisStore does.
+        var redisUri = new Uri(redisUrl);
+        var sessions = StackExchange.Redis.ConnectionMultiplexer.Connect($"{redisUri.Host}:{(redisUri.Port < 0 ? 6379 : redisUri.Port)}");
+        o.Store = new RedisAdminUiStore(sessions.GetDatabase());
+    }
+});
+
 var app = builder.Build();
+app.UseSocketIoAdminUi(FindInNodeModules("@socket.io/admin-ui/ui/dist", "index.html"));
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapPost("/api/login", (LoginRequest login, ChatTokens tokens) =>
@@ -50,6 +71,9 @@ app.Services.GetRequiredService<ChatHub>().Register();
 await app.StartAsync();
 var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 Console.WriteLine($"Chat running at http://{host}:{bound.Port}/");
+Console.WriteLine(madeUpPassword is null
+    ? $"Admin UI at http://{host}:{bound.Port}/admin-ui/ (user admin, the password in CHAT_ADMIN_PASSWORD)"
+    : $"Admin UI at http://{host}:{bound.Port}/admin-ui/ (user admin, password {madeUpPassword}; set CHAT_ADMIN_PASSWORD to choose one)");
 await app.WaitForShutdownAsync();
 return 0;
 
@@ -73,18 +97,21 @@ static async Task<string?> RedisUnreachableAsync(string url)
     }
 }
 
-static string FindClientFiles()
+static string FindClientFiles() => FindInNodeModules("socket.io-client/dist", "socket.io.js");
+
+// What `npm ci` in the repository root installs, looked for upwards from the binary.
+static string FindInNodeModules(string relative, string marker)
 {
     for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
     {
-        var candidate = Path.Combine(dir.FullName, "node_modules", "socket.io-client", "dist");
-        if (File.Exists(Path.Combine(candidate, "socket.io.js")))
+        var candidate = Path.Combine(dir.FullName, "node_modules", relative);
+        if (File.Exists(Path.Combine(candidate, marker)))
         {
             return candidate;
         }
     }
 
-    throw new DirectoryNotFoundException("node_modules/socket.io-client/dist not found: run `npm ci` in the repository root.");
+    throw new DirectoryNotFoundException($"node_modules/{relative} not found: run `npm ci` in the repository root.");
 }
 
 internal sealed record LoginRequest(string? Name);
