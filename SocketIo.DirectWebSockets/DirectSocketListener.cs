@@ -195,10 +195,10 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                 socket.NoDelay = _noDelay;
             }
 
-            var (session, silent) = await TryOpenSessionAsync(socket).ConfigureAwait(false);
-            if (silent)
+            var (session, deflate, answered) = await TryOpenSessionAsync(socket).ConfigureAwait(false);
+            if (answered)
             {
-                return; // answered 408; the finally closes it
+                return; // answered 408 or 400; the finally closes it
             }
 
             if (session is null)
@@ -208,7 +208,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             }
 
             Interlocked.Increment(ref _directSessions);
-            ws = new SocketWebSocket(socket, _time, _socketClosed);
+            ws = new SocketWebSocket(socket, _time, _socketClosed, deflate);
             await _server.Engine.ServeWebSocketAsync(session, ws, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
@@ -237,10 +237,11 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
     /// <summary>
     /// Peeks at the request; when it is a session this listener opens, consumes its head, answers 101 and returns the
-    /// engine request. A connection that sent nothing within the headers timeout is answered 408 (Silent). Otherwise
-    /// returns no session, with nothing read.
+    /// engine request and the permessage-deflate agreement. A connection that sent nothing within the headers timeout
+    /// is answered 408, one with an invalid extension offer 400 (Answered). Otherwise returns no session, with nothing
+    /// read.
     /// </summary>
-    private async Task<(EngineIoRequest? Session, bool Silent)> TryOpenSessionAsync(Socket socket)
+    private async Task<(EngineIoRequest? Session, PerMessageDeflateParameters? Deflate, bool Answered)> TryOpenSessionAsync(Socket socket)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
@@ -257,7 +258,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                     // Silent: answered as Node's HTTP server answers it (Kestrel would hold it for its keep-alive timeout,
                     // 130 s, and then close it without a word).
                     await SendRequestTimeoutAsync(socket).ConfigureAwait(false);
-                    return (null, true);
+                    return (null, null, true);
                 }
             }
 
@@ -265,8 +266,10 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             var request = peeked == 0 ? null : WebSocketHandshakeRequest.TryParse(new ReadOnlySequence<byte>(buffer, 0, peeked));
             if (request is null || _admission.Admit(request, _server.Engine, (socket.RemoteEndPoint as IPEndPoint)?.Address, secure: false) is not { } session)
             {
-                return (null, false);
+                return (null, null, false);
             }
+
+            var negotiated = DirectWebSocketAdmission.TryNegotiateDeflate(request, _server.Engine, out var deflate);
 
             for (var consumed = 0; consumed < request.Length;)
             {
@@ -281,13 +284,14 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
             // Written at once where possible: the socket's asynchronous send would keep an event-args object
             // (≈ 300 bytes) on the connection for its lifetime.
-            var response = request.SwitchingProtocolsResponse(_server.Engine.HasHeadersListeners ? _server.Engine.WebSocketHandshakeHeaders(session) : null);
-            for (var sent = NonBlockingSend.TrySend(socket, response); sent < response.Length;)
+            var response = !negotiated ? DirectWebSocketAdmission.InvalidExtensionsResponse
+                : request.SwitchingProtocolsResponse(_server.Engine.HasHeadersListeners ? _server.Engine.WebSocketHandshakeHeaders(session) : null, deflate?.ResponseHeader);
+            for (var sent = NonBlockingSend.TrySend(socket, response.Span); sent < response.Length;)
             {
-                sent += await socket.SendAsync(response.AsMemory(sent), SocketFlags.None).ConfigureAwait(false);
+                sent += await socket.SendAsync(response[sent..], SocketFlags.None).ConfigureAwait(false);
             }
 
-            return (session, false);
+            return negotiated ? (session, deflate, false) : (null, null, true);
         }
         finally
         {

@@ -10,7 +10,7 @@ namespace SocketIo.DirectWebSockets;
 /// <summary>
 /// Decides which upgrade requests are opened directly (by <see cref="DirectSocketListener"/> on plain endpoints, by
 /// <see cref="DirectWebSocketMiddleware"/> behind TLS). The Engine.IO rules are the server's own
-/// (<see cref="EngineIoServer.AdmitWebSocket"/>, the checks its HTTP path makes), so the two paths cannot disagree;
+/// (<see cref="EngineIoServer.AdmitWebSocket(string, IReadOnlyDictionary{string, Microsoft.Extensions.Primitives.StringValues}, System.Net.IPAddress?, bool, bool)"/>, the checks its HTTP path makes), so the two paths cannot disagree;
 /// what is left here is what only this engine knows: the endpoint's path, a head it can answer without Kestrel, and
 /// ASP.NET's WebSocket origin allow-list, which keeps upgrades on the ASP.NET path when one is configured.
 /// </summary>
@@ -51,7 +51,27 @@ internal sealed class DirectWebSocketAdmission(string prefix, bool originsRestri
             return null;
         }
 
-        return engine.AdmitWebSocket(request.Target, request.Headers, remote, secure);
+        return engine.AdmitWebSocket(request.Target, request.Headers, remote, secure, negotiatesPerMessageDeflate: true);
+    }
+
+    /// <summary>
+    /// What ws answers, byte for byte, to an upgrade whose <c>Sec-WebSocket-Extensions</c> does not parse or has an
+    /// invalid permessage-deflate parameter (websocket-server.js handleUpgrade, abortHandshake).
+    /// </summary>
+    public static ReadOnlyMemory<byte> InvalidExtensionsResponse { get; } =
+        "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/html\r\nContent-Length: 55\r\n\r\nInvalid or unacceptable Sec-WebSocket-Extensions header"u8.ToArray();
+
+    /// <summary>
+    /// Negotiates permessage-deflate for an admitted request, as engine.io's ws does: only with
+    /// <see cref="EngineIoOptions.PerMessageDeflate"/> on and an offer made. False: answer
+    /// <see cref="InvalidExtensionsResponse"/> and close. True with null parameters: serve uncompressed.
+    /// </summary>
+    public static bool TryNegotiateDeflate(WebSocketHandshakeRequest request, EngineIoServer engine, out PerMessageDeflateParameters? deflate)
+    {
+        deflate = null;
+        return !engine.Options.PerMessageDeflate
+            || !request.Headers.TryGetValue("Sec-WebSocket-Extensions", out var offers)
+            || PerMessageDeflateNegotiation.TryNegotiate(string.Join(", ", offers.ToArray()), out deflate);
     }
 
     /// <summary>The path as <c>MapEngineIo</c> serves it: one leading slash, one trailing slash.</summary>

@@ -72,11 +72,30 @@ internal sealed class DirectWebSocketMiddleware(ConnectionDelegate next, SocketI
         }
 
         input.AdvanceTo(first.Buffer.GetPosition(request.Length));
-        var response = request.SwitchingProtocolsResponse(engine.HasHeadersListeners ? engine.WebSocketHandshakeHeaders(engineRequest) : null);
+        if (!DirectWebSocketAdmission.TryNegotiateDeflate(request, engine, out var deflate))
+        {
+            await connection.Transport.Output.WriteAsync(DirectWebSocketAdmission.InvalidExtensionsResponse, connection.ConnectionClosed).ConfigureAwait(false);
+            return true; // the connection ends when this returns, as ws ends it after its 400
+        }
+
+        var response = request.SwitchingProtocolsResponse(engine.HasHeadersListeners ? engine.WebSocketHandshakeHeaders(engineRequest) : null, deflate?.ResponseHeader);
         await connection.Transport.Output.WriteAsync(response, connection.ConnectionClosed).ConfigureAwait(false);
         var socket = WebSocket.CreateFromStream(
             new DuplexPipeStream(connection.Transport),
-            new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero }); // Engine.IO has its own heartbeat
+            new WebSocketCreationOptions
+            {
+                IsServer = true,
+                KeepAliveInterval = TimeSpan.Zero, // Engine.IO has its own heartbeat
+                // ManagedWebSocket's own permessage-deflate, on the agreement made above. The client's window is
+                // inflated with 2^15 bytes whatever it announced: a larger window reads any smaller one.
+                DangerousDeflateOptions = deflate is null ? null : new WebSocketDeflateOptions
+                {
+                    ClientMaxWindowBits = 15,
+                    ClientContextTakeover = !deflate.ClientNoContextTakeover,
+                    ServerMaxWindowBits = 15,
+                    ServerContextTakeover = !deflate.ServerNoContextTakeover,
+                },
+            });
         try
         {
             await engine.ServeWebSocketAsync(engineRequest, socket, connection.ConnectionClosed).ConfigureAwait(false);

@@ -35,11 +35,28 @@ internal sealed partial class SocketWebSocket
     private bool _writingAsync; // the writer waits for a slow reader: a dispose closes the socket at once
     private TaskCompletionSource? _drained; // senders waiting for the queue to go under the high-water mark
     private bool _sendingFragments;
+    private bool _sendingCompressed; // the message being sent in fragments is compressed
 
     public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
         SendAsync(buffer.AsMemory(), messageType, endOfMessage, cancellationToken).AsTask();
 
-    public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+    /// <summary>Sends a message or part of one; compressed when permessage-deflate was agreed, as ManagedWebSocket does.</summary>
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
+        SendCoreAsync(buffer, messageType, endOfMessage, compress: true, cancellationToken);
+
+    /// <summary>
+    /// Sends a message or part of one; <see cref="WebSocketMessageFlags.DisableCompression"/> sends it uncompressed
+    /// (the Engine.IO transport sets it for <c>compress(false)</c> and frames under <c>perMessageDeflateThreshold</c>).
+    /// </summary>
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, WebSocketMessageFlags messageFlags, CancellationToken cancellationToken) =>
+        SendCoreAsync(
+            buffer,
+            messageType,
+            (messageFlags & WebSocketMessageFlags.EndOfMessage) != 0,
+            (messageFlags & WebSocketMessageFlags.DisableCompression) == 0,
+            cancellationToken);
+
+    private ValueTask SendCoreAsync(ReadOnlyMemory<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, bool compress, CancellationToken cancellationToken)
     {
         if (messageType is not (WebSocketMessageType.Text or WebSocketMessageType.Binary))
         {
@@ -47,9 +64,15 @@ internal sealed partial class SocketWebSocket
         }
 
         // The state is checked where the frame is queued, under the queue's lock (EnqueueFrame).
-        var opcode = _sendingFragments ? 0 : messageType == WebSocketMessageType.Text ? 1 : 2;
+        var first = !_sendingFragments;
+        var opcode = first ? messageType == WebSocketMessageType.Text ? 1 : 2 : 0;
         _sendingFragments = !endOfMessage;
-        return WaitIfFull(EnqueueFrame(opcode, endOfMessage, buffer.Span, dataFrame: true), cancellationToken);
+        // The first frame decides for the whole message (RSV1 is on it alone). An empty message goes as it is.
+        compress = first ? compress && deflate is not null && !(endOfMessage && buffer.IsEmpty) : _sendingCompressed;
+        _sendingCompressed = compress && !endOfMessage;
+        return WaitIfFull(
+            compress ? EnqueueDeflated(opcode, first, endOfMessage, buffer.Span) : EnqueueFrame(opcode, endOfMessage, buffer.Span, dataFrame: true),
+            cancellationToken);
     }
 
     public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) =>
@@ -101,7 +124,7 @@ internal sealed partial class SocketWebSocket
     }
 
     /// <summary>Appends one frame to the queue and wakes the writer; returns a task when the queue is past the mark.</summary>
-    /// <param name="opcode">The frame's opcode.</param>
+    /// <param name="opcode">The frame's opcode, with RSV1 (0x40) on a compressed message's first frame.</param>
     /// <param name="fin">Whether it ends its message.</param>
     /// <param name="payload">The payload, copied.</param>
     /// <param name="dataFrame">
@@ -371,6 +394,7 @@ internal sealed partial class SocketWebSocket
 
         MarkAborted();
         ReleaseBuffer();
+        ReleaseDeflate();
         bool slowPeer;
         lock (_outGate)
         {

@@ -16,9 +16,10 @@ namespace SocketIo.DirectWebSockets;
 /// (<see cref="SocketSendQueue"/>).
 /// </summary>
 /// <remarks>
-/// No extensions (the direct path never negotiates permessage-deflate), no subprotocol, no keep-alive pings (Engine.IO
-/// has its own heartbeat). Protocol errors close with 1002 (1007 for invalid UTF-8 text) and throw, as
-/// ManagedWebSocket does; the owner disposes it, which closes the socket.
+/// One extension, permessage-deflate (RFC 7692), when the handshake negotiated it (<paramref name="deflate"/>; see
+/// SocketWebSocket.Deflate.cs); no subprotocol, no keep-alive pings (Engine.IO has its own heartbeat). Protocol errors
+/// close with 1002 (1007 for invalid UTF-8 text) and throw, as ManagedWebSocket does; the owner disposes it, which
+/// closes the socket.
 /// </remarks>
 /// <param name="socket">The connection, after the 101.</param>
 /// <param name="time">The server's clock, for the close timeout.</param>
@@ -26,7 +27,8 @@ namespace SocketIo.DirectWebSockets;
 /// Told once when the socket is closed, which can be up to the close timeout after <see cref="Dispose"/> when the
 /// queue waits on a peer that does not read: the owner counts the connection until then.
 /// </param>
-internal sealed partial class SocketWebSocket(Socket socket, TimeProvider time, Action<Socket>? socketClosed = null) : WebSocket
+/// <param name="deflate">The permessage-deflate agreement, or null when the connection has none.</param>
+internal sealed partial class SocketWebSocket(Socket socket, TimeProvider time, Action<Socket>? socketClosed = null, PerMessageDeflateParameters? deflate = null) : WebSocket
 {
     private const int ReceiveBufferSize = 4096;
     private const int MaxControlPayload = 125;
@@ -92,6 +94,11 @@ internal sealed partial class SocketWebSocket(Socket socket, TimeProvider time, 
         {
             while (true)
             {
+                if (_compressed)
+                {
+                    return await ReceiveInflatedAsync(buffer).ConfigureAwait(false);
+                }
+
                 if (_buffer is null)
                 {
                     // Idle: wait for data without holding a buffer (and with no other await in between: an idle
@@ -180,7 +187,10 @@ internal sealed partial class SocketWebSocket(Socket socket, TimeProvider time, 
         var fin = (b0 & 0x80) != 0;
         var opcode = b0 & 0x0F;
         var length7 = b1 & 0x7F;
-        if ((b0 & 0x70) != 0 || (b1 & 0x80) == 0)
+        // RSV1 marks a compressed message's first frame, and only where permessage-deflate was agreed (RFC 7692 §6;
+        // ws: "RSV1 must be clear", 1002, on control and continuation frames too).
+        var rsv1 = (b0 & 0x40) != 0;
+        if ((b0 & 0x30) != 0 || (b1 & 0x80) == 0 || (rsv1 && (deflate is null || opcode is not (1 or 2))))
         {
             await FailAsync(WebSocketCloseStatus.ProtocolError, "Reserved bits set, or an unmasked client frame.").ConfigureAwait(false);
         }
@@ -226,14 +236,18 @@ internal sealed partial class SocketWebSocket(Socket socket, TimeProvider time, 
             _messageType = opcode == 1 ? WebSocketMessageType.Text : WebSocketMessageType.Binary;
             _inMessage = true;
             _utf8 = default;
+            if (rsv1)
+            {
+                BeginInflatedMessage();
+            }
         }
 
         _frameFin = fin;
         _mask = mask;
         _remaining = length;
-        if (length > 0)
+        if (length > 0 || _compressed)
         {
-            return null;
+            return null; // a compressed message's frames, empty ones too, are read by ReceiveInflatedAsync
         }
 
         if (fin)

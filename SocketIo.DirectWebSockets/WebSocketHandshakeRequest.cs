@@ -102,8 +102,8 @@ internal sealed class WebSocketHandshakeRequest
 
     /// <summary>
     /// True for a plain RFC 6455 upgrade this server can answer without Kestrel: one Host, Upgrade: websocket,
-    /// Connection naming upgrade, version 13, a key of 16 bytes, no subprotocol, no body. An extension offer is the
-    /// engine's to judge (<c>EngineIoServer.AdmitWebSocket</c>: it is ignored unless permessage-deflate is on).
+    /// Connection naming upgrade, version 13, a key of 16 bytes, no subprotocol, no body. An extension offer is
+    /// ignored unless permessage-deflate is on, and then negotiated (<see cref="DirectWebSocketAdmission.TryNegotiateDeflate"/>).
     /// </summary>
     public bool IsPlainUpgrade()
     {
@@ -127,15 +127,21 @@ internal sealed class WebSocketHandshakeRequest
     }
 
     /// <summary>
-    /// The 101 response (RFC 6455 §4.2.2), with the headers ws sends, then <paramref name="extra"/> (the engine's
-    /// <c>headers</c> listeners: ws appends them after its own too), one line per value.
+    /// The 101 response (RFC 6455 §4.2.2), with the headers ws sends (the agreed <paramref name="extensions"/> among
+    /// them), then <paramref name="extra"/> (the engine's <c>headers</c> listeners: ws appends them after its own
+    /// too), one line per value.
     /// </summary>
     /// <exception cref="InvalidOperationException">An extra header that cannot be written in an HTTP/1.1 head.</exception>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "RFC 6455 defines Sec-WebSocket-Accept as SHA-1; it is not used for security.")]
-    public byte[] SwitchingProtocolsResponse(IReadOnlyDictionary<string, StringValues>? extra = null)
+    public byte[] SwitchingProtocolsResponse(IReadOnlyDictionary<string, StringValues>? extra = null, string? extensions = null)
     {
         var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(Header("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
         var head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\n";
+        if (extensions is not null)
+        {
+            head += "Sec-WebSocket-Extensions: " + extensions + "\r\n";
+        }
+
         if (extra is { Count: > 0 })
         {
             var builder = new StringBuilder(head);

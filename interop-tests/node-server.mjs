@@ -53,6 +53,8 @@ const engineOptions = {
   pingInterval: PING_INTERVAL,
   pingTimeout: PING_TIMEOUT,
   maxHttpBufferSize: MAX_HTTP_BUFFER_SIZE,
+  // PER_MESSAGE_DEFLATE=1: ws negotiates permessage-deflate (engine.io's threshold, 1024 bytes).
+  ...(env.PER_MESSAGE_DEFLATE === "1" ? { perMessageDeflate: true } : {}),
   ...(CORS_ORIGIN ? { cors: { origin: CORS_ORIGIN } } : {}),
   // Both engines listen for 'upgrade' on the same http server; by default each one ends
   // upgrade requests for paths that are not its own, which would break the other endpoint.

@@ -35,7 +35,7 @@ public sealed partial class EngineIoServer
 
     /// <summary>
     /// The headers the listeners add to the 101 of a new WebSocket session that a transport engine of its own answers
-    /// (<see cref="AdmitWebSocket"/>): <see cref="OnInitialHeaders"/> then <see cref="OnHeaders"/>, run once for that
+    /// (<see cref="AdmitWebSocket(string, IReadOnlyDictionary{string, Microsoft.Extensions.Primitives.StringValues}, System.Net.IPAddress?, bool, bool)"/>): <see cref="OnInitialHeaders"/> then <see cref="OnHeaders"/>, run once for that
     /// response. Empty when none is registered. The engine must write them as given or refuse the connection; a name
     /// or value that cannot be written in an HTTP/1.1 head is the engine's to refuse (the listener's mistake).
     /// </summary>

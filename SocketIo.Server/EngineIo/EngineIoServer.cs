@@ -15,7 +15,7 @@ namespace SocketIo.Server.EngineIo;
 /// The Engine.IO v4 server core (Node: engine.io <c>Server</c>): verifies requests, performs handshakes, routes
 /// polling requests and WebSocket upgrades to sessions. Host-neutral: it serves whatever <see cref="HttpContext"/>
 /// the endpoint hands it, and the WebSockets a transport engine of its own opened by the same rules
-/// (<see cref="AdmitWebSocket"/>, <see cref="ServeWebSocketAsync"/>; Node: <c>wsEngine</c>).
+/// (<see cref="AdmitWebSocket(string, IReadOnlyDictionary{string, StringValues}, IPAddress?, bool, bool)"/>, <see cref="ServeWebSocketAsync"/>; Node: <c>wsEngine</c>).
 /// </summary>
 public sealed partial class EngineIoServer
 {
@@ -252,7 +252,7 @@ public sealed partial class EngineIoServer
 
     /// <summary>
     /// The checks of a request made before the application's <see cref="EngineIoOptions.AllowRequest"/> (Node: server.ts
-    /// <c>verify</c>), by the HTTP path and <see cref="AdmitWebSocket"/> alike; for a request with a sid, all of them.
+    /// <c>verify</c>), by the HTTP path and <see cref="AdmitWebSocket(string, IReadOnlyDictionary{string, StringValues}, IPAddress?, bool, bool)"/> alike; for a request with a sid, all of them.
     /// </summary>
     private Failure? VerifyBeforeAllowRequest(string method, bool isUpgrade, string transport, string sid, StringValues origin, StringValues eio)
     {
@@ -440,7 +440,8 @@ public sealed partial class EngineIoServer
     /// <see cref="ServeWebSocketAsync"/>. Null means: leave the request to the HTTP path, unread, which answers it
     /// (a refusal, an upgrade of a polling session, or a request the application or the HTTP exchange decides:
     /// <see cref="EngineIoOptions.AllowRequest"/>, <see cref="EngineIoOptions.Cookie"/>, <see cref="EngineIoOptions.Cors"/>,
-    /// a permessage-deflate offer when <see cref="EngineIoOptions.PerMessageDeflate"/> is on).
+    /// a permessage-deflate offer when <see cref="EngineIoOptions.PerMessageDeflate"/> is on: use the overload that
+    /// says whether the engine negotiates it itself).
     /// </summary>
     /// <param name="url">Path and query as received.</param>
     /// <param name="headers">
@@ -450,7 +451,25 @@ public sealed partial class EngineIoServer
     /// <param name="remoteAddress">The client address.</param>
     /// <param name="isSecure">Whether the connection is TLS.</param>
     /// <returns>The session's request (<see cref="EngineIoRequest.User"/> anonymous), or null.</returns>
-    public EngineIoRequest? AdmitWebSocket(string url, IReadOnlyDictionary<string, StringValues> headers, IPAddress? remoteAddress, bool isSecure)
+    public EngineIoRequest? AdmitWebSocket(string url, IReadOnlyDictionary<string, StringValues> headers, IPAddress? remoteAddress, bool isSecure) =>
+        AdmitWebSocket(url, headers, remoteAddress, isSecure, negotiatesPerMessageDeflate: false);
+
+    /// <summary>
+    /// <see cref="AdmitWebSocket(string, IReadOnlyDictionary{string, StringValues}, IPAddress?, bool)"/> for an engine
+    /// that may negotiate permessage-deflate itself (Node: ws's <c>perMessageDeflate</c>, which engine.io passes on):
+    /// with <paramref name="negotiatesPerMessageDeflate"/>, a request that offers the extension while
+    /// <see cref="EngineIoOptions.PerMessageDeflate"/> is on is admitted, and the engine answers the offer in its 101,
+    /// compresses as <see cref="EngineIoOptions.PerMessageDeflateThreshold"/> and <c>compress</c> say (the transport
+    /// sends small and <c>compress(false)</c> frames with <see cref="System.Net.WebSockets.WebSocketMessageFlags.DisableCompression"/>),
+    /// and inflates what the client compresses.
+    /// </summary>
+    /// <param name="url">Path and query as received.</param>
+    /// <param name="headers">The request headers (see the other overload).</param>
+    /// <param name="remoteAddress">The client address.</param>
+    /// <param name="isSecure">Whether the connection is TLS.</param>
+    /// <param name="negotiatesPerMessageDeflate">Whether the engine answers a permessage-deflate offer itself.</param>
+    /// <returns>The session's request (<see cref="EngineIoRequest.User"/> anonymous), or null.</returns>
+    public EngineIoRequest? AdmitWebSocket(string url, IReadOnlyDictionary<string, StringValues> headers, IPAddress? remoteAddress, bool isSecure, bool negotiatesPerMessageDeflate)
     {
         ArgumentNullException.ThrowIfNull(url);
         ArgumentNullException.ThrowIfNull(headers);
@@ -475,7 +494,7 @@ public sealed partial class EngineIoServer
             || Options.AllowRequest is not null // the application's decision, made once, on the HTTP path with its user
             || Options.GenerateId is not null // the application's too, and its failure is answered with a 400
             || eio != "4" // v3 sessions (AllowEIO3) are served on the HTTP path only
-            || ActsOnTheHttpExchange(headers, origin))
+            || ActsOnTheHttpExchange(headers, origin, negotiatesPerMessageDeflate))
         {
             return null;
         }
@@ -486,17 +505,19 @@ public sealed partial class EngineIoServer
     /// <summary>
     /// Whether serving a new WebSocket session takes more than a 101 on the HTTP exchange: CORS headers
     /// (<see cref="HandleCoreAsync"/>), a cookie (<see cref="HandshakeAsync"/>), a permessage-deflate answer
-    /// (<see cref="AcceptWebSocketAsync"/>). An option that adds to the handshake's response belongs here.
+    /// (<see cref="AcceptWebSocketAsync"/>, unless the engine negotiates it). An option that adds to the handshake's
+    /// response belongs here.
     /// </summary>
-    private bool ActsOnTheHttpExchange(IReadOnlyDictionary<string, StringValues> headers, StringValues origin) =>
+    private bool ActsOnTheHttpExchange(IReadOnlyDictionary<string, StringValues> headers, StringValues origin, bool negotiatesPerMessageDeflate) =>
         Options.Cors is not null
         || Options.Cookie is not null
-        || (Options.PerMessageDeflate && headers.ContainsKey("Sec-WebSocket-Extensions"))
+        || (Options.PerMessageDeflate && !negotiatesPerMessageDeflate && headers.ContainsKey("Sec-WebSocket-Extensions"))
         || origin.Count > 1; // ASP.NET and CORS middleware judge repeated Origin headers their own way
 
     /// <summary>
-    /// Runs a new WebSocket session admitted by <see cref="AdmitWebSocket"/> on a WebSocket opened outside ASP.NET Core
-    /// (the upgrade answered, no extension, no subprotocol, no keep-alive pings: Engine.IO has its own heartbeat);
+    /// Runs a new WebSocket session admitted by <see cref="AdmitWebSocket(string, IReadOnlyDictionary{string, StringValues}, IPAddress?, bool, bool)"/>
+    /// on a WebSocket opened outside ASP.NET Core (the upgrade answered, with permessage-deflate if the engine
+    /// negotiated it, no subprotocol, no keep-alive pings: Engine.IO has its own heartbeat);
     /// completes when the connection ends. <paramref name="connectionClosed"/> aborts the session. Node: the
     /// <c>wsEngine</c>'s connection handed to engine.io's websocket transport (<c>onWebSocket</c>).
     /// </summary>

@@ -10,7 +10,7 @@ namespace SocketIo.Tests.DirectWebSockets;
 
 /// <summary>
 /// The direct path answers every WebSocket upgrade exactly as the HTTP path does (status, headers, body), because both
-/// take the server's one set of rules (<see cref="EngineIoServer.AdmitWebSocket"/>): each request goes to a server
+/// take the server's one set of rules (<see cref="EngineIoServer.AdmitWebSocket(string, IReadOnlyDictionary{string, Microsoft.Extensions.Primitives.StringValues}, System.Net.IPAddress?, bool, bool)"/>): each request goes to a server
 /// with <c>UseDirectWebSockets</c> and to one without, configured alike. A rule or option that only one path knew
 /// would show up here as a 101 on one side and a refusal (or a different 101) on the other.
 /// </summary>
@@ -45,12 +45,9 @@ public sealed class DirectWebSocketAgreementTests
             NewSession,
             direct: false,
             "Origin: https://example.com");
-        yield return Case(
-            "permessage-deflate offered and enabled (101 with the extension)",
-            o => o.Engine.PerMessageDeflate = true,
-            NewSession,
-            direct: false,
-            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits");
+        // permessage-deflate offered and enabled is not here: both paths answer 101 with the extension, the direct
+        // one as ws words it ("permessage-deflate", DirectPerMessageDeflateTests), ASP.NET's with
+        // "client_max_window_bits=15" added; both valid answers to the offer (RFC 7692 §7.1.2.2).
         yield return Case(
             "permessage-deflate offered, not enabled (101 without it)",
             null,
@@ -94,7 +91,7 @@ public sealed class DirectWebSocketAgreementTests
 
     /// <summary>
     /// How each Engine.IO option bears on a new WebSocket session. A new option fails this test until it is placed:
-    /// decide whether <see cref="EngineIoServer.AdmitWebSocket"/> must see it (a check both paths make, or a reason to
+    /// decide whether <see cref="EngineIoServer.AdmitWebSocket(string, IReadOnlyDictionary{string, Microsoft.Extensions.Primitives.StringValues}, System.Net.IPAddress?, bool, bool)"/> must see it (a check both paths make, or a reason to
     /// leave the request to the HTTP path), and add a case to <see cref="Requests"/> if so.
     /// </summary>
     private static readonly Dictionary<string, string> EngineOptionRoles = new(StringComparer.Ordinal)
@@ -103,8 +100,8 @@ public sealed class DirectWebSocketAgreementTests
         [nameof(EngineIoOptions.AllowRequest)] = "left to the HTTP path: the application decides there, once",
         [nameof(EngineIoOptions.Cookie)] = "left to the HTTP path: it adds to the 101",
         [nameof(EngineIoOptions.Cors)] = "left to the HTTP path: it adds to the 101",
-        [nameof(EngineIoOptions.PerMessageDeflate)] = "left to the HTTP path when offered: it negotiates in the 101",
-        [nameof(EngineIoOptions.PerMessageDeflateThreshold)] = "the HTTP path's deflate only (the direct path never compresses)",
+        [nameof(EngineIoOptions.PerMessageDeflate)] = "negotiated by either path in its 101 (the direct one as ws does, DirectPerMessageDeflateTests)",
+        [nameof(EngineIoOptions.PerMessageDeflateThreshold)] = "the session's transport (DisableCompression under it), either path",
         [nameof(EngineIoOptions.PingInterval)] = "the session's, either path",
         [nameof(EngineIoOptions.PingTimeout)] = "the session's, either path",
         [nameof(EngineIoOptions.UpgradeTimeout)] = "the session's (polling upgrades), either path",

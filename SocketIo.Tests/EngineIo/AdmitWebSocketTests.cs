@@ -7,7 +7,7 @@ using SocketIo.Tests.Support;
 namespace SocketIo.Tests.EngineIo;
 
 /// <summary>
-/// <see cref="EngineIoServer.AdmitWebSocket"/>, the seam through which a transport engine of its own (the
+/// <see cref="EngineIoServer.AdmitWebSocket(string, IReadOnlyDictionary{string, Microsoft.Extensions.Primitives.StringValues}, System.Net.IPAddress?, bool, bool)"/>, the seam through which a transport engine of its own (the
 /// SocketIo.DirectWebSockets package) opens sessions: what it hands back. Which requests it admits is checked against
 /// the HTTP path end to end (DirectWebSocketAgreementTests).
 /// </summary>

@@ -174,6 +174,32 @@ internal sealed class RawHttpConnection : IDisposable
         return SendAsync(frame);
     }
 
+    /// <summary>Sends one masked frame of any length with the first header byte as given (FIN, RSV bits, opcode).</summary>
+    public Task SendFrameAsync(byte first, ReadOnlySpan<byte> payload)
+    {
+        var extended = payload.Length < 126 ? 0 : payload.Length <= ushort.MaxValue ? 2 : 8;
+        var frame = new byte[2 + extended + 4 + payload.Length];
+        frame[0] = first;
+        frame[1] = (byte)(0x80 | (extended == 0 ? payload.Length : extended == 2 ? 126 : 127));
+        if (extended == 2)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(2), (ushort)payload.Length);
+        }
+        else if (extended == 8)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), (ulong)payload.Length);
+        }
+
+        byte[] mask = [9, 8, 7, 6];
+        mask.CopyTo(frame, 2 + extended);
+        for (var i = 0; i < payload.Length; i++)
+        {
+            frame[2 + extended + 4 + i] = (byte)(payload[i] ^ mask[i % 4]);
+        }
+
+        return SendAsync(frame);
+    }
+
     /// <summary>How many received bytes no read has taken yet.</summary>
     public int UnreadBytes => _pending.Length;
 

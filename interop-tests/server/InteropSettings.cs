@@ -10,6 +10,9 @@ internal sealed record InteropSettings
     public int PingInterval { get; init; } = 25000;
     public int PingTimeout { get; init; } = 20000;
     public long MaxHttpBufferSize { get; init; } = 1_000_000;
+
+    /// <summary>PER_MESSAGE_DEFLATE=1: engine.io's <c>perMessageDeflate: true</c> (threshold 1024).</summary>
+    public bool PerMessageDeflate { get; init; }
     public int ConnectTimeout { get; init; } = 45000;
     public string? CorsOrigin { get; init; }
     public string? RedisUrl { get; init; }
@@ -52,6 +55,7 @@ internal sealed record InteropSettings
             PingInterval = Int("PING_INTERVAL", 25000),
             PingTimeout = Int("PING_TIMEOUT", 20000),
             MaxHttpBufferSize = Env("MAX_HTTP_BUFFER_SIZE") is { } m ? (long)double.Parse(m, CultureInfo.InvariantCulture) : 1_000_000,
+            PerMessageDeflate = Env("PER_MESSAGE_DEFLATE") == "1",
             ConnectTimeout = Int("CONNECT_TIMEOUT", 45000),
             CorsOrigin = Env("CORS_ORIGIN"),
             RedisUrl = Env("REDIS_URL"),

@@ -44,6 +44,7 @@ void ConfigureEngine(EngineIoOptions options)
     options.PingInterval = TimeSpan.FromMilliseconds(settings.PingInterval);
     options.PingTimeout = TimeSpan.FromMilliseconds(settings.PingTimeout);
     options.MaxHttpBufferSize = settings.MaxHttpBufferSize;
+    options.PerMessageDeflate = settings.PerMessageDeflate;
     options.AllowEIO3 = settings.AllowEio3;
     if (settings.CorsOrigin is { } origin)
     {
