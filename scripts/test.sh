@@ -81,7 +81,8 @@ step "JS interop vs the .NET server" node \
 
 step "JS client suites vs .NET, WebSockets through ASP.NET" node \
   env DIRECT_WEBSOCKETS=0 SERVER_IMPL=dotnet node --test --test-concurrency=1 \
-  interop-tests/engine.test.mjs interop-tests/engine-hooks.test.mjs interop-tests/socketio-contract.test.mjs interop-tests/socketio-robustness.test.mjs
+  interop-tests/engine.test.mjs interop-tests/engine-hooks.test.mjs interop-tests/socketio-contract.test.mjs interop-tests/socketio-robustness.test.mjs \
+  interop-tests/per-message-deflate.test.mjs
 
 echo
 echo "==> summary"
