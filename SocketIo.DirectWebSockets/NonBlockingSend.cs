@@ -53,6 +53,82 @@ internal static partial class NonBlockingSend
         }
     }
 
+    /// <summary>
+    /// Bytes the kernel took at once of <paramref name="pieces"/>, written in order by one <c>sendmsg(2)</c> (0 when it
+    /// would block, on any error, or where unsupported). At most <see cref="MaxPieces"/> pieces go in one call.
+    /// </summary>
+    public static unsafe int TrySend(Socket socket, List<ArraySegment<byte>> pieces)
+    {
+        if (!IsSupported || pieces.Count == 0)
+        {
+            return 0;
+        }
+
+        var count = Math.Min(pieces.Count, MaxPieces);
+        var vectors = stackalloc IoVector[count];
+        var pins = stackalloc GCHandle[count]; // no allocation per write; freed below
+        var pinned = 0;
+        var handle = socket.SafeHandle;
+        var added = false;
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var piece = pieces[i];
+                pins[i] = GCHandle.Alloc(piece.Array, GCHandleType.Pinned);
+                pinned++;
+                vectors[i] = new IoVector { Base = (byte*)pins[i].AddrOfPinnedObject() + piece.Offset, Length = (nuint)piece.Count };
+            }
+
+            handle.DangerousAddRef(ref added);
+            var message = new MessageHeader { Vectors = vectors, VectorCount = (nuint)count };
+            var sent = SendMessage((int)handle.DangerousGetHandle(), &message, MsgDontWait | MsgNoSignal);
+            return sent > 0 ? (int)sent : 0;
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0; // closed meanwhile: the asynchronous send reports it
+        }
+        finally
+        {
+            for (var i = 0; i < pinned; i++)
+            {
+                pins[i].Free();
+            }
+
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>The most pieces one call writes (Linux's IOV_MAX is 1024); the rest go in the next.</summary>
+    internal const int MaxPieces = 64;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private unsafe struct IoVector
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    // struct msghdr on 64-bit Linux (the only platforms IsSupported allows); the padding after NameLength is implied.
+    [StructLayout(LayoutKind.Sequential)]
+    private unsafe struct MessageHeader
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVector* Vectors;
+        public nuint VectorCount;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    [LibraryImport("libc", EntryPoint = "sendmsg", SetLastError = true)]
+    private static unsafe partial nint SendMessage(int fd, MessageHeader* message, int flags);
+
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     private static unsafe partial nint Send(int fd, byte* buffer, nint length, int flags);
 }

@@ -137,42 +137,57 @@ internal sealed partial class SocketWebSocket
         var headerLength = WriteHeader(header, opcode, fin, payload.Length);
         lock (_outGate)
         {
-            if (_closeWhenWritten || Volatile.Read(ref _disposed) != 0
-                || (dataFrame && State is not (WebSocketState.Open or WebSocketState.CloseReceived)))
-            {
-                throw new WebSocketException(WebSocketError.InvalidState, $"The WebSocket is {State}; it cannot send.");
-            }
-
-            var needed = _outCount + headerLength + payload.Length;
-            if (_out is null || needed > _out.Length)
-            {
-                var bigger = RentOut(Math.Max(MinOutBuffer, _out is null ? needed : Math.Max(needed, _out.Length * 2)));
-                if (_out is not null)
-                {
-                    _out.AsSpan(0, _outCount).CopyTo(bigger);
-                    ReturnOut(_out);
-                }
-
-                _out = bigger;
-            }
-
+            ThrowIfCannotQueueLocked(dataFrame);
+            GrowOutLocked(_outCount + headerLength + payload.Length);
             header[..headerLength].CopyTo(_out.AsSpan(_outCount));
             payload.CopyTo(_out.AsSpan(_outCount + headerLength));
-            _outCount = needed;
-            if (!_writerActive)
-            {
-                _writerActive = true;
-                _lane.Schedule(this);
-            }
-
-            if (_outCount < HighWater)
-            {
-                return null;
-            }
-
-            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _drained.Task;
+            _outCount += headerLength + payload.Length;
+            return ScheduleWriterLocked();
         }
+    }
+
+    private void ThrowIfCannotQueueLocked(bool dataFrame)
+    {
+        if (_closeWhenWritten || Volatile.Read(ref _disposed) != 0
+            || (dataFrame && State is not (WebSocketState.Open or WebSocketState.CloseReceived)))
+        {
+            throw new WebSocketException(WebSocketError.InvalidState, $"The WebSocket is {State}; it cannot send.");
+        }
+    }
+
+    /// <summary>Makes <c>_out</c> hold at least <paramref name="needed"/> bytes, keeping what is queued.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_out))]
+    private void GrowOutLocked(int needed)
+    {
+        if (_out is null || needed > _out.Length)
+        {
+            var bigger = RentOut(Math.Max(MinOutBuffer, _out is null ? needed : Math.Max(needed, _out.Length * 2)));
+            if (_out is not null)
+            {
+                _out.AsSpan(0, _outCount).CopyTo(bigger);
+                ReturnOut(_out);
+            }
+
+            _out = bigger;
+        }
+    }
+
+    /// <summary>Wakes the writer if it is idle; returns a task when the queue (copied and shared bytes) is past the mark.</summary>
+    private Task? ScheduleWriterLocked()
+    {
+        if (!_writerActive)
+        {
+            _writerActive = true;
+            _lane.Schedule(this);
+        }
+
+        if (_outCount + _sharedBytes < HighWater)
+        {
+            return null;
+        }
+
+        _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _drained.Task;
     }
 
     /// <summary>
@@ -205,13 +220,19 @@ internal sealed partial class SocketWebSocket
             byte[]? chunk;
             int count;
             bool closing;
+            List<SharedPayload>? shared;
+            int sharedBytes;
             lock (_outGate)
             {
                 chunk = _out;
                 count = _outCount;
                 closing = _closeWhenWritten;
+                shared = _shared;
+                sharedBytes = _sharedBytes;
                 _out = null;
                 _outCount = 0;
+                _shared = null;
+                _sharedBytes = 0;
                 if (count == 0)
                 {
                     _writerActive = false;
@@ -228,6 +249,39 @@ internal sealed partial class SocketWebSocket
 
                     return;
                 }
+            }
+
+            if (shared is not null)
+            {
+                // Headers in chunk, payloads by reference: one gather write.
+                var pieces = PiecesOf(chunk, count, shared);
+                var total = count + sharedBytes;
+                var taken = NonBlockingSend.TrySend(socket, pieces);
+                if (taken < total)
+                {
+                    lock (_outGate)
+                    {
+                        closing |= _closeWhenWritten;
+                        _writingAsync = true;
+                    }
+
+                    if (closing)
+                    {
+                        CloseSoon();
+                    }
+
+                    _ = WritePiecesRestAsync(chunk, shared, pieces, taken);
+                    return;
+                }
+
+                ReturnOut(chunk!);
+                Recycle(shared, pieces);
+                lock (_outGate)
+                {
+                    ReleaseWaitersLocked(null);
+                }
+
+                continue;
             }
 
             var sent = NonBlockingSend.TrySend(socket, chunk.AsSpan(0, count));
@@ -300,6 +354,9 @@ internal sealed partial class SocketWebSocket
             }
 
             _outCount = 0;
+            _shared?.Clear();
+            _shared = null;
+            _sharedBytes = 0;
             _writerActive = false;
             _closeWhenWritten = true; // nothing more is queued
             ReleaseWaitersLocked(error);
@@ -308,7 +365,7 @@ internal sealed partial class SocketWebSocket
 
     private void ReleaseWaitersLocked(Exception? error)
     {
-        if (_drained is { } drained && (error is not null || _outCount < HighWater))
+        if (_drained is { } drained && (error is not null || _outCount + _sharedBytes < HighWater))
         {
             _drained = null;
             if (error is null)

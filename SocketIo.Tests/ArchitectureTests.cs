@@ -133,6 +133,7 @@ public sealed class ArchitectureTests
         "EngineIoSocket",
         "EngineIoTransportInfo",
         "EngineMessage",
+        "IEngineIoSharedFrameWebSocket",
     ];
 
     [TestCase(Root, false, TestName = "The public types of the root namespace are exactly the approved ones")]

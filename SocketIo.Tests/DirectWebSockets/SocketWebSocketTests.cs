@@ -16,7 +16,7 @@ namespace SocketIo.Tests.DirectWebSockets;
 /// (masked) frames and reads the server's raw frames byte for byte.
 /// </summary>
 [TestFixture]
-public sealed class SocketWebSocketTests
+public sealed partial class SocketWebSocketTests
 {
     private static readonly byte[] MaskKey = [0x37, 0xFA, 0x21, 0x3D];
 

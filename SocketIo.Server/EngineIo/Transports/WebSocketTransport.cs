@@ -14,6 +14,7 @@ internal sealed class WebSocketTransport : EngineTransport
 {
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
     private readonly WebSocket _socket;
+    private readonly IEngineIoSharedFrameWebSocket? _sharedFrames; // an engine that queues frames without copying them
     private readonly EngineIoOptions _options;
     // Never disposed: late callers (a close racing the end of the connection) may still touch it.
     private readonly CancellationTokenSource _abort = new();
@@ -24,6 +25,7 @@ internal sealed class WebSocketTransport : EngineTransport
     public WebSocketTransport(WebSocket socket, EngineIoOptions options)
     {
         _socket = socket;
+        _sharedFrames = socket as IEngineIoSharedFrameWebSocket;
         _options = options;
     }
 
@@ -190,12 +192,17 @@ internal sealed class WebSocketTransport : EngineTransport
                 var p = packets[i];
                 var (frame, type) = Protocol == 3 ? EncodeV3(p)
                     : p.IsBinary ? (p.Data, WebSocketMessageType.Binary) : (p.TextFrame, WebSocketMessageType.Text);
-                if (_options.PerMessageDeflate)
+                // engine.io's websocket transport: compress(false), or a frame under the threshold, is sent as is.
+                var flags = _options.PerMessageDeflate && p.Compress && frame.Length >= _options.PerMessageDeflateThreshold
+                    ? WebSocketMessageFlags.EndOfMessage
+                    : WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression;
+                if (_sharedFrames is not null)
                 {
-                    // engine.io's websocket transport: compress(false), or a frame under the threshold, is sent as is.
-                    var flags = !p.Compress || frame.Length < _options.PerMessageDeflateThreshold
-                        ? WebSocketMessageFlags.EndOfMessage | WebSocketMessageFlags.DisableCompression
-                        : WebSocketMessageFlags.EndOfMessage;
+                    // Encoded frames are never changed (a broadcast's are every recipient's): no copy needed.
+                    await _sharedFrames.SendSharedAsync(frame, type, flags, _abort.Token).ConfigureAwait(false);
+                }
+                else if (_options.PerMessageDeflate)
+                {
                     await _socket.SendAsync(frame, type, flags, _abort.Token).ConfigureAwait(false);
                 }
                 else
