@@ -109,9 +109,13 @@ public sealed class BroadcastOperator
     /// As <see cref="EmitWithAckAsync(string, object?[])"/>, each response converted to <typeparamref name="T"/> with
     /// <see cref="SocketIoOptions.JsonSerializerSettings"/> (typed acks).
     /// </summary>
-    public async Task<IReadOnlyList<T?>> EmitWithAckAsync<T>(string eventName, params object?[] args)
+    public Task<IReadOnlyList<T?>> EmitWithAckAsync<T>(string eventName, params object?[] args) =>
+        EmitWithAckAsync<T>(eventName, (IReadOnlyList<object?>)args, CancellationToken.None);
+
+    /// <summary>As <see cref="EmitWithAckAsync{T}(string, object?[])"/>, cancellable.</summary>
+    public async Task<IReadOnlyList<T?>> EmitWithAckAsync<T>(string eventName, IReadOnlyList<object?> args, CancellationToken cancellationToken)
     {
-        var responses = await EmitWithAckAsync(eventName, (IReadOnlyList<object?>)args, CancellationToken.None).ConfigureAwait(false);
+        var responses = await EmitWithAckAsync(eventName, args, cancellationToken).ConfigureAwait(false);
         var typed = new T?[responses.Count];
         for (var i = 0; i < typed.Length; i++)
         {
@@ -120,6 +124,17 @@ public sealed class BroadcastOperator
 
         return typed;
     }
+
+    /// <summary>
+    /// A typed emitter of the broadcast contract <typeparamref name="T"/> to these clients (Node: <c>io.to(room).emit</c>
+    /// typed by <c>ServerToClientEvents</c>; SignalR: <c>Hub&lt;T&gt;.Clients.Group(g)</c>). <c>Task M(a)</c> is
+    /// <see cref="EmitAsync"/>; a method with acks returns one answer per client, so it is declared
+    /// <c>Task&lt;IReadOnlyList&lt;TResult&gt;&gt; M(a)</c> (<see cref="EmitWithAckAsync{T}(string, object?[])"/>, with
+    /// <see cref="Timeout"/>). A socket contract whose methods take acks (<c>Task&lt;TResult&gt;</c>) is refused here at
+    /// compile time: declare a broadcast interface beside it (both may inherit the fire-and-forget events from a third).
+    /// </summary>
+    public T Emitter<T>()
+        where T : class => SocketIoContracts.BroadcastEmitter<T>(this);
 
     /// <summary>
     /// The targeted sockets, on every node (Node: <c>fetchSockets()</c>). Throws <see cref="SocketIoClusterUnavailableException"/>

@@ -46,4 +46,15 @@ public readonly struct SocketEmitter
         var token = await _socket.EmitWithAckCore(eventName, args, _flags, CancellationToken.None).ConfigureAwait(false);
         return token is null ? default : _socket.Server.Json.ToObject<T>(token);
     }
+
+    /// <summary>As <c>EmitWithAckAsync&lt;T&gt;</c>, cancellable.</summary>
+    public async Task<T?> EmitWithAckAsync<T>(string eventName, IReadOnlyList<object?> args, CancellationToken cancellationToken)
+    {
+        var token = await _socket.EmitWithAckCore(eventName, args, _flags, cancellationToken).ConfigureAwait(false);
+        return token is null ? default : _socket.Server.Json.ToObject<T>(token);
+    }
+
+    /// <summary>A typed emitter of the contract <typeparamref name="T"/> with these modifiers (see <see cref="SocketIoSocket.Emitter{T}"/>).</summary>
+    public T Emitter<T>()
+        where T : class => SocketIoContracts.SocketEmitter<T>(this);
 }

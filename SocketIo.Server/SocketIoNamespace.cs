@@ -80,6 +80,10 @@ public sealed partial class SocketIoNamespace
         return this;
     }
 
+    /// <summary>A typed emitter of the broadcast contract <typeparamref name="T"/> to every client of the namespace (see <see cref="BroadcastOperator.Emitter{T}"/>).</summary>
+    public T Emitter<T>()
+        where T : class => NewOperator().Emitter<T>();
+
     /// <summary>Targets rooms (Node: <c>nsp.to(room)</c>).</summary>
     public BroadcastOperator To(params string[] rooms) => NewOperator().To(rooms);
 

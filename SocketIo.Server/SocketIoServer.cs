@@ -271,6 +271,10 @@ public sealed partial class SocketIoServer : IAsyncDisposable
     /// <summary>Node: <c>io.to(room)</c>.</summary>
     public BroadcastOperator To(params string[] rooms) => Sockets.To(rooms);
 
+    /// <summary>A typed emitter of the broadcast contract <typeparamref name="T"/> to every client of the main namespace (see <see cref="BroadcastOperator.Emitter{T}"/>).</summary>
+    public T Emitter<T>()
+        where T : class => Sockets.Emitter<T>();
+
     /// <summary>Node: <c>io.in(room)</c>.</summary>
     public BroadcastOperator In(params string[] rooms) => Sockets.In(rooms);
 

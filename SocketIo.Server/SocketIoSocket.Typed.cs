@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Newtonsoft.Json.Linq;
+using SocketIo.Server.Adapters;
 
 namespace SocketIo.Server;
 
@@ -70,6 +71,34 @@ public sealed partial class SocketIoSocket
             var result = await handler(value!).ConfigureAwait(false);
             await e.AckAsync(result).ConfigureAwait(false);
         });
+    }
+
+    /// <summary>
+    /// A typed emitter of the contract <typeparamref name="T"/>, an interface of the events this client may receive
+    /// (Node: <c>Socket&lt;ClientToServerEvents, ServerToClientEvents&gt;</c>; SignalR: <c>Hub&lt;T&gt;.Clients.Caller</c>).
+    /// <c>Task M(a, b)</c> emits <c>"m"</c> with the arguments (<see cref="EmitAsync"/>); <c>Task&lt;TResult&gt; M(a)</c>
+    /// emits with an ack and returns the client's answer as <c>TResult</c> (<see cref="EmitWithAckAsync{T}(string, object?[])"/>),
+    /// cancellable by a trailing <see cref="CancellationToken"/>. The event name is the method's name in camelCase,
+    /// without an <c>Async</c> suffix, or its <see cref="SocketIoEventNameAttribute"/>. The implementation is written at
+    /// compile time by the SocketIoNet source generator, which also reports contracts it cannot implement.
+    /// </summary>
+    public T Emitter<T>()
+        where T : class => SocketIoContracts.SocketEmitter<T>(new SocketEmitter(this, BroadcastFlags.None));
+
+    /// <summary>
+    /// Registers every method of <paramref name="handlers"/>' contract <typeparamref name="T"/> (an interface of the
+    /// events this client may send) as a typed handler: <c>Task M(a)</c> is <see cref="On{T}(string, Func{T, ValueTask})"/>,
+    /// <c>Task&lt;TResult&gt; M(a)</c> is <see cref="On{T, TResult}(string, Func{T, ValueTask{TResult}})"/> (the result is
+    /// the ack), two arguments <see cref="On{T1, T2}(string, Func{T1, T2, SocketIoAck, ValueTask})"/>; binding,
+    /// validation and the answer to invalid events are theirs. Event names as for <see cref="Emitter{T}"/>. Node: the
+    /// <c>ClientToServerEvents</c> of <c>Server&lt;ClientToServerEvents, …&gt;</c>; SignalR: a hub's methods.
+    /// </summary>
+    public SocketIoSocket Handle<T>(T handlers)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(handlers);
+        SocketIoContracts.Handle(this, handlers);
+        return this;
     }
 
     private ValueTask RejectAsync(SocketIoEvent e, List<string> errors)

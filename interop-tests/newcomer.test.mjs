@@ -39,6 +39,35 @@ function quickStart() {
   return m[1];
 }
 
+/** A client contract, a server contract and its handlers, as a user would write them. */
+const CONTRACTS = `using SocketIo.Server;
+
+public interface INewcomerClient
+{
+    [SocketIoEventName("welcome")]
+    Task WelcomeAsync(string text);
+}
+
+public interface INewcomerServer
+{
+    Task<string> Shout(string text);
+}
+
+public sealed class NewcomerServer : INewcomerServer
+{
+    public Task<string> Shout(string text) => Task.FromResult(text.ToUpperInvariant());
+}
+
+public static class Contracts
+{
+    public static void Use(SocketIoServer io) => io.OnConnection(async (socket, ct) =>
+    {
+        socket.Handle<INewcomerServer>(new NewcomerServer());
+        await socket.Emitter<INewcomerClient>().WelcomeAsync("hello " + socket.Id);
+    });
+}
+`;
+
 function version() {
   const props = readFileSync(path.join(REPO_ROOT, "Directory.Build.props"), "utf8");
   return /<VersionPrefix>([^<]+)<\/VersionPrefix>/.exec(props)[1];
@@ -63,7 +92,10 @@ describe("a fresh `dotnet new web` project with the SocketIoNet package and the 
       `<?xml version="1.0" encoding="utf-8"?>\n<configuration>\n  <packageSources>\n    <add key="local" value="${feed}" />\n  </packageSources>\n</configuration>\n`,
     );
     await run("dotnet", ["add", "package", "SocketIoNet", "--version", version()], { cwd: app });
-    writeFileSync(path.join(app, "Program.cs"), quickStart() + "\n");
+    // The quick start, and one line more: the typed contracts below (README, "Typed and validated events"), which the
+    // source generator in the package implements, so that a user's build gets it from the package alone.
+    writeFileSync(path.join(app, "Program.cs"), quickStart().replace("app.Run();", "Contracts.Use(io);\napp.Run();") + "\n");
+    writeFileSync(path.join(app, "Contracts.cs"), CONTRACTS);
     // A fresh project's own settings (no TreatWarningsAsErrors of ours): what a user gets.
     await run("dotnet", ["build", "-c", "Release", "-nologo", "-v:minimal"], { cwd: app });
 
@@ -114,5 +146,15 @@ describe("a fresh `dotnet new web` project with the SocketIoNet package and the 
     assert.equal(answer, "ok");
     // The handler joined both to "lobby" on connection; the sender is left out of its own broadcast.
     assert.deepEqual(await line, [sender.id, "hi"]);
+  });
+
+  test("the package's source generator implements the app's typed contracts (a typed emit, a handled contract's ack)", async () => {
+    const socket = ioc(url, { transports: ["websocket"], forceNew: true, reconnection: false });
+    clients.push(socket);
+    const welcome = waitFor(socket, "welcome", 10_000);
+    await waitFor(socket, "connect", 10_000);
+
+    assert.deepEqual(await welcome, [`hello ${socket.id}`]);
+    assert.equal(await socket.timeout(10_000).emitWithAck("shout", "hi"), "HI");
   });
 });
