@@ -206,6 +206,14 @@ const SCENARIOS = [
     metrics: FANOUT_METRICS,
   },
   {
+    name: "echo100-typed",
+    what: "echo100 with echo as a handled contract on .NET (TYPED_ECHO=1: socket.Handle<IEchoEvents>, generated code); Node runs its plain echo",
+    env: { TYPED_ECHO: "1" },
+    lg: { scenario: "echo", clients: 100, size: 16 },
+    smoke: SMOKE_ECHO,
+    metrics: ECHO_METRICS,
+  },
+  {
     name: "echo100-admin",
     what: "echo100 with the admin UI on (ADMIN_UI=1: development mode, no dashboard connected), what instrumenting costs",
     env: { ADMIN_UI: "1" },

@@ -88,7 +88,15 @@ internal sealed class InteropEvents
     {
         foreach (var (name, handler) in Handlers)
         {
-            socket.On(name, handler);
+            if (!(settings.TypedEcho && name == "echo"))
+            {
+                socket.On(name, handler);
+            }
+        }
+
+        if (settings.TypedEcho)
+        {
+            socket.Handle<IEchoEvents>(TypedEcho.Instance);
         }
     }
 

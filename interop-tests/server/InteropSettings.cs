@@ -13,6 +13,12 @@ internal sealed record InteropSettings
 
     /// <summary>PER_MESSAGE_DEFLATE=1: engine.io's <c>perMessageDeflate: true</c> (threshold 1024).</summary>
     public bool PerMessageDeflate { get; init; }
+
+    /// <summary>
+    /// TYPED_ECHO=1 (.NET only, for the benchmark): <c>echo</c> is a handled contract (<see cref="IEchoEvents"/>) instead
+    /// of the untyped handler; for one string with an ack, as the echo scenarios send, the bytes are the same.
+    /// </summary>
+    public bool TypedEcho { get; init; }
     public int ConnectTimeout { get; init; } = 45000;
     public string? CorsOrigin { get; init; }
     public string? RedisUrl { get; init; }
@@ -56,6 +62,7 @@ internal sealed record InteropSettings
             PingTimeout = Int("PING_TIMEOUT", 20000),
             MaxHttpBufferSize = Env("MAX_HTTP_BUFFER_SIZE") is { } m ? (long)double.Parse(m, CultureInfo.InvariantCulture) : 1_000_000,
             PerMessageDeflate = Env("PER_MESSAGE_DEFLATE") == "1",
+            TypedEcho = Env("TYPED_ECHO") == "1",
             ConnectTimeout = Int("CONNECT_TIMEOUT", 45000),
             CorsOrigin = Env("CORS_ORIGIN"),
             RedisUrl = Env("REDIS_URL"),
