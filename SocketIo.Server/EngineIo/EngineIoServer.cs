@@ -170,6 +170,12 @@ public sealed partial class EngineIoServer
             return;
         }
 
+        // engine.io applies its middlewares to every request before verifying it (server.ts handleRequest).
+        if (HasMiddlewares && !await RunMiddlewaresAsync(context, isUpgrade).ConfigureAwait(false))
+        {
+            return;
+        }
+
         // A handshake's request is made once: AllowRequest, GenerateId and the headers listeners get the instance the
         // session keeps, so what AllowRequest puts in its Items is there for the rest of the session (Node: req).
         var handshakeRequest = sid.Length == 0 ? EngineIoRequest.From(context) : null;
@@ -493,6 +499,7 @@ public sealed partial class EngineIoServer
             || VerifyBeforeAllowRequest(HttpMethods.Get, isUpgrade: true, transport, sid, origin, eio) is not null
             || Options.AllowRequest is not null // the application's decision, made once, on the HTTP path with its user
             || Options.GenerateId is not null // the application's too, and its failure is answered with a 400
+            || HasMiddlewares // they need the request's HttpContext
             || eio != "4" // v3 sessions (AllowEIO3) are served on the HTTP path only
             || ActsOnTheHttpExchange(headers, origin, negotiatesPerMessageDeflate))
         {
