@@ -323,9 +323,7 @@ internal sealed partial class SocketWebSocket
         catch (Exception ex)
         {
             // Runs unobserved: nothing may escape (the usual cause is the socket closed under the write).
-            MarkAborted();
-            DropQueue(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, ex));
-            CloseSocket();
+            OnWriteFailed(ex);
             return;
         }
         finally
@@ -333,6 +331,20 @@ internal sealed partial class SocketWebSocket
             ReturnOut(chunk);
         }
 
+        OnWriteCaughtUp();
+    }
+
+    /// <summary>A write that waited on the peer failed: the connection is gone.</summary>
+    private void OnWriteFailed(Exception ex)
+    {
+        MarkAborted();
+        DropQueue(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, ex));
+        CloseSocket();
+    }
+
+    /// <summary>A write that waited on the peer is done: the senders waiting on the mark go on, and so does the queue.</summary>
+    private void OnWriteCaughtUp()
+    {
         lock (_outGate)
         {
             _writingAsync = false;

@@ -126,9 +126,7 @@ internal sealed partial class SocketWebSocket : IEngineIoSharedFrameWebSocket
         catch (Exception ex)
         {
             // Runs unobserved: nothing may escape (the usual cause is the socket closed under the write).
-            MarkAborted();
-            DropQueue(new WebSocketException(WebSocketError.ConnectionClosedPrematurely, ex));
-            CloseSocket();
+            OnWriteFailed(ex);
             return;
         }
         finally
@@ -141,13 +139,7 @@ internal sealed partial class SocketWebSocket : IEngineIoSharedFrameWebSocket
             Recycle(shared, pieces);
         }
 
-        lock (_outGate)
-        {
-            _writingAsync = false;
-            ReleaseWaitersLocked(null);
-        }
-
-        FlushQueued();
+        OnWriteCaughtUp();
     }
 
     private readonly record struct SharedPayload(int Position, ArraySegment<byte> Bytes);
