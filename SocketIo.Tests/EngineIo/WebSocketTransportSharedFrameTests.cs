@@ -38,43 +38,17 @@ public sealed class WebSocketTransportSharedFrameTests
         Assert.That(a.PlainSends + b.PlainSends, Is.Zero, "the copying SendAsync is not used");
     }
 
-    /// <summary>Records the first shared send; receives wait for the token.</summary>
-    private sealed class RecordingSharedWebSocket : WebSocket, IEngineIoSharedFrameWebSocket
+    /// <summary>Records the first shared send and counts the copying ones.</summary>
+    private sealed class RecordingSharedWebSocket : OpenIdleWebSocket, IEngineIoSharedFrameWebSocket
     {
         public TaskCompletionSource<(ReadOnlyMemory<byte> Message, WebSocketMessageFlags Flags)> Shared { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int PlainSends { get; private set; }
 
-        public override WebSocketCloseStatus? CloseStatus => null;
-
-        public override string? CloseStatusDescription => null;
-
-        public override WebSocketState State => WebSocketState.Open;
-
-        public override string? SubProtocol => null;
-
         public ValueTask SendSharedAsync(ReadOnlyMemory<byte> message, WebSocketMessageType messageType, WebSocketMessageFlags messageFlags, CancellationToken cancellationToken)
         {
             Shared.TrySetResult((message, messageFlags));
             return ValueTask.CompletedTask;
-        }
-
-        public override void Abort()
-        {
-        }
-
-        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public override void Dispose()
-        {
-        }
-
-        public override async Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken)
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-            throw new InvalidOperationException("unreachable");
         }
 
         public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
