@@ -73,6 +73,21 @@ async function untilGone(observer, room, id) {
   }
 }
 
+/**
+ * `bcast-all`, then waits (bounded) until its entry is in the stream. A Node server acks `bcast-all` before its XADD
+ * has reached Redis (the adapter's publish is asynchronous), so without this the next sender's entry may land first
+ * and the missed packets' order would be the race's, not the cluster's.
+ */
+async function broadcastLanded(observer, room, payload) {
+  const before = await pub.xLen(key);
+  await call(observer, "bcast-all", room, payload);
+  const deadline = Date.now() + 10_000;
+  while ((await pub.xLen(key)) <= before) {
+    if (Date.now() > deadline) throw new Error(`the broadcast of ${payload} never reached the stream ${key}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 for (const [from, to] of [["node", "dotnet"], ["dotnet", "node"]]) {
   describe(`recovery from ${from} to ${to} on the streams adapter${NODE_ONLY ? " (both Node: SERVER_IMPL=node)" : ""}`, () => {
     it("comes back with its id, rooms, data and every missed packet from both servers, in order", async (t) => {
@@ -92,9 +107,9 @@ for (const [from, to] of [["node", "dotnet"], ["dotnet", "node"]]) {
 
       socket.io.engine.close();
       await untilGone(onTo, room, id);
-      await call(onFrom, "bcast-all", room, "missed 1");
-      await call(onTo, "bcast-all", null, "missed 2");
-      await call(onTo, "bcast-all", id, "missed 3");
+      await broadcastLanded(onFrom, room, "missed 1");
+      await broadcastLanded(onTo, null, "missed 2");
+      await broadcastLanded(onTo, id, "missed 3");
       await call(onFrom, "bcast-all", `${room}-other`, "not for it");
       await call(onFrom, "bcast-except", null, room, "excluded");
 
