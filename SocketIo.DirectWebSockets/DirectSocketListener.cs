@@ -36,7 +36,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
     private readonly ILogger _logger;
     private readonly TimeProvider _time; // the server's: accept retries, the first request's wait, the drain at shutdown
     private readonly Channel<ConnectionContext> _forKestrel = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly HashSet<Socket> _direct = []; // sockets this listener still owns (peeking or serving), for shutdown
+    private readonly Dictionary<Socket, DirectSocketIo> _direct = []; // sockets this listener still owns (peeking or serving), for shutdown
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
@@ -118,15 +118,15 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         }
 
         await Task.WhenAny(_drained.Task, Task.Delay(DrainTimeout, _time)).ConfigureAwait(false);
-        Socket[] left;
+        DirectSocketIo[] left;
         lock (_direct)
         {
-            left = [.. _direct];
+            left = [.. _direct.Values];
         }
 
-        foreach (var s in left)
+        foreach (var io in left)
         {
-            s.Dispose();
+            io.Close();
         }
 
         _handOver.Dispose();
@@ -181,9 +181,10 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
     private async Task ServeAsync(Socket socket)
     {
+        var io = DirectSocketIo.Create(socket, _admission.EventLoop);
         lock (_direct)
         {
-            _direct.Add(socket);
+            _direct.Add(socket, io);
         }
 
         var handedOver = false;
@@ -195,7 +196,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                 socket.NoDelay = _noDelay;
             }
 
-            var (session, deflate, answered) = await TryOpenSessionAsync(socket).ConfigureAwait(false);
+            var (session, deflate, answered) = await TryOpenSessionAsync(io).ConfigureAwait(false);
             if (answered)
             {
                 return; // answered 408 or 400; the finally closes it
@@ -203,12 +204,12 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
             if (session is null)
             {
-                handedOver = HandOver(socket);
+                handedOver = HandOver(io);
                 return;
             }
 
             Interlocked.Increment(ref _directSessions);
-            ws = new SocketWebSocket(socket, _time, _socketClosed, deflate);
+            ws = new SocketWebSocket(socket, _time, _socketClosed, deflate, io);
             await _server.Engine.ServeWebSocketAsync(session, ws, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
@@ -229,7 +230,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             }
             else if (!handedOver)
             {
-                socket.Dispose();
+                io.Close();
                 Released(socket);
             }
         }
@@ -241,8 +242,9 @@ internal sealed partial class DirectSocketListener : IConnectionListener
     /// is answered 408, one with an invalid extension offer 400 (Answered). Otherwise returns no session, with nothing
     /// read.
     /// </summary>
-    private async Task<(EngineIoRequest? Session, PerMessageDeflateParameters? Deflate, bool Answered)> TryOpenSessionAsync(Socket socket)
+    private async Task<(EngineIoRequest? Session, PerMessageDeflateParameters? Deflate, bool Answered)> TryOpenSessionAsync(DirectSocketIo io)
     {
+        var socket = io.Socket;
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
@@ -251,13 +253,13 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             {
                 try
                 {
-                    peeked = await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.Peek, timeout.Token).ConfigureAwait(false);
+                    peeked = await io.ReceiveAsync(buffer.AsMemory(), SocketFlags.Peek, timeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
                     // Silent: answered as Node's HTTP server answers it (Kestrel would hold it for its keep-alive timeout,
                     // 130 s, and then close it without a word).
-                    await SendRequestTimeoutAsync(socket).ConfigureAwait(false);
+                    await SendRequestTimeoutAsync(io).ConfigureAwait(false);
                     return (null, null, true);
                 }
             }
@@ -273,7 +275,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
             for (var consumed = 0; consumed < request.Length;)
             {
-                var read = await socket.ReceiveAsync(buffer.AsMemory(0, (int)request.Length - consumed), SocketFlags.None).ConfigureAwait(false);
+                var read = await io.ReceiveAsync(buffer.AsMemory(0, (int)request.Length - consumed), SocketFlags.None).ConfigureAwait(false);
                 if (read == 0)
                 {
                     throw new SocketException((int)SocketError.ConnectionReset);
@@ -288,7 +290,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                 : request.SwitchingProtocolsResponse(_server.Engine.HasHeadersListeners ? _server.Engine.WebSocketHandshakeHeaders(session) : null, deflate?.ResponseHeader);
             for (var sent = NonBlockingSend.TrySend(socket, response.Span); sent < response.Length;)
             {
-                sent += await socket.SendAsync(response[sent..], SocketFlags.None).ConfigureAwait(false);
+                sent += await io.SendAsync(response[sent..]).ConfigureAwait(false);
             }
 
             return negotiated ? (session, deflate, false) : (null, null, true);
@@ -300,16 +302,16 @@ internal sealed partial class DirectSocketListener : IConnectionListener
     }
 
     /// <summary>Writes the 408 to a silent connection; a peer that does not take 52 bytes within a second gets nothing.</summary>
-    private async Task SendRequestTimeoutAsync(Socket socket)
+    private async Task SendRequestTimeoutAsync(DirectSocketIo io)
     {
         var response = DirectWebSocketAdmission.RequestTimeoutResponse;
-        var sent = NonBlockingSend.TrySend(socket, response.Span);
+        var sent = NonBlockingSend.TrySend(io.Socket, response.Span);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1), _time);
         try
         {
             while (sent < response.Length)
             {
-                sent += await socket.SendAsync(response[sent..], SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                sent += await io.SendAsync(response[sent..], timeout.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -319,8 +321,9 @@ internal sealed partial class DirectSocketListener : IConnectionListener
     }
 
     /// <summary>Gives the socket to Kestrel as its socket transport would have; false when the listener is closing.</summary>
-    private bool HandOver(Socket socket)
+    private bool HandOver(DirectSocketIo io)
     {
+        var socket = io.Socket;
         lock (_direct)
         {
             if (_unbound)
@@ -331,6 +334,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             _direct.Remove(socket);
         }
 
+        io.Detach(); // Kestrel's socket transport reads it from now on, through the runtime's sockets
         var connection = new CountedConnection(_handOver.Create(socket), this);
         if (_forKestrel.Writer.TryWrite(connection))
         {

@@ -14,14 +14,18 @@ namespace SocketIo.DirectWebSockets;
 /// what is left here is what only this engine knows: the endpoint's path, a head it can answer without Kestrel, and
 /// ASP.NET's WebSocket origin allow-list, which keeps upgrades on the ASP.NET path when one is configured.
 /// </summary>
-internal sealed class DirectWebSocketAdmission(string prefix, bool originsRestricted, bool alsoWithoutSlash = false, TimeSpan? headersTimeout = null)
+internal sealed class DirectWebSocketAdmission(string prefix, bool originsRestricted, bool alsoWithoutSlash = false, TimeSpan? headersTimeout = null, bool eventLoop = true)
 {
     /// <summary>The admission for an endpoint: <paramref name="path"/>, default the server's <c>Path</c>.</summary>
     public static DirectWebSocketAdmission For(IServiceProvider services, SocketIoServer server, string? path) => new(
         NormalizePath(path ?? server.Options.Path),
         services.GetService<IOptions<WebSocketOptions>>()?.Value.AllowedOrigins.Count > 0,
         alsoWithoutSlash: !server.Engine.Options.AddTrailingSlash,
-        services.GetService<IOptions<DirectWebSocketsOptions>>()?.Value.HeadersTimeout);
+        services.GetService<IOptions<DirectWebSocketsOptions>>()?.Value.HeadersTimeout,
+        services.GetService<IOptions<DirectWebSocketsOptions>>()?.Value.EventLoop ?? true);
+
+    /// <summary>Whether direct sessions run on the engine's event loops (<see cref="DirectWebSocketsOptions.EventLoop"/>).</summary>
+    public bool EventLoop { get; } = eventLoop;
 
     /// <summary>
     /// How long the first bytes of a connection are awaited (<see cref="DirectWebSocketsOptions.HeadersTimeout"/>); a

@@ -22,13 +22,29 @@ internal static partial class NonBlockingSend
     public static bool IsSupported { get; } = OperatingSystem.IsLinux() && (RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64);
 
     /// <summary>Bytes the kernel took at once (0 when it would block, on any error, or where unsupported).</summary>
-    public static unsafe int TrySend(Socket socket, ReadOnlySpan<byte> bytes)
+    public static int TrySend(Socket socket, ReadOnlySpan<byte> bytes)
     {
         if (!IsSupported || bytes.IsEmpty)
         {
             return 0;
         }
 
+        try
+        {
+            return Math.Max(Send(socket, bytes, out _), 0);
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0; // closed meanwhile: the asynchronous send reports it
+        }
+    }
+
+    /// <summary>
+    /// One <c>send(2)</c> with <c>MSG_DONTWAIT</c> for the event loop (<see cref="DirectSocketIo"/>): the bytes taken, or
+    /// -1 and the errno (EAGAIN when the kernel's buffer is full). A closed socket throws <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public static unsafe int Send(Socket socket, ReadOnlySpan<byte> bytes, out int errno)
+    {
         var handle = socket.SafeHandle;
         var added = false;
         try
@@ -37,12 +53,9 @@ internal static partial class NonBlockingSend
             fixed (byte* p = bytes)
             {
                 var sent = Send((int)handle.DangerousGetHandle(), p, bytes.Length, MsgDontWait | MsgNoSignal);
-                return sent > 0 ? (int)sent : 0;
+                errno = sent < 0 ? Marshal.GetLastPInvokeError() : 0;
+                return (int)sent;
             }
-        }
-        catch (ObjectDisposedException)
-        {
-            return 0; // closed meanwhile: the asynchronous send reports it
         }
         finally
         {
@@ -54,19 +67,14 @@ internal static partial class NonBlockingSend
     }
 
     /// <summary>
-    /// Bytes the kernel took at once of <paramref name="pieces"/>, written in order by one <c>sendmsg(2)</c> (0 when it
-    /// would block, on any error, or where unsupported). At most <see cref="MaxPieces"/> pieces go in one call.
+    /// Bytes the kernel took at once of <paramref name="pieces"/>, in order, by one <c>sendmsg(2)</c> (at most
+    /// <see cref="MaxPieces"/>), or -1 and the errno; for the event loop. A closed socket throws <see cref="ObjectDisposedException"/>.
     /// </summary>
-    public static unsafe int TrySend(Socket socket, List<ArraySegment<byte>> pieces)
+    public static unsafe int Send(Socket socket, List<ArraySegment<byte>> pieces, out int errno)
     {
-        if (!IsSupported || pieces.Count == 0)
-        {
-            return 0;
-        }
-
         var count = Math.Min(pieces.Count, MaxPieces);
         var vectors = stackalloc IoVector[count];
-        var pins = stackalloc GCHandle[count]; // no allocation per write; freed below
+        var pins = stackalloc GCHandle[count];
         var pinned = 0;
         var handle = socket.SafeHandle;
         var added = false;
@@ -83,11 +91,8 @@ internal static partial class NonBlockingSend
             handle.DangerousAddRef(ref added);
             var message = new MessageHeader { Vectors = vectors, VectorCount = (nuint)count };
             var sent = SendMessage((int)handle.DangerousGetHandle(), &message, MsgDontWait | MsgNoSignal);
-            return sent > 0 ? (int)sent : 0;
-        }
-        catch (ObjectDisposedException)
-        {
-            return 0; // closed meanwhile: the asynchronous send reports it
+            errno = sent < 0 ? Marshal.GetLastPInvokeError() : 0;
+            return (int)sent;
         }
         finally
         {
@@ -100,6 +105,27 @@ internal static partial class NonBlockingSend
             {
                 handle.DangerousRelease();
             }
+        }
+    }
+
+    /// <summary>
+    /// Bytes the kernel took at once of <paramref name="pieces"/>, written in order by one <c>sendmsg(2)</c> (0 when it
+    /// would block, on any error, or where unsupported). At most <see cref="MaxPieces"/> pieces go in one call.
+    /// </summary>
+    public static int TrySend(Socket socket, List<ArraySegment<byte>> pieces)
+    {
+        if (!IsSupported || pieces.Count == 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return Math.Max(Send(socket, pieces, out _), 0);
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0; // closed meanwhile: the asynchronous send reports it
         }
     }
 

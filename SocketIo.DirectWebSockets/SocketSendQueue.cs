@@ -22,6 +22,13 @@ internal sealed class SocketSendQueue : IThreadPoolWorkItem
     /// <summary>Asks for <paramref name="socket"/>'s pending frames to be written; the socket asks once per batch.</summary>
     public void Schedule(SocketWebSocket socket)
     {
+        if (EpollLoop.Current is { } loop)
+        {
+            // On an event loop's thread (a message's handler, a write that caught up): written at the end of its batch.
+            loop.FlushAfterBatch(socket);
+            return;
+        }
+
         _queue.Enqueue(socket);
         if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {

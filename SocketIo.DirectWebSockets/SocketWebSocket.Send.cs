@@ -317,7 +317,7 @@ internal sealed partial class SocketWebSocket
         {
             while (offset < count)
             {
-                offset += await socket.SendAsync(chunk.AsMemory(offset, count - offset), SocketFlags.None).ConfigureAwait(false);
+                offset += await _io.SendAsync(chunk.AsMemory(offset, count - offset)).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -413,7 +413,7 @@ internal sealed partial class SocketWebSocket
     /// <summary>Closes the socket, and tells the owner the first time.</summary>
     private void CloseSocket()
     {
-        socket.Dispose();
+        _io.Close();
         if (Interlocked.Exchange(ref _socketClosed, 1) == 0)
         {
             socketClosed?.Invoke(socket);

@@ -120,7 +120,7 @@ internal sealed partial class SocketWebSocket : IEngineIoSharedFrameWebSocket
             Advance(pieces, sent);
             while (pieces.Count > 0)
             {
-                Advance(pieces, await socket.SendAsync(pieces, System.Net.Sockets.SocketFlags.None).ConfigureAwait(false));
+                Advance(pieces, await _io.SendAsync(pieces).ConfigureAwait(false));
             }
         }
         catch (Exception ex)

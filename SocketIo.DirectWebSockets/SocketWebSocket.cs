@@ -28,8 +28,13 @@ namespace SocketIo.DirectWebSockets;
 /// queue waits on a peer that does not read: the owner counts the connection until then.
 /// </param>
 /// <param name="deflate">The permessage-deflate agreement, or null when the connection has none.</param>
-internal sealed partial class SocketWebSocket(Socket socket, TimeProvider time, Action<Socket>? socketClosed = null, PerMessageDeflateParameters? deflate = null) : WebSocket
+/// <param name="io">
+/// The socket's reads and writes (on an event loop, see <see cref="DirectSocketIo"/>); null: the socket's own
+/// asynchronous methods.
+/// </param>
+internal sealed partial class SocketWebSocket(Socket socket, TimeProvider time, Action<Socket>? socketClosed = null, PerMessageDeflateParameters? deflate = null, DirectSocketIo? io = null) : WebSocket
 {
+    private readonly DirectSocketIo _io = io ?? DirectSocketIo.Create(socket, eventLoop: false);
     private const int ReceiveBufferSize = 4096;
     private const int MaxControlPayload = 125;
     private byte[]? _buffer; // received bytes [_start, _end) not yet consumed; null when all are
@@ -104,7 +109,7 @@ internal sealed partial class SocketWebSocket(Socket socket, TimeProvider time, 
                     // Idle: wait for data without holding a buffer (and with no other await in between: an idle
                     // connection keeps only this method's state), then rent one for what has arrived.
                     // The token's registration above aborts the socket, which ends this receive too.
-                    await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
+                    await _io.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
                     RentBuffer();
                 }
 
@@ -348,7 +353,7 @@ internal sealed partial class SocketWebSocket(Socket socket, TimeProvider time, 
             _start = 0;
         }
 
-        var read = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
+        var read = await _io.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
         if (read == 0)
         {
             throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, "The peer closed the connection without a close frame.");

@@ -13,10 +13,13 @@ namespace SocketIo.Tests.DirectWebSockets;
 
 /// <summary>
 /// <see cref="SocketWebSocket"/>, the server end of RFC 6455 straight on a socket, against a client that writes raw
-/// (masked) frames and reads the server's raw frames byte for byte.
+/// (masked) frames and reads the server's raw frames byte for byte. Every test runs twice: with the socket on the
+/// engine's event loop (<see cref="DirectSocketIo"/>, where the platform has one) and on the runtime's asynchronous
+/// socket methods.
 /// </summary>
-[TestFixture]
-public sealed partial class SocketWebSocketTests
+[TestFixture(true)]
+[TestFixture(false)]
+public sealed partial class SocketWebSocketTests(bool eventLoop)
 {
     private static readonly byte[] MaskKey = [0x37, 0xFA, 0x21, 0x3D];
 
@@ -50,7 +53,9 @@ public sealed partial class SocketWebSocketTests
         _serverSocket = await accept;
         _serverSocket.NoDelay = true; // as the direct listener's sockets (Kestrel's default)
         _socketsClosed = 0;
-        _ws = new SocketWebSocket(_serverSocket, time ?? TimeProvider.System, _ => Interlocked.Increment(ref _socketsClosed));
+        var io = DirectSocketIo.Create(_serverSocket, eventLoop);
+        Assert.That(io.OnEventLoop, Is.EqualTo(eventLoop && EpollLoop.IsSupported), "the socket is served as the fixture says");
+        _ws = new SocketWebSocket(_serverSocket, time ?? TimeProvider.System, _ => Interlocked.Increment(ref _socketsClosed), io: io);
     }
 
     [TearDown]

@@ -1,0 +1,245 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace SocketIo.DirectWebSockets;
+
+/// <summary>
+/// A direct connection's reads and writes: non-blocking system calls, and when one would block, a wait for the socket's
+/// <see cref="EpollLoop"/> to report it ready (its continuation then runs on the loop's thread). Without a loop (not
+/// Linux x64, <see cref="DirectWebSocketsOptions.EventLoop"/> off, or handed to Kestrel) the socket's own asynchronous
+/// methods. One receive and one write at a time, as the callers do.
+/// </summary>
+internal sealed partial class DirectSocketIo
+{
+    private const int Eagain = 11;
+    private const int Eintr = 4;
+    private const int MsgPeek = 0x02;
+    private const int MsgDontWait = 0x40;
+
+    private readonly Readiness _read = new();
+    private readonly Readiness _write = new();
+    private EpollLoop? _loop; // null: the runtime's asynchronous socket
+    private int _closed;
+
+    private DirectSocketIo(Socket socket) => Socket = socket;
+
+    public Socket Socket { get; }
+
+    /// <summary>The loop's slot for this socket, and the slot's generation (set by <see cref="EpollLoop"/>).</summary>
+    internal int Slot { get; set; } = -1;
+
+    internal int Generation { get; set; }
+
+    /// <summary>Whether an event loop serves this socket.</summary>
+    public bool OnEventLoop => Volatile.Read(ref _loop) is not null;
+
+    /// <summary>The socket's I/O, on an event loop when <paramref name="eventLoop"/> and the platform allow it.</summary>
+    public static DirectSocketIo Create(Socket socket, bool eventLoop)
+    {
+        var io = new DirectSocketIo(socket);
+        if (eventLoop && EpollLoop.Next() is { } loop && io.WithDescriptor(fd => loop.Register(io, fd)))
+        {
+            io._loop = loop;
+        }
+
+        return io;
+    }
+
+    /// <summary>
+    /// Receives into <paramref name="buffer"/> (<see cref="SocketFlags.Peek"/> or none); an empty buffer waits until
+    /// there is something to read (or the end), as a zero-byte receive does, and returns 0.
+    /// </summary>
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags flags, CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _loop) is null)
+        {
+            return Socket.ReceiveAsync(buffer, flags, cancellationToken);
+        }
+
+        var seen = _read.Seen;
+        var received = TryReceive(buffer.Span, flags, out var errno);
+        return received >= 0 ? new ValueTask<int>(buffer.IsEmpty ? 0 : received)
+            : ReceiveWhenReadableAsync(buffer, flags, seen, errno, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReceiveWhenReadableAsync(Memory<byte> buffer, SocketFlags flags, int seen, int errno, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (errno == Eagain)
+            {
+                await _read.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
+            }
+            else if (errno != Eintr)
+            {
+                throw Failure(errno);
+            }
+
+            seen = _read.Seen;
+            var received = TryReceive(buffer.Span, flags, out errno);
+            if (received >= 0)
+            {
+                return buffer.IsEmpty ? 0 : received;
+            }
+        }
+    }
+
+    /// <summary>Sends what the kernel takes of <paramref name="bytes"/> (at least one byte), waiting while it takes none.</summary>
+    public ValueTask<int> SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _loop) is null)
+        {
+            return Socket.SendAsync(bytes, SocketFlags.None, cancellationToken);
+        }
+
+        var seen = _write.Seen;
+        var sent = NonBlockingSend.Send(Socket, bytes.Span, out var errno);
+        return sent > 0 || bytes.IsEmpty ? new ValueTask<int>(Math.Max(sent, 0)) : SendWhenWritableAsync(bytes, null, seen, errno, cancellationToken);
+    }
+
+    /// <summary>Sends what the kernel takes of <paramref name="pieces"/>, in order (at least one byte), waiting while it takes none.</summary>
+    public ValueTask<int> SendAsync(List<ArraySegment<byte>> pieces)
+    {
+        if (Volatile.Read(ref _loop) is null)
+        {
+            return new ValueTask<int>(Socket.SendAsync(pieces, SocketFlags.None));
+        }
+
+        var seen = _write.Seen;
+        var sent = NonBlockingSend.Send(Socket, pieces, out var errno);
+        return sent > 0 ? new ValueTask<int>(sent) : SendWhenWritableAsync(default, pieces, seen, errno, CancellationToken.None);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> SendWhenWritableAsync(ReadOnlyMemory<byte> bytes, List<ArraySegment<byte>>? pieces, int seen, int errno, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (errno is Eagain or 0)
+            {
+                await _write.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
+            }
+            else if (errno != Eintr)
+            {
+                throw Failure(errno);
+            }
+
+            seen = _write.Seen;
+            var sent = pieces is null ? NonBlockingSend.Send(Socket, bytes.Span, out errno) : NonBlockingSend.Send(Socket, pieces, out errno);
+            if (sent > 0)
+            {
+                return sent;
+            }
+        }
+    }
+
+    /// <summary>Stops the loop watching the socket, which stays open: Kestrel takes it over (no operation may be pending).</summary>
+    public void Detach()
+    {
+        if (Interlocked.Exchange(ref _loop, null) is { } loop)
+        {
+            if (!WithDescriptor(fd =>
+            {
+                loop.Unregister(this, fd);
+                return true;
+            }))
+            {
+                loop.Unregister(this, -1);
+            }
+        }
+    }
+
+    /// <summary>Closes the socket; a pending receive or write fails (on the thread pool, never inside the caller).</summary>
+    public void Close()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        Detach();
+        Socket.Dispose();
+        var error = new ObjectDisposedException(nameof(System.Net.Sockets.Socket));
+        _read.Fail(error);
+        _write.Fail(error);
+    }
+
+    /// <summary>What the loop saw: readable (or the end, or an error) wakes the receive; writable (or an error) the write.</summary>
+    internal void OnReady(uint events)
+    {
+        if ((events & (EpollLoop.EpollIn | EpollLoop.EpollRdHup | EpollLoop.EpollHup | EpollLoop.EpollErr)) != 0)
+        {
+            _read.Signal();
+        }
+
+        if ((events & (EpollLoop.EpollOut | EpollLoop.EpollHup | EpollLoop.EpollErr)) != 0)
+        {
+            _write.Signal();
+        }
+    }
+
+    /// <summary>Runs <paramref name="use"/> with the descriptor, kept open meanwhile; false when the socket is closed.</summary>
+    private bool WithDescriptor(Func<int, bool> use)
+    {
+        var handle = Socket.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            return use((int)handle.DangerousGetHandle());
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>One <c>recv(2)</c> with <c>MSG_DONTWAIT</c>: the bytes received (0 at the end), or -1 and the errno.</summary>
+    private unsafe int TryReceive(Span<byte> buffer, SocketFlags flags, out int errno)
+    {
+        var handle = Socket.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var peekByte = stackalloc byte[1];
+            var empty = buffer.IsEmpty;
+            var peek = empty || (flags & SocketFlags.Peek) != 0;
+            fixed (byte* p = buffer)
+            {
+                var received = Receive((int)handle.DangerousGetHandle(), empty ? peekByte : p, empty ? 1 : buffer.Length, MsgDontWait | (peek ? MsgPeek : 0));
+                errno = received < 0 ? Marshal.GetLastPInvokeError() : 0;
+                return (int)received;
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    private static SocketException Failure(int errno) => new((int)(errno switch
+    {
+        104 => SocketError.ConnectionReset, // ECONNRESET
+        32 => SocketError.Shutdown, // EPIPE
+        110 => SocketError.TimedOut, // ETIMEDOUT
+        107 => SocketError.NotConnected, // ENOTCONN
+        9 => SocketError.OperationAborted, // EBADF
+        _ => SocketError.SocketError,
+    }));
+
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    private static unsafe partial nint Receive(int fd, byte* buffer, nint length, int flags);
+}

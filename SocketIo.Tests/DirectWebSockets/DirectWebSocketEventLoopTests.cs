@@ -1,0 +1,82 @@
+using System.Net.Sockets;
+using NUnit.Framework;
+using SocketIo.DirectWebSockets;
+using SocketIo.Tests.Support;
+
+namespace SocketIo.Tests.DirectWebSockets;
+
+/// <summary>
+/// <see cref="DirectWebSocketsOptions.EventLoop"/>: direct sessions read, handle and answer their messages on the
+/// engine's own I/O threads (<see cref="EpollLoop"/>), or, turned off, on the runtime's sockets and the thread pool.
+/// </summary>
+[TestFixture]
+public sealed class DirectWebSocketEventLoopTests
+{
+    [Test]
+    public async Task ByDefault_AMessagesHandler_RunsOnTheEnginesIoThread_AndAnswersFromThereAndFromTheThreadPool()
+    {
+        Assume.That(EpollLoop.IsSupported, "the event loop is Linux x64 only");
+        await using var host = await DirectWebSocketApp.StartAsync();
+        RegisterWhere(host);
+        using var client = await SioRawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{host.Port}/socket.io/?EIO=4&transport=websocket"));
+        await client.ConnectNamespaceAsync();
+
+        await client.SendAsync("21[\"where\"]");
+        Assert.That(await client.ReceiveTextAsync(), Does.Match("^31\\[\"SocketIo I/O \\d+\\|pool=False\"\\]$"));
+        // An answer written after an await (a thread-pool thread, not the loop's): the send lane writes it.
+        await client.SendAsync("22[\"later\"]");
+        Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("32[\"pool=True\"]"));
+    }
+
+    [Test]
+    public async Task TurnedOff_AMessagesHandler_RunsOnTheThreadPool()
+    {
+        await using var host = await DirectWebSocketApp.StartAsync(direct: o => o.EventLoop = false);
+        RegisterWhere(host);
+        using var client = await SioRawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{host.Port}/socket.io/?EIO=4&transport=websocket"));
+        await client.ConnectNamespaceAsync();
+
+        await client.SendAsync("21[\"where\"]");
+        var answer = await client.ReceiveTextAsync();
+        Assert.That(answer, Does.EndWith("|pool=True\"]"));
+        Assert.That(answer, Does.Not.Contain("SocketIo I/O"));
+    }
+
+    [Test]
+    public void ASocketsSlot_IsGivenToTheNextSocket_WithAnotherGeneration_SoThatALateEventForTheFirstIsDropped()
+    {
+        Assume.That(EpollLoop.IsSupported, "the event loop is Linux x64 only");
+        var loop = EpollLoop.Next()!;
+        using var a = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var b = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var first = DirectSocketIo.Create(a, eventLoop: false);
+        Assert.That(loop.Register(first, (int)a.Handle), Is.True);
+        var slot = first.Slot;
+        var generation = first.Generation;
+        loop.Unregister(first, (int)a.Handle);
+        Assert.That(first.Slot, Is.EqualTo(-1));
+
+        var second = DirectSocketIo.Create(b, eventLoop: false);
+        Assert.That(loop.Register(second, (int)b.Handle), Is.True);
+        try
+        {
+            Assert.That(second.Slot, Is.EqualTo(slot), "the freed slot is reused");
+            Assert.That(second.Generation, Is.Not.EqualTo(generation), "an event keyed with the first's generation does not match");
+        }
+        finally
+        {
+            loop.Unregister(second, (int)b.Handle);
+        }
+    }
+
+    private static void RegisterWhere(DirectWebSocketApp host) => host.Io.OnConnection((socket, _) =>
+    {
+        socket.On("where", e => e.AckAsync($"{Thread.CurrentThread.Name}|pool={Thread.CurrentThread.IsThreadPoolThread}"));
+        socket.On("later", async e =>
+        {
+            await Task.Yield(); // on to the thread pool
+            await e.AckAsync($"pool={Thread.CurrentThread.IsThreadPoolThread}");
+        });
+        return ValueTask.CompletedTask;
+    });
+}
