@@ -78,7 +78,9 @@ var socketIo = builder.Services.AddSocketIo(options =>
     .AddMemoryRelease();
 if (directWebSockets)
 {
-    socketIo.AddDirectWebSockets();
+    // DIRECT_EVENT_LOOP=0: the direct sessions on the runtime's sockets and the thread pool (the benchmark's "before").
+    var eventLoop = Environment.GetEnvironmentVariable("DIRECT_EVENT_LOOP") != "0";
+    socketIo.AddDirectWebSockets(o => o.EventLoop = eventLoop);
 }
 
 if (settings.RedisUrl is { } redisUrl)
