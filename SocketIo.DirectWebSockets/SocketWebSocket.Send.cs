@@ -36,6 +36,7 @@ internal sealed partial class SocketWebSocket
     private TaskCompletionSource? _drained; // senders waiting for the queue to go under the high-water mark
     private bool _sendingFragments;
     private bool _sendingCompressed; // the message being sent in fragments is compressed
+    private int _writes;
 
     public override Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken) =>
         SendAsync(buffer.AsMemory(), messageType, endOfMessage, cancellationToken).AsTask();
@@ -212,6 +213,9 @@ internal sealed partial class SocketWebSocket
         }
     }
 
+    /// <summary>System calls that wrote this socket's queue (tests look at how frames were gathered).</summary>
+    internal int Writes => Volatile.Read(ref _writes);
+
     /// <summary>Writes everything queued (called by the lane). Frames queued meanwhile go out in the same turn.</summary>
     internal void FlushQueued()
     {
@@ -256,6 +260,7 @@ internal sealed partial class SocketWebSocket
                 // Headers in chunk, payloads by reference: one gather write.
                 var pieces = PiecesOf(chunk, count, shared);
                 var total = count + sharedBytes;
+                _writes++;
                 var taken = NonBlockingSend.TrySend(socket, pieces);
                 if (taken < total)
                 {
@@ -284,6 +289,7 @@ internal sealed partial class SocketWebSocket
                 continue;
             }
 
+            _writes++;
             var sent = NonBlockingSend.TrySend(socket, chunk.AsSpan(0, count));
             if (sent < count)
             {
