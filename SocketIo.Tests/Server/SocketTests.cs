@@ -306,6 +306,19 @@ public sealed class SocketTests
     }
 
     [Test]
+    public async Task WriteAsync_IsSendAsync_OnTheSocketTheNamespaceAndTheServer()
+    {
+        var (host, client, socket) = await StartAsync();
+        await using var owner = host;
+
+        await socket.WriteAsync("hi", 1);
+        await host.Io.Sockets.WriteAsync("nsp");
+        await host.Io.WriteAsync();
+
+        Assert.That(await client.ReceiveTextsAsync(3), Is.EqualTo<string[]>(["""2["message","hi",1]""", """2["message","nsp"]""", """2["message"]"""]));
+    }
+
+    [Test]
     public async Task ANumericEventName_IsAccepted_AndABareEventIsIgnored()
     {
         var seen = new SioRecorder<string>();
