@@ -40,7 +40,7 @@ internal sealed class AdapterPort : IAdapterNamespace, IAdapterMetrics
             }
 
             socket.NotifyOutgoingListeners(packet.Packet);
-            switch (socket.Client.WriteToEngine(packet.WireFor(_nsp.Server.Parser), packet.Volatile))
+            switch (socket.Connection.WriteToEngine(packet.WireFor(_nsp.Server.Parser), packet.Volatile))
             {
                 case EngineWriteResult.Written:
                     delivered++;
@@ -79,7 +79,7 @@ internal sealed class AdapterPort : IAdapterNamespace, IAdapterMetrics
             // The entry exists before the packet leaves: a fast client's answer always finds it.
             collector.Expect(socket);
             socket.NotifyOutgoingListeners(outgoing.Packet);
-            var result = socket.Client.WriteToEngine(outgoing.WireFor(_nsp.Server.Parser), outgoing.Volatile);
+            var result = socket.Connection.WriteToEngine(outgoing.WireFor(_nsp.Server.Parser), outgoing.Volatile);
             if (result == EngineWriteResult.Written)
             {
                 delivered++;

@@ -20,6 +20,7 @@ internal sealed class ClientConnection
     // Dropped once a namespace is joined: a connection that lives for hours should not keep a spent timer.
     private ITimer? _connectTimeout;
     private EngineIoConnection? _view;
+    private SocketIoClient? _client;
     private int _closed;
 
     public ClientConnection(SocketIoServer server, EngineIoSocket conn)
@@ -55,6 +56,9 @@ internal sealed class ClientConnection
 
     /// <summary>The read-only view that every socket of this connection shows as <c>socket.Conn</c>; made on first use.</summary>
     public EngineIoConnection View => _view ?? LazyInitializer.EnsureInitialized(ref _view, () => new EngineIoConnection(Conn));
+
+    /// <summary>The read-only view that every socket of this connection shows as <c>socket.Client</c>; made on first use.</summary>
+    public SocketIoClient ClientView => _client ?? LazyInitializer.EnsureInitialized(ref _client, () => new SocketIoClient(this, _namespaces));
 
     public IEnumerable<SocketIoSocket> Sockets => _namespaces.Snapshot;
 

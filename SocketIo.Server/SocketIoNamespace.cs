@@ -111,6 +111,9 @@ public sealed partial class SocketIoNamespace
     /// <summary>Sends a <c>message</c> event to every socket (Node: <c>nsp.send</c>).</summary>
     public ValueTask SendAsync(params object?[] args) => EmitAsync("message", args);
 
+    /// <summary>Same as <see cref="SendAsync"/>: a <c>message</c> event to every socket (Node: <c>nsp.write</c>, an alias of <c>send</c>).</summary>
+    public ValueTask WriteAsync(params object?[] args) => SendAsync(args);
+
     /// <summary>
     /// All sockets of the namespace, cluster-wide (Node: <c>nsp.fetchSockets()</c>); throws
     /// <see cref="SocketIoClusterUnavailableException"/> while the cluster (Redis) is unreachable.

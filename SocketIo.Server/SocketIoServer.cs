@@ -299,6 +299,9 @@ public sealed partial class SocketIoServer : IAsyncDisposable
     /// <summary>Node: <c>io.send</c>.</summary>
     public ValueTask SendAsync(params object?[] args) => Sockets.SendAsync(args);
 
+    /// <summary>Node: <c>io.write</c>, an alias of <c>io.send</c>: a <c>message</c> event to every socket of <c>/</c>.</summary>
+    public ValueTask WriteAsync(params object?[] args) => SendAsync(args);
+
     /// <summary>Node: <c>io.fetchSockets()</c>.</summary>
     public Task<IReadOnlyList<RemoteSocket>> FetchSocketsAsync(CancellationToken cancellationToken = default) => Sockets.FetchSocketsAsync(cancellationToken);
 

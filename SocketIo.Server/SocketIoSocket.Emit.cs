@@ -31,6 +31,9 @@ public sealed partial class SocketIoSocket
     /// <summary>Sends a <c>message</c> event (Node: <c>socket.send</c>).</summary>
     public ValueTask SendAsync(params object?[] args) => EmitAsync("message", args);
 
+    /// <summary>Same as <see cref="SendAsync"/>: sends a <c>message</c> event (Node: <c>socket.write</c>, an alias of <c>send</c>).</summary>
+    public ValueTask WriteAsync(params object?[] args) => SendAsync(args);
+
     internal ValueTask EmitCore(string eventName, IReadOnlyList<object?> args, BroadcastFlags flags)
     {
         CheckEventName(eventName);
@@ -112,7 +115,7 @@ public sealed partial class SocketIoSocket
         WritePacket(new SocketIoPacket(SocketIoPacketType.Ack, Namespace.Name, args, id), BroadcastFlags.None);
 
     internal void WritePacket(SocketIoPacket packet, BroadcastFlags flags) =>
-        Client.WriteToEngine(Namespace.Server.Parser.EncodeFrames(packet with { Namespace = Namespace.Name }, flags.Compress != false), flags.Volatile);
+        Connection.WriteToEngine(Namespace.Server.Parser.EncodeFrames(packet with { Namespace = Namespace.Name }, flags.Compress != false), flags.Volatile);
 
     internal void NotifyOutgoingListeners(SocketIoPacket packet)
     {

@@ -26,7 +26,7 @@ public sealed partial class SocketIoSocket
 
         if (close)
         {
-            Client.DisconnectAll();
+            Connection.DisconnectAll();
         }
         else
         {
@@ -48,7 +48,7 @@ public sealed partial class SocketIoSocket
     /// </summary>
     internal void SendConnect()
     {
-        if (Client.Conn.Protocol == 3)
+        if (Connection.Conn.Protocol == 3)
         {
             // A 2.x client's CONNECT carries nothing: its id is derived from the Engine.IO id (socket.ts _onconnect).
             WritePacket(new SocketIoPacket(SocketIoPacketType.Connect, Namespace.Name, null), BroadcastFlags.None);
@@ -113,7 +113,7 @@ public sealed partial class SocketIoSocket
         }
 
         Cleanup();
-        Client.Remove(this);
+        Connection.Remove(this);
         _disconnected.Cancel();
         // Node keeps waiting forever; here a pending EmitWithAckAsync ends as cancelled.
         foreach (var id in _acks?.Keys ?? (ICollection<long>)Array.Empty<long>())

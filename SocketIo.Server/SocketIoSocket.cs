@@ -39,7 +39,7 @@ public sealed partial class SocketIoSocket
     internal SocketIoSocket(SocketIoNamespace nsp, ClientConnection client, JObject? auth, PersistedSession? previous = null)
     {
         Namespace = nsp;
-        Client = client;
+        Connection = client;
         // A recovered socket is the one that left: same id, private id and data (socket.ts constructor).
         // 2.x clients (Engine.IO v3) know their id from the Engine.IO id: their CONNECT carries none (socket.ts constructor).
         Id = previous?.Sid ?? (client.Conn.Protocol == 3 ? Protocol.V4.LegacyProtocol.SocketId(nsp.Name, client.Conn.Id) : Base64Id.Generate());
@@ -82,10 +82,10 @@ public sealed partial class SocketIoSocket
     /// The HTTP request that opened the connection (Node: <c>socket.request</c>): the very instance
     /// <see cref="EngineIo.EngineIoOptions.AllowRequest"/> received, with what it put in its <c>Items</c>.
     /// </summary>
-    public EngineIoRequest Request => Client.Conn.Request;
+    public EngineIoRequest Request => Connection.Conn.Request;
 
     /// <summary>The user of the HTTP request that opened the connection (ASP.NET authentication).</summary>
-    public ClaimsPrincipal User => Client.Conn.Request.User;
+    public ClaimsPrincipal User => Connection.Conn.Request.User;
 
     /// <summary>
     /// Free-form data, visible to other nodes through fetchSockets (Node: <c>socket.data</c>, default <c>{}</c>).
@@ -147,12 +147,18 @@ public sealed partial class SocketIoSocket
     public CancellationToken Disconnected => _disconnected.Token;
 
     /// <summary>The Engine.IO session under this socket, read-only; shared by its sockets in other namespaces (Node: <c>socket.conn</c>).</summary>
-    public EngineIoConnection Conn => Client.View;
+    public EngineIoConnection Conn => Connection.View;
 
     /// <summary>The rooms the socket is in, its own id room included (Node: <c>socket.rooms</c>).</summary>
     public IReadOnlyCollection<string> Rooms => Adapter.SocketRooms(Id) ?? Array.Empty<string>();
 
-    internal ClientConnection Client { get; }
+    /// <summary>
+    /// The connection this socket came over, read-only: its Engine.IO session, request and its sockets in every
+    /// namespace (Node: <c>socket.client</c>).
+    /// </summary>
+    public SocketIoClient Client => Connection.ClientView;
+
+    internal ClientConnection Connection { get; }
 
     private SocketIoAdapter Adapter => Namespace.Adapter;
 

@@ -17,10 +17,15 @@ public sealed class RoomTableAdapter : SocketIoAdapter
     /// <summary>Creates the adapter for the namespace behind <paramref name="port"/>.</summary>
     public RoomTableAdapter(IAdapterNamespace port) : base(port)
     {
+        Rooms = new RoomView(_memberships);
     }
 
     /// <inheritdoc />
-    public override IReadOnlyCollection<string> Rooms => _memberships.Keys.Select(k => k.Room).Distinct(StringComparer.Ordinal).ToArray();
+    /// <remarks>
+    /// A filter over the table at each read; <see cref="SocketIoAdapter.Sids"/> is left to the base class, which works
+    /// it out from this.
+    /// </remarks>
+    public override IReadOnlyDictionary<string, IReadOnlySet<string>> Rooms { get; }
 
     /// <inheritdoc />
     public override ValueTask AddAllAsync(string socketId, IReadOnlyCollection<string> rooms)

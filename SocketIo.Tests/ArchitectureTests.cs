@@ -97,6 +97,7 @@ public sealed class ArchitectureTests
         "ServerSideEvent",
         "SocketEmitter",
         "SocketIoAck",
+        "SocketIoClient",
         "SocketIoClusterUnavailableException",
         "SocketIoContractAttribute",
         "SocketIoContracts",

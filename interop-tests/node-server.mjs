@@ -326,6 +326,29 @@ function registerEvents(socket) {
     if (typeof ack === "function") ack([...io._nsps.keys()].sort(compareOrdinal));
   });
 
+  // adapter-maps(): nsp.adapter.rooms and nsp.adapter.sids, each set sorted.
+  socket.on("adapter-maps", (ack) => {
+    const sorted = (map) => Object.fromEntries([...map].map(([key, set]) => [key, [...set].sort(compareOrdinal)]));
+    if (typeof ack === "function") ack({ rooms: sorted(nsp.adapter.rooms), sids: sorted(nsp.adapter.sids) });
+  });
+
+  socket.on("write", (...raw) => {
+    const [args, ack] = splitAck(raw);
+    socket.write(...args);
+    ack?.();
+  });
+
+  // client(): what socket.client shows of the connection.
+  socket.on("client", (ack) => {
+    if (typeof ack === "function") {
+      ack({
+        conn: socket.client.conn.id,
+        nsps: [...socket.client.nsps.keys()].sort(compareOrdinal),
+        sockets: [...socket.client.sockets.keys()].sort(compareOrdinal),
+      });
+    }
+  });
+
   socket.on("disconnect-self", (...raw) => {
     const [args, ack] = splitAck(raw);
     ack?.();

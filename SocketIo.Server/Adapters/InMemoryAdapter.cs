@@ -13,22 +13,23 @@ public class InMemoryAdapter : SocketIoAdapter
     private readonly Dictionary<string, HashSet<string>> _rooms = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _sids = new(StringComparer.Ordinal);
 
+    private readonly LockedSetMap _roomsView;
+    private readonly LockedSetMap _sidsView;
+
     /// <summary>Creates the adapter for a namespace.</summary>
     public InMemoryAdapter(IAdapterNamespace nsp) : base(nsp)
     {
+        _roomsView = new LockedSetMap(_sync, _rooms);
+        _sidsView = new LockedSetMap(_sync, _sids);
     }
 
     /// <inheritdoc />
-    public override IReadOnlyCollection<string> Rooms
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _rooms.Keys.ToArray();
-            }
-        }
-    }
+    /// <remarks>Read under the lock that guards the adapter's maps; an enumeration copies the keys, then each set as it is read.</remarks>
+    public override IReadOnlyDictionary<string, IReadOnlySet<string>> Rooms => _roomsView;
+
+    /// <inheritdoc />
+    /// <remarks>The adapter's own socket → rooms map, read as <see cref="Rooms"/> is.</remarks>
+    public override IReadOnlyDictionary<string, IReadOnlySet<string>> Sids => _sidsView;
 
     /// <inheritdoc />
     public override ValueTask AddAllAsync(string socketId, IReadOnlyCollection<string> rooms)

@@ -11,6 +11,9 @@ namespace SocketIo.Server.Adapters;
 /// </summary>
 public abstract class SocketIoAdapter : IAsyncDisposable
 {
+    // The default Sids, made on first use (most adapters override it, most users never read it).
+    private InvertedSetMap? _inverted;
+
     /// <summary>Creates the adapter for a namespace.</summary>
     protected SocketIoAdapter(IAdapterNamespace nsp)
     {
@@ -49,14 +52,37 @@ public abstract class SocketIoAdapter : IAsyncDisposable
     /// <summary>Removes a socket from all its rooms (Node: <c>delAll</c>).</summary>
     public abstract ValueTask DelAllAsync(string socketId);
 
-    /// <summary>A snapshot of the rooms of a local socket, or null if unknown (Node: <c>socketRooms</c>).</summary>
-    public abstract IReadOnlyCollection<string>? SocketRooms(string socketId);
+    /// <summary>
+    /// A snapshot of the rooms of a local socket, or null if unknown (Node: <c>socketRooms</c>). The default copies
+    /// the socket's set in <see cref="Sids"/>.
+    /// </summary>
+    public virtual IReadOnlyCollection<string>? SocketRooms(string socketId) =>
+        Sids.TryGetValue(socketId, out var rooms) ? rooms.ToArray() : null;
 
-    /// <summary>The local size of a room.</summary>
-    public abstract int RoomSize(string room);
+    /// <summary>How many local sockets are in a room; 0 for a room that does not exist. The default reads <see cref="Rooms"/>.</summary>
+    public virtual int RoomSize(string room) => Rooms.TryGetValue(room, out var ids) ? ids.Count : 0;
 
-    /// <summary>Local room names.</summary>
-    public abstract IReadOnlyCollection<string> Rooms { get; }
+    /// <summary>
+    /// This server's rooms, each with the ids of its sockets in it (Node: <c>adapter.rooms</c>, a
+    /// <c>Map&lt;Room, Set&lt;SocketId&gt;&gt;</c>); every socket is in the room named by its own id. A read-only, live
+    /// view: lookups and counts read the state of the moment and a set once looked up stays current, while an
+    /// enumeration walks what was there when it started, so sockets joining and leaving on other threads never make it
+    /// throw. Local, as in Node: with a cluster adapter it holds this server's sockets only (ask the cluster with
+    /// <see cref="FetchSocketsAsync"/>).
+    /// <para>
+    /// An adapter implements it (the room names are its <c>Keys</c>); it and its sets must be safe to read while sockets
+    /// join and leave.
+    /// </para>
+    /// </summary>
+    public abstract IReadOnlyDictionary<string, IReadOnlySet<string>> Rooms { get; }
+
+    /// <summary>
+    /// This server's sockets, each with its rooms (Node: <c>adapter.sids</c>, a <c>Map&lt;SocketId, Set&lt;Room&gt;&gt;</c>):
+    /// a read-only, live view, local, as <see cref="Rooms"/>. A socket that joined rooms in a middleware is in it
+    /// before it is connected, as in Node. The default works it out from <see cref="Rooms"/> at each read (a walk
+    /// over every room, and a socket in no room is missing); an adapter that keeps socket → rooms itself overrides it.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, IReadOnlySet<string>> Sids => _inverted ??= new InvertedSetMap(this);
 
     /// <summary>Sends a packet to the targeted sockets (Node: <c>broadcast</c>).</summary>
     public abstract ValueTask BroadcastAsync(SocketIoPacket packet, BroadcastOptions options);

@@ -173,16 +173,61 @@ public abstract class AdapterSpecification
         {
             var adapter = cluster[server].Sockets.Adapter;
             var local = members.Where(m => m.Server == server).ToList();
-            Assert.That(adapter.Rooms, Is.EquivalentTo(local.SelectMany(m => new[] { m.Id, "own-" + m.Id }).Append("shared")));
+            Assert.That(adapter.Rooms.Keys, Is.EquivalentTo(local.SelectMany(m => new[] { m.Id, "own-" + m.Id }).Append("shared")));
+            Assert.That(adapter.Rooms["shared"], Is.EquivalentTo(local.Where(m => m != members[0]).Select(m => m.Id)), "this server's sockets only");
             Assert.That(adapter.RoomSize("shared"), Is.EqualTo(local.Count(m => m != members[0])));
+            Assert.That(adapter.Sids.Keys, Is.EquivalentTo(local.Select(m => m.Id)), "this server's sockets only");
             foreach (var member in local)
             {
                 Assert.That(adapter.SocketRooms(member.Id), Is.EquivalentTo(member.Socket.Rooms));
+                Assert.That(adapter.Sids[member.Id], Is.EquivalentTo(member.Socket.Rooms));
+                Assert.That(adapter.Rooms[member.Id], Is.EqualTo(new[] { member.Id }), "each socket is alone in its own room");
             }
         }
 
-        Assert.That(cluster[0].Sockets.Adapter.SocketRooms("unknown socket"), Is.Null);
+        var first = cluster[0].Sockets.Adapter;
+        Assert.That(first.SocketRooms("unknown socket"), Is.Null);
+        Assert.That((first.Sids.ContainsKey("unknown socket"), first.Rooms.ContainsKey("unknown room")), Is.EqualTo((false, false)));
+        Assert.That(first.Sids.TryGetValue("unknown socket", out _) || first.Rooms.TryGetValue("unknown room", out _), Is.False);
+        Assert.That(() => first.Rooms["unknown room"], Throws.TypeOf<KeyNotFoundException>());
         Assert.That(members[0].Socket.Rooms, Is.EquivalentTo(new[] { members[0].Id, "own-" + members[0].Id }));
+    }
+
+    [Test]
+    public async Task TheMaps_FollowJoinsLeavesAndDisconnects_Live()
+    {
+        await using var cluster = await StartAsync();
+        var members = await cluster.ConnectManyAsync(2 * ServerCount);
+
+        for (var server = 0; server < ServerCount; server++)
+        {
+            var adapter = cluster[server].Sockets.Adapter;
+            var (a, b) = (members[server], members[server + ServerCount]);
+            // Read once and kept: every later assertion sees changes made after these reads.
+            var rooms = adapter.Rooms;
+            var sids = adapter.Sids;
+            Assert.That(rooms.ContainsKey("live"), Is.False);
+
+            await a.Socket.JoinAsync("live");
+            var live = rooms["live"];
+            var roomsOfA = sids[a.Id];
+            Assert.That(live, Is.EquivalentTo(new[] { a.Id }));
+            Assert.That(roomsOfA, Does.Contain("live"));
+
+            await b.Socket.JoinAsync("live");
+            Assert.That((live.Count, live.Contains(b.Id)), Is.EqualTo((2, true)), "a join after the set was read");
+
+            await a.Socket.LeaveAsync("live");
+            Assert.That(live, Is.EquivalentTo(new[] { b.Id }), "a leave");
+            Assert.That(roomsOfA, Is.EquivalentTo(new[] { a.Id }), "and the socket's rooms follow");
+
+            await b.Socket.DisconnectAsync();
+            await Signals.UntilAsync(() => !sids.ContainsKey(b.Id), "the disconnected socket to leave the map");
+            Assert.That(rooms.ContainsKey("live"), Is.False, "the emptied room is deleted");
+            Assert.That(rooms.ContainsKey(b.Id), Is.False, "and so is the socket's own room");
+            Assert.That(live, Is.Empty);
+            Assert.That(sids.Keys, Does.Contain(a.Id).And.Not.Contain(b.Id));
+        }
     }
 
     [Test]

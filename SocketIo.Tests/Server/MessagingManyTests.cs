@@ -143,7 +143,7 @@ public sealed class MessagingManyTests
         var clients = await ConnectAsync(host, 2);
         // A WebSocket is not writable while a frame is being sent (websocket.ts), and a volatile packet is then
         // dropped: wait until both transports are idle.
-        await Signals.UntilAsync(() => clients.All(c => c.Socket.Client.Conn.IsWritable), "both transports are idle");
+        await Signals.UntilAsync(() => clients.All(c => c.Socket.Connection.Conn.IsWritable), "both transports are idle");
 
         await host.Io.Volatile.EmitAsync("volatile");
         await host.Io.Local.EmitAsync("local");

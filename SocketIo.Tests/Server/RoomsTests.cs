@@ -20,7 +20,7 @@ public sealed class RoomsTests
         var socket = host.Socket(await client.ConnectNamespaceAsync());
 
         Assert.That(socket.Rooms, Is.EquivalentTo(new[] { socket.Id }));
-        Assert.That(host.Io.Sockets.Adapter.Rooms, Is.EquivalentTo(new[] { socket.Id }));
+        Assert.That(host.Io.Sockets.Adapter.Rooms.Keys, Is.EquivalentTo(new[] { socket.Id }));
 
         await host.Io.To(socket.Id).EmitAsync("private");
         Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("""2["private"]"""));
@@ -46,7 +46,7 @@ public sealed class RoomsTests
         await first.LeaveAsync("r1");
         await first.LeaveAsync("not joined");
         Assert.That(first.Rooms, Is.EquivalentTo(new[] { first.Id, "r2" }));
-        Assert.That(adapter.Rooms, Does.Not.Contain("r1"), "the empty room is deleted");
+        Assert.That(adapter.Rooms.Keys, Does.Not.Contain("r1"), "the empty room is deleted");
         Assert.That(adapter.RoomSize("r1"), Is.Zero);
     }
 
@@ -147,6 +147,6 @@ public sealed class RoomsTests
         await host.Io.To("shared-name").EmitAsync("for main");
 
         Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("""2["for main"]"""));
-        Assert.That(host.Io.Of("/other").Adapter.Rooms, Does.Not.Contain("shared-name"));
+        Assert.That(host.Io.Of("/other").Adapter.Rooms.Keys, Does.Not.Contain("shared-name"));
     }
 }

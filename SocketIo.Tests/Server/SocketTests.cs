@@ -306,6 +306,64 @@ public sealed class SocketTests
     }
 
     [Test]
+    public async Task WriteAsync_IsSendAsync_OnTheSocketTheNamespaceAndTheServer()
+    {
+        var (host, client, socket) = await StartAsync();
+        await using var owner = host;
+
+        await socket.WriteAsync("hi", 1);
+        await host.Io.Sockets.WriteAsync("nsp");
+        await host.Io.WriteAsync();
+
+        Assert.That(await client.ReceiveTextsAsync(3), Is.EqualTo<string[]>(["""2["message","hi",1]""", """2["message","nsp"]""", """2["message"]"""]));
+    }
+
+    [Test]
+    public async Task Client_ShowsTheConnection_AndItsSocketInEachNamespace()
+    {
+        await using var host = await SioTestHost.StartAsync();
+        host.Io.Of("/chat");
+        var client = await host.OpenAsync();
+        var root = host.Socket(await client.ConnectNamespaceAsync());
+        var view = root.Client;
+        var sockets = view.Sockets;
+
+        Assert.That(view.Conn, Is.SameAs(root.Conn));
+        Assert.That(view.Request, Is.SameAs(root.Request));
+        Assert.That(sockets.Keys, Is.EqualTo(new[] { root.Id }));
+
+        var chat = host.Socket(await client.ConnectNamespaceAsync("/chat"), "/chat");
+        Assert.Multiple(() =>
+        {
+            Assert.That(chat.Client, Is.SameAs(view), "one view per connection, shared by its sockets");
+            Assert.That(sockets.Keys, Is.EquivalentTo(new[] { root.Id, chat.Id }), "a view read earlier is live");
+            Assert.That(sockets[chat.Id], Is.SameAs(chat));
+            Assert.That(view.Namespaces["/"], Is.SameAs(root));
+            Assert.That(view.Namespaces["/chat"], Is.SameAs(chat));
+            Assert.That(view.Namespaces.ContainsKey("/other"), Is.False);
+        });
+
+        await chat.DisconnectAsync();
+
+        Assert.That(view.Namespaces.Keys, Is.EqualTo<string[]>(["/"]), "a socket that left is gone");
+        Assert.That(sockets.ContainsKey(chat.Id), Is.False);
+        Assert.That(() => sockets[chat.Id], Throws.TypeOf<KeyNotFoundException>());
+    }
+
+    [Test]
+    public void Client_IsReadOnly_AndKeepsTheConnectionInternal()
+    {
+        var client = typeof(SocketIoSocket).GetProperty(nameof(SocketIoSocket.Client))!.PropertyType;
+        var members = client.GetMembers(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly);
+
+        Assert.That(client.IsSealed, Is.True);
+        Assert.That(client.GetConstructors(), Is.Empty, "user code cannot build one");
+        Assert.That(members.OfType<PropertyInfo>().Where(p => p.CanWrite), Is.Empty, "no settable property");
+        Assert.That(members.OfType<MethodInfo>().Where(m => !m.IsSpecialName).Select(m => m.Name), Is.Empty, "only getters: no write, no close");
+        Assert.That(members.OfType<PropertyInfo>().Select(p => p.Name).Order(StringComparer.Ordinal), Is.EqualTo<string[]>(["Conn", "Namespaces", "Request", "Sockets"]));
+    }
+
+    [Test]
     public async Task ANumericEventName_IsAccepted_AndABareEventIsIgnored()
     {
         var seen = new SioRecorder<string>();

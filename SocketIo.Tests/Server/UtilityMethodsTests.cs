@@ -146,7 +146,7 @@ public sealed class UtilityMethodsTests
         await host.Io.SocketsLeaveAsync("a");
         await host.Io.In("b").Except("keep-b").SocketsLeaveAsync("b");
 
-        Assert.That(host.Io.Sockets.Adapter.Rooms, Does.Not.Contain("a"));
+        Assert.That(host.Io.Sockets.Adapter.Rooms.Keys, Does.Not.Contain("a"));
         Assert.That(host.Io.Sockets.Adapter.RoomSize("b"), Is.EqualTo(1));
         Assert.That(clients[0].Socket.Rooms, Has.Member("b"));
     }

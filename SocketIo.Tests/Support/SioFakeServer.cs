@@ -29,7 +29,7 @@ internal sealed class SioFakeServer : IAsyncDisposable
         var conn = Io.Engine.Accept(Base64Id.Generate(), transport, EngineIoRequests.Polling());
         transport.ReceiveText(nsp == "/" ? "40" : "40" + nsp + ",");
         // Without middleware the namespace connection completes synchronously on the receive path.
-        var socket = Io.Of(nsp).Sockets.Values.Single(s => s.Client.Conn == conn);
+        var socket = Io.Of(nsp).Sockets.Values.Single(s => s.Connection.Conn == conn);
         return (transport, socket);
     }
 

@@ -77,6 +77,17 @@ internal sealed class InteropEvents
         return rest;
     }
 
+    private static JObject SortedSetMap(IReadOnlyDictionary<string, IReadOnlySet<string>> map)
+    {
+        var result = new JObject();
+        foreach (var (key, set) in map)
+        {
+            result[key] = new JArray(set.Order(StringComparer.Ordinal));
+        }
+
+        return result;
+    }
+
     public ValueTask OnConnectionAsync(SocketIoSocket socket) =>
         settings.EmitAuth ? socket.EmitAsync("auth", socket.Handshake.Auth) : ValueTask.CompletedTask;
 
@@ -260,6 +271,24 @@ internal sealed class InteropEvents
             return e.AckAsync(answer);
         });
         on("namespaces", e => e.AckAsync(new JArray(io.Namespaces.Keys.Order(StringComparer.Ordinal))));
+        // adapter-maps(): Node's nsp.adapter.rooms and nsp.adapter.sids, each set sorted.
+        on("adapter-maps", e => e.AckAsync(new JObject
+        {
+            ["rooms"] = SortedSetMap(e.Socket.Namespace.Adapter.Rooms),
+            ["sids"] = SortedSetMap(e.Socket.Namespace.Adapter.Sids),
+        }));
+        on("write", async e =>
+        {
+            await e.Socket.WriteAsync(Rest(e.Args, 0));
+            await e.AckAsync();
+        });
+        // client(): what socket.client shows of the connection.
+        on("client", e => e.AckAsync(new JObject
+        {
+            ["conn"] = e.Socket.Client.Conn.Id,
+            ["nsps"] = new JArray(e.Socket.Client.Namespaces.Keys.Order(StringComparer.Ordinal)),
+            ["sockets"] = new JArray(e.Socket.Client.Sockets.Keys.Order(StringComparer.Ordinal)),
+        }));
         on("disconnect-self", async e =>
         {
             var close = e.Args.ElementAtOrDefault(0) is { Type: JTokenType.Boolean } c && (bool)c;
