@@ -170,7 +170,7 @@ internal sealed class ClientConnection
     /// <summary>
     /// Queues encoded packets on the session (Node: <c>client.writeToEngine</c>); volatile ones are dropped when the
     /// transport is busy or the session is at its outbound limit, and a write that does not fit that limit closes the
-    /// session (<see cref="EngineIoSocket.Write"/>). Says whether they were queued, so that a broadcast can report the
+    /// session (<see cref="EngineIoSocket.Write(IReadOnlyList{EnginePacket}, bool, Action{EngineIoTransportInfo})"/>). Says whether they were queued, so that a broadcast can report the
     /// sockets it did not reach.
     /// </summary>
     public EngineWriteResult WriteToEngine(IReadOnlyList<EnginePacket> packets, bool isVolatile) => Conn.Write(packets, isVolatile);

@@ -5,7 +5,9 @@ namespace SocketIo.Server.EngineIo;
 /// <summary>
 /// What a Socket.IO socket shows of its Engine.IO session (Node: <c>socket.conn</c>): who it is, how it is carried
 /// and in what state, read-only. Writes and closes go through the socket, so that user code cannot put packets
-/// into a session outside the Socket.IO framing or end it behind the other namespaces' backs.
+/// into a session outside the Socket.IO framing or end it behind the other namespaces' backs. (Closing the
+/// transport, <see cref="EngineIoTransportInfo.Close"/>, is what a client that goes away does: every namespace
+/// learns it, with <c>transport close</c>.)
 /// </summary>
 /// <remarks>Node's <c>conn</c> events are here too, with the session's semantics (<see cref="EngineIoSocket.OnUpgrade"/>
 /// and the others): synchronous listeners, run once the session lock is released.</remarks>
@@ -49,6 +51,9 @@ public sealed class EngineIoConnection
     /// <summary>The HTTP request that opened the session (Node: <c>conn.request</c>).</summary>
     public EngineIoRequest Request => _session.Request;
 
+    /// <inheritdoc cref="EngineIoSocket.Upgrading"/>
+    public bool Upgrading => _session.Upgrading;
+
     /// <inheritdoc cref="EngineIoSocket.OnUpgrading"/>
     public EngineIoConnection OnUpgrading(Action<string> listener) => With(_session.OnUpgrading(listener));
 
@@ -60,6 +65,19 @@ public sealed class EngineIoConnection
 
     /// <inheritdoc cref="EngineIoSocket.OnPacketCreate"/>
     public EngineIoConnection OnPacketCreate(Action<EngineIoPacketInfo> listener) => With(_session.OnPacketCreate(listener));
+
+    /// <summary>
+    /// An Engine.IO message arrived (Node: <c>conn.on("message")</c>): the Socket.IO packet as the client encoded it
+    /// (text, or one binary attachment), once Socket.IO has read it (its event handlers may still be running).
+    /// <see cref="EngineMessage.Data"/> is valid only during the call.
+    /// </summary>
+    public EngineIoConnection OnMessage(Action<EngineMessage> listener) => With(_session.OnMessage(listener));
+
+    /// <inheritdoc cref="EngineIoSocket.OnData"/>
+    public EngineIoConnection OnData(Action<EngineMessage> listener) => With(_session.OnData(listener));
+
+    /// <inheritdoc cref="EngineIoSocket.OnFlush"/>
+    public EngineIoConnection OnFlush(Action<IReadOnlyList<EngineIoPacketInfo>> listener) => With(_session.OnFlush(listener));
 
     /// <inheritdoc cref="EngineIoSocket.OnHeartbeat"/>
     public EngineIoConnection OnHeartbeat(Action listener) => With(_session.OnHeartbeat(listener));

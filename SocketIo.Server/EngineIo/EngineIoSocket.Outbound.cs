@@ -35,7 +35,8 @@ public sealed partial class EngineIoSocket
     /// would break the promise that a connected client gets every packet in order, and queueing it would make the
     /// limit meaningless. There is no grace period for the same reason; the limit itself is the burst headroom.
     /// </summary>
-    internal EngineWriteResult Write(IReadOnlyList<EnginePacket> packets, bool isVolatile)
+    /// <remarks><paramref name="callback"/> goes with the flush that carries these packets (<see cref="SentCallbacks"/>).</remarks>
+    internal EngineWriteResult Write(IReadOnlyList<EnginePacket> packets, bool isVolatile, Action<EngineIoTransportInfo>? callback = null)
     {
         long bytes = 0;
         long messageBytes = 0;
@@ -86,6 +87,11 @@ public sealed partial class EngineIoSocket
                 }
 
                 _queuedBytes += bytes;
+                if (callback is not null)
+                {
+                    (_packetCallbacks ??= []).Add(callback);
+                }
+
                 FlushLocked();
             }
         }

@@ -5,8 +5,12 @@ namespace SocketIo.Server.EngineIo;
 /// <summary>The polling → WebSocket upgrade (EP "Upgrade"; engine.io socket.ts <c>_maybeUpgrade</c>).</summary>
 public sealed partial class EngineIoSocket
 {
-    /// <summary>Whether an upgrade is under way (Node: <c>socket.upgrading</c>).</summary>
-    internal bool Upgrading
+    /// <summary>
+    /// Whether an upgrade is under way (Node: <c>socket.upgrading</c>): from the moment a WebSocket for this session
+    /// arrives until it replaces the current transport (then <see cref="Upgraded"/> is true) or the attempt fails
+    /// (a timeout, a wrong packet, the WebSocket or the session closing).
+    /// </summary>
+    public bool Upgrading
     {
         get
         {
@@ -30,6 +34,7 @@ public sealed partial class EngineIoSocket
             var attempt = new UpgradeAttempt(transport);
             _upgrade = attempt;
             transport.Listener = this;
+            transport.Sid = Id;
             attempt.TimeoutTimer = _time.CreateTimer(static s => ((EngineIoSocket)((object[])s!)[0]).OnUpgradeTimeout((UpgradeAttempt)((object[])s!)[1]), new object[] { this, attempt }, _options.UpgradeTimeout, Timeout.InfiniteTimeSpan);
             return true;
         }
@@ -40,7 +45,7 @@ public sealed partial class EngineIoSocket
         if (packet is { Type: EnginePacketType.Ping } && packet.Data.Span.SequenceEqual("probe"u8))
         {
             upgrade.Transport.TrySend([EnginePacket.PongProbe]);
-            RecordLocked(SessionEventKind.Upgrading, transport: upgrade.Transport.Name);
+            RecordLocked(SessionEventKind.Upgrading, upgrade.Transport.Name);
             // Release the pending GET with a noop so the client can pause polling and send "5". The reference
             // checks every 100 ms; we also check at once, which only makes the upgrade faster.
             upgrade.CheckTimer?.Dispose();
@@ -60,7 +65,7 @@ public sealed partial class EngineIoSocket
             // What the discarded polling transport had taken is answered or dropped with it.
             _inFlightBytes = 0;
             _server.Metrics.Upgraded(previous.Name, upgrade.Transport.Name);
-            RecordLocked(SessionEventKind.Upgrade, transport: upgrade.Transport.Name);
+            RecordLocked(SessionEventKind.Upgrade, upgrade.Transport.Name);
             FlushLocked();
             if (_state == EngineIoReadyState.Closing && !_closeAfterFlush)
             {

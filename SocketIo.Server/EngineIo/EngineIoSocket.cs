@@ -43,6 +43,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         _time = _options.TimeProvider;
         Request = request;
         _transport = transport;
+        transport.Sid = id;
         Protocol = transport.Protocol;
         _heartbeatTimer = _time.CreateTimer(static s => ((EngineIoSocket)s!).OnHeartbeatTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         transport.Listener = this;
@@ -92,11 +93,27 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
     /// <summary>The handler of the server that owns this session.</summary>
     internal EngineIoHandler Handler => _server.Handler;
 
-    /// <summary>Queues a text message (Node: <c>socket.send(string)</c>).</summary>
-    public void Send(string text, bool compress = true) => SendPacket(EnginePacket.Message(text, compress));
+    /// <summary>
+    /// Queues a text message (Node: <c>socket.send(data, { compress }, callback)</c>). <paramref name="callback"/>
+    /// runs once the message has been written to the transport, with that transport (Node runs it on the transport's
+    /// <c>drain</c> after the flush that carried the message): for polling when the response that carries it has been
+    /// written, for WebSocket when its frame has. It runs as the session's listeners do (synchronously, outside the
+    /// session lock, in order with its events), and not once the session has closed: a message that had not been
+    /// written when the session closed (or that was sent to a closing session) drops its callback, as Node does.
+    /// Over WebSocket that includes the last messages before <see cref="Close"/>, whose transport closes at once.
+    /// </summary>
+    public void Send(string text, bool compress = true, Action<EngineIoTransportInfo>? callback = null) =>
+        Write([EnginePacket.Message(text, compress)], isVolatile: false, callback);
 
-    /// <summary>Queues a binary message (Node: <c>socket.send(Buffer)</c>).</summary>
-    public void Send(ReadOnlyMemory<byte> binary, bool compress = true) => SendPacket(EnginePacket.Binary(binary, compress));
+    /// <summary>Queues a binary message (Node: <c>socket.send(Buffer, { compress }, callback)</c>); the callback as for a text message.</summary>
+    public void Send(ReadOnlyMemory<byte> binary, bool compress = true, Action<EngineIoTransportInfo>? callback = null) =>
+        Write([EnginePacket.Binary(binary, compress)], isVolatile: false, callback);
+
+    /// <summary>The same as <see cref="Send(string, bool, Action{EngineIoTransportInfo})"/> (Node: <c>socket.write</c>, an alias of <c>send</c>).</summary>
+    public void Write(string text, bool compress = true, Action<EngineIoTransportInfo>? callback = null) => Send(text, compress, callback);
+
+    /// <summary>The same as <see cref="Send(ReadOnlyMemory{byte}, bool, Action{EngineIoTransportInfo})"/> (Node: <c>socket.write</c>, an alias of <c>send</c>).</summary>
+    public void Write(ReadOnlyMemory<byte> binary, bool compress = true, Action<EngineIoTransportInfo>? callback = null) => Send(binary, compress, callback);
 
     /// <summary>
     /// Queues a pre-built packet. The same packet instance may be sent to many sessions: its encoded bytes are
@@ -285,20 +302,31 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         // report the batch written, which clears the in-flight count: so it is moved first).
         var batch = _writeBuffer;
         var batchBytes = _queuedBytes;
+        var callbacks = _packetCallbacks;
         _writeBuffer = new List<EnginePacket>();
         _queuedBytes = 0;
+        _packetCallbacks = null;
         _inFlightBytes += batchBytes;
-        if (!_transport.TrySend(batch))
+        // Flush and drain are recorded before the transport takes the batch (and withdrawn if it does not): a
+        // transport that writes inline reports the batch written, and may take the next one, from inside TrySend,
+        // and those events must come after these (Node: "flush", transport.send, "drain", later the callbacks).
+        var recorded = (RecordLocked(SessionEventKind.Flush, batch) ? 1 : 0) + (RecordLocked(SessionEventKind.Drain) ? 1 : 0);
+        if (!_transport.TrySend(batch, callbacks is null ? null : new SentCallbacks(this, _transport, callbacks).Written))
         {
             // Lost a race with the transport (a poll that just ended): keep the packets, in order.
+            if (recorded > 0)
+            {
+                _events!.Pending.RemoveRange(_events.Pending.Count - recorded, recorded);
+            }
+
             batch.AddRange(_writeBuffer);
             _writeBuffer = batch;
+            _packetCallbacks = callbacks;
             _inFlightBytes -= batchBytes;
             _queuedBytes += batchBytes;
             return;
         }
 
-        RecordLocked(SessionEventKind.Drain);
         if (!_openSent)
         {
             _openSent = true;
@@ -414,6 +442,8 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         if (message is { } m)
         {
             _server.Handler.OnMessage(this, m);
+            // After the handler, as in Node, where Socket.IO's own "data" listener comes first.
+            RaiseMessage(packet!);
         }
     }
 
@@ -519,6 +549,7 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
         _pingTimeoutArmed = false;
         _heartbeatTimer.Dispose();
         _writeBuffer = new List<EnginePacket>();
+        _packetCallbacks = null; // Node: packetsFn = [], sentCallbackFn = []; SentCallbacks checks the state
         _queuedBytes = 0;
         _inFlightBytes = 0;
         if (_upgrade is not null)

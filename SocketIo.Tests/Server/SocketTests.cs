@@ -45,6 +45,26 @@ public sealed class SocketTests
     }
 
     [Test]
+    public async Task ConnMessageAndFlush_ShowTheSocketIoPacketsAsEncoded()
+    {
+        var seen = new SioRecorder<string>();
+        var (host, client, socket) = await StartAsync(s =>
+        {
+            // Node: socket.conn.on("message", data => …) / on("flush", buffer => …).
+            s.Conn.OnMessage(m => seen.Add("message:" + m.Text)).OnFlush(p => seen.Add("flush:" + string.Join("|", p.Select(x => x.Text))));
+        });
+        await using var owner = host;
+        Assert.That(socket.Conn.Upgrading, Is.False);
+
+        await client.SendAsync("""2["ev",1]""");
+        await Signals.UntilAsync(() => seen.Items.Contains("""message:2["ev",1]"""), "the message event");
+
+        await socket.EmitAsync("back");
+        Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("""2["back"]"""));
+        await Signals.UntilAsync(() => seen.Items.Contains("""flush:2["back"]"""), "the flush event");
+    }
+
+    [Test]
     public void Conn_FollowsTheSession_ThroughAnUpgrade()
     {
         var server = new EngineIoServer(new EngineIoOptions { TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider() }, new RecordingEngineHandler());
@@ -132,15 +152,17 @@ public sealed class SocketTests
         // Node's conn events may be listened to (OnUpgrade…, each returning the view); nothing else is a method.
         var methods = members.OfType<MethodInfo>().Where(m => !m.IsSpecialName).ToList();
         Assert.That(methods.Where(m => !m.Name.StartsWith("On", StringComparison.Ordinal) || m.ReturnType != conn).Select(m => m.Name), Is.Empty, "no method but listeners, only getters");
-        Assert.That(string.Join(",", methods.Select(m => m.Name).Order(StringComparer.Ordinal)), Is.EqualTo("OnClose,OnDrain,OnHeartbeat,OnPacket,OnPacketCreate,OnUpgrade,OnUpgrading"));
+        Assert.That(string.Join(",", methods.Select(m => m.Name).Order(StringComparer.Ordinal)), Is.EqualTo("OnClose,OnData,OnDrain,OnFlush,OnHeartbeat,OnMessage,OnPacket,OnPacketCreate,OnUpgrade,OnUpgrading"));
         Assert.That(members.OfType<FieldInfo>(), Is.Empty);
 
-        // What it shows of its transport (Node: conn.transport) only reads: no send, no close.
+        // What it shows of its transport (Node: conn.transport) only reads, but for close(): no send. Closing the
+        // transport is what a client that goes away does: the session ends with "transport close" and every
+        // namespace learns it through the engine's close, so nothing is ended behind their backs.
         var transport = conn.GetProperty(nameof(EngineIoConnection.Transport))!.PropertyType;
         var transportMembers = transport.GetMembers(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly);
         Assert.That(transport.IsSealed, Is.True);
         Assert.That(transportMembers.OfType<PropertyInfo>().Where(p => p.CanWrite), Is.Empty, "no settable property on the transport view");
-        Assert.That(transportMembers.OfType<MethodInfo>().Where(m => !m.IsSpecialName), Is.Empty, "the transport view has only getters");
+        Assert.That(transportMembers.OfType<MethodInfo>().Where(m => !m.IsSpecialName).Select(m => m.Name), Is.EqualTo<string[]>([nameof(EngineIoTransportInfo.Close)]), "the transport view has getters and Close");
         Assert.That(transportMembers.OfType<FieldInfo>(), Is.Empty);
         Assert.That(transport.GetConstructors(), Is.Empty, "user code cannot build one");
     }

@@ -63,7 +63,24 @@ internal sealed class FakeEngineTransport : EngineTransport
     public static string Describe(EnginePacket packet) =>
         packet.IsBinary ? "b" + Convert.ToBase64String(packet.Data.Span) : packet.ToString();
 
-    public override bool TrySend(IReadOnlyList<EnginePacket> packets)
+    /// <summary>When true, a batch is reported written from inside <see cref="TrySend(IReadOnlyList{EnginePacket}, Action)"/> (a WebSocket whose send completes at once).</summary>
+    public bool WritesInline { get; set; }
+
+    /// <summary>How many taken batches carried a "written" notification that has not been given yet (<see cref="CompleteWrites"/>).</summary>
+    public int PendingWrites
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _pendingWrites.Count;
+            }
+        }
+    }
+
+    private readonly Queue<Action> _pendingWrites = new();
+
+    public override bool TrySend(IReadOnlyList<EnginePacket> packets, Action? written)
     {
         lock (_sync)
         {
@@ -78,8 +95,39 @@ internal sealed class FakeEngineTransport : EngineTransport
                 _writable = false;
             }
 
-            return true;
+            if (written is not null && !WritesInline)
+            {
+                _pendingWrites.Enqueue(written);
+                written = null;
+            }
         }
+
+        written?.Invoke();
+        return true;
+    }
+
+    /// <summary>Reports every taken batch written, oldest first (a poll's response ended, a WebSocket's frames went out).</summary>
+    public void CompleteWrites()
+    {
+        while (CompleteOldestWrite())
+        {
+        }
+    }
+
+    /// <summary>Reports the oldest taken batch that waits for it written; false when none waits.</summary>
+    public bool CompleteOldestWrite()
+    {
+        Action? written;
+        lock (_sync)
+        {
+            if (!_pendingWrites.TryDequeue(out written))
+            {
+                return false;
+            }
+        }
+
+        written();
+        return true;
     }
 
     public void SetWritable(bool writable)

@@ -6,7 +6,7 @@ namespace SocketIo.Server.EngineIo.Transports;
 /// </summary>
 /// <remarks>
 /// Threading: a transport guards its own state with its own lock and never calls its listener while
-/// holding it. The session may call <see cref="TrySend"/> and <see cref="Close"/> while holding the session lock.
+/// holding it. The session may call <see cref="TrySend(IReadOnlyList{EnginePacket}, Action)"/> and <see cref="Close"/> while holding the session lock.
 /// </remarks>
 internal abstract class EngineTransport
 {
@@ -45,10 +45,24 @@ internal abstract class EngineTransport
     public IEngineTransportListener? Listener { get; set; }
 
     /// <summary>
+    /// The id of the session that owns the transport (Node: <c>transport.sid</c>); set when the session takes it, or
+    /// starts probing it for an upgrade.
+    /// </summary>
+    public string? Sid { get; set; }
+
+    /// <summary>
     /// Sends packets if the transport is writable; returns false (sending nothing) when it is not,
     /// so that the caller keeps them buffered.
     /// </summary>
-    public abstract bool TrySend(IReadOnlyList<EnginePacket> packets);
+    public bool TrySend(IReadOnlyList<EnginePacket> packets) => TrySend(packets, null);
+
+    /// <summary>
+    /// Sends packets if the transport is writable, as <see cref="TrySend(IReadOnlyList{EnginePacket})"/>;
+    /// <paramref name="written"/> runs once all of them have been written (Node: the transport's <c>drain</c>, which
+    /// runs the send callbacks): polling when the response has been written, WebSocket when its last frame has. It
+    /// is not run when the write fails. It may run inline, from inside this call.
+    /// </summary>
+    public abstract bool TrySend(IReadOnlyList<EnginePacket> packets, Action? written);
 
     /// <summary>Marks the transport as replaced by an upgrade, so that closing it does not wait for the client.</summary>
     public void Discard() => Discarded = true;

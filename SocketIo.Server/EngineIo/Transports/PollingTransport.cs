@@ -110,7 +110,11 @@ internal sealed class PollingTransport : EngineTransport
             return;
         }
 
-        await WritePollResponseAsync(context, response.Value).ConfigureAwait(false);
+        if (await WritePollResponseAsync(context, response.Value).ConfigureAwait(false))
+        {
+            // The response is written (polling.ts write: "drain" once the response has been ended).
+            response.Value.Written?.Invoke();
+        }
     }
 
     private void OnPollAborted(TaskCompletionSource<PollResponse?> poll)
@@ -132,7 +136,8 @@ internal sealed class PollingTransport : EngineTransport
         }
     }
 
-    private async Task WritePollResponseAsync(HttpContext context, PollResponse response)
+    /// <returns>Whether the body was written.</returns>
+    private async Task<bool> WritePollResponseAsync(HttpContext context, PollResponse response)
     {
         var http = context.Response;
         AddCommonHeaders(context);
@@ -149,10 +154,12 @@ internal sealed class PollingTransport : EngineTransport
         try
         {
             await http.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+            return true;
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
             // The client went away after the packets were handed over; the session learns it from its next request or the heartbeat.
+            return false;
         }
     }
 
@@ -420,7 +427,7 @@ internal sealed class PollingTransport : EngineTransport
         RaiseClose();
     }
 
-    public override bool TrySend(IReadOnlyList<EnginePacket> packets)
+    public override bool TrySend(IReadOnlyList<EnginePacket> packets, Action? written)
     {
         TaskCompletionSource<PollResponse?>? poll;
         Action? shouldClose;
@@ -458,7 +465,7 @@ internal sealed class PollingTransport : EngineTransport
             payload = JsonpPolling.Wrap(head, payload);
         }
 
-        poll.TrySetResult(new PollResponse(payload, compress, isBinary));
+        poll.TrySetResult(new PollResponse(payload, compress, isBinary, written));
         shouldClose?.Invoke();
         return true;
     }
@@ -514,5 +521,5 @@ internal sealed class PollingTransport : EngineTransport
         TrySend([EnginePacket.Noop]);
     }
 
-    private readonly record struct PollResponse(byte[] Payload, bool Compress, bool IsBinary);
+    private readonly record struct PollResponse(byte[] Payload, bool Compress, bool IsBinary, Action? Written);
 }

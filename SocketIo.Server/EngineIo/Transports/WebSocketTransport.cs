@@ -33,14 +33,14 @@ internal sealed class WebSocketTransport : EngineTransport
 
     public override bool Writable => Volatile.Read(ref _writable) == 1 && IsOpen;
 
-    public override bool TrySend(IReadOnlyList<EnginePacket> packets)
+    public override bool TrySend(IReadOnlyList<EnginePacket> packets, Action? written)
     {
         if (!IsOpen || Interlocked.CompareExchange(ref _writable, 0, 1) != 1)
         {
             return false;
         }
 
-        _ = SendBatchAsync(packets);
+        _ = SendBatchAsync(packets, written);
         return true;
     }
 
@@ -183,7 +183,7 @@ internal sealed class WebSocketTransport : EngineTransport
         : SupportsBinary ? (EngineV3Codec.EncodeBinaryFrame(packet), WebSocketMessageType.Binary)
         : (EngineV3Codec.EncodeBase64Frame(packet), WebSocketMessageType.Text);
 
-    private async Task SendBatchAsync(IReadOnlyList<EnginePacket> packets)
+    private async Task SendBatchAsync(IReadOnlyList<EnginePacket> packets, Action? written)
     {
         try
         {
@@ -221,6 +221,9 @@ internal sealed class WebSocketTransport : EngineTransport
 
             return;
         }
+
+        // Every frame is written (websocket.ts: the last frame's callback emits "drain", then "ready").
+        written?.Invoke();
 
         // A close requested while the batch was being written goes out behind it, as ws queues it (websocket.ts doClose).
         if (Volatile.Read(ref _closeRequested) == 1)
