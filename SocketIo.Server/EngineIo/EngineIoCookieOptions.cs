@@ -24,6 +24,13 @@ public sealed class EngineIoCookieOptions
     /// <summary>Priority value (<c>Low</c>, <c>Medium</c>, <c>High</c>, any case) or null to omit (Node: <c>priority</c>).</summary>
     public string? Priority { get; set; }
 
+    /// <summary>
+    /// Encodes the cookie's value, the session id (the <c>cookie</c> package's <c>encode</c>, default
+    /// <c>encodeURIComponent</c>: <see cref="Uri.EscapeDataString(string)"/>, which leaves an id as it is). The result is
+    /// written as returned, so it must be a valid cookie value.
+    /// </summary>
+    public Func<string, string>? Encode { get; set; }
+
     /// <summary>What is wrong with these options (the npm <c>cookie</c> package throws on the same values).</summary>
     internal IEnumerable<string> GetErrors()
     {
@@ -47,7 +54,7 @@ public sealed class EngineIoCookieOptions
     internal string Serialize(string value)
     {
         // Attribute order follows the npm "cookie" package's serialize().
-        var parts = new List<string> { $"{Name}={Uri.EscapeDataString(value)}" };
+        var parts = new List<string> { $"{Name}={(Encode is { } encode ? encode(value) : Uri.EscapeDataString(value))}" };
         if (MaxAge is { } maxAge)
         {
             parts.Add($"Max-Age={(long)maxAge.TotalSeconds}");

@@ -6,11 +6,22 @@ namespace SocketIo.Server.EngineIo;
 internal static class EngineIoCors
 {
     /// <summary>
-    /// Adds CORS headers; true when the request was a preflight and has been answered (204). A throwing
-    /// <see cref="EngineIoCorsOptions.OriginPredicate"/> throws here.
+    /// Adds CORS headers; true when the request was a preflight and has been answered (204, or
+    /// <see cref="EngineIoCorsOptions.OptionsSuccessStatus"/>). A throwing <see cref="EngineIoCorsOptions.OriginPredicate"/>
+    /// or <see cref="EngineIoCorsOptions.PerRequest"/> throws here.
     /// </summary>
     public static async ValueTask<bool> ApplyAsync(EngineIoCorsOptions cors, HttpContext context)
     {
+        if (cors.PerRequest is { } perRequest)
+        {
+            if (await perRequest(context, context.RequestAborted).ConfigureAwait(false) is not { } options)
+            {
+                return false; // no options for this request: no CORS headers, the engine answers it as without CORS
+            }
+
+            cors = options;
+        }
+
         var request = context.Request;
         var origin = request.Headers.Origin.ToString();
         bool reflect;
@@ -75,7 +86,12 @@ internal static class EngineIoCors
             headers.AccessControlMaxAge = ((long)maxAge.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        if (cors.PreflightContinue)
+        {
+            return false; // the cors package calls next(): the engine answers the OPTIONS request itself
+        }
+
+        context.Response.StatusCode = cors.OptionsSuccessStatus;
         context.Response.ContentLength = 0;
         return true;
     }

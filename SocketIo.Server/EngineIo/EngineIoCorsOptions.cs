@@ -46,4 +46,22 @@ public sealed class EngineIoCorsOptions
 
     /// <summary>Preflight max age, if any.</summary>
     public TimeSpan? MaxAge { get; set; }
+
+    /// <summary>
+    /// Passes a preflight (<c>OPTIONS</c>) on with its CORS headers instead of answering it (Node:
+    /// <c>preflightContinue</c>, default false): the engine then answers it as it answers any <c>OPTIONS</c> request,
+    /// <c>400 {"code":2,"message":"Bad handshake method"}</c> without a sid and <c>500</c> with one, as engine.io does.
+    /// </summary>
+    public bool PreflightContinue { get; set; }
+
+    /// <summary>The status of an answered preflight (Node: <c>optionsSuccessStatus</c>, default 204).</summary>
+    public int OptionsSuccessStatus { get; set; } = 204;
+
+    /// <summary>
+    /// Options for each request (Node: <c>cors</c> given a function, the <c>cors</c> package's options delegate):
+    /// when set, the options it returns apply to that request instead of this object's other properties (its own
+    /// <c>PerRequest</c> is not used); null leaves the request without any CORS header. One that throws refuses the
+    /// request with <c>400 {"code":3,"message":"Bad request"}</c> (engine.io's <c>MIDDLEWARE_FAILURE</c>).
+    /// </summary>
+    public Func<Microsoft.AspNetCore.Http.HttpContext, CancellationToken, ValueTask<EngineIoCorsOptions?>>? PerRequest { get; set; }
 }

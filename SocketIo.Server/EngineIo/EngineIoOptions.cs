@@ -76,6 +76,12 @@ public sealed class EngineIoOptions
     /// </summary>
     public string? InitialPacket { get; set; }
 
+    /// <summary>
+    /// A binary message sent to every new session right after its open packet (Node: <c>initialPacket</c> given a
+    /// <c>Buffer</c>), after <see cref="InitialPacket"/> when both are set. Default none.
+    /// </summary>
+    public ReadOnlyMemory<byte>? InitialBinaryPacket { get; set; }
+
     /// <summary>Sends the sid in a cookie on the handshake. Node: <c>cookie</c>, default off.</summary>
     public EngineIoCookieOptions? Cookie { get; set; }
 
@@ -133,6 +139,11 @@ public sealed class EngineIoOptions
         if (MaxBufferedChunks <= 0)
         {
             errors.Add($"MaxBufferedChunks must be positive (was {MaxBufferedChunks}).");
+        }
+
+        if (Cors is { OptionsSuccessStatus: < 200 or > 299 } cors)
+        {
+            errors.Add($"Cors.OptionsSuccessStatus must be a 2xx status (was {cors.OptionsSuccessStatus}).");
         }
 
         if (MaxBufferedOutboundBytes is <= 0)

@@ -198,6 +198,11 @@ public sealed partial class EngineIoSocket : IEngineTransportListener
                 _writeBuffer.Add(EnginePacket.Message(initial));
             }
 
+            if (_options.InitialBinaryPacket is { } binary)
+            {
+                _writeBuffer.Add(EnginePacket.Binary(binary));
+            }
+
             FlushLocked();
             if (Protocol == 3)
             {

@@ -215,4 +215,35 @@ public sealed class EngineHandshakeTests
         Assert.That(body, Does.StartWith("0{"));
         Assert.That(await ws.ReceiveTextAsync(), Is.EqualTo("4welcome"));
     }
+    [Test]
+    public async Task InitialBinaryPacket_FollowsTheTextOne_AsBase64OnPolling_AndABinaryFrameOnWebSocket()
+    {
+        await using var host = await KestrelEngineHost.StartAsync(o =>
+        {
+            o.InitialPacket = "welcome";
+            o.InitialBinaryPacket = new byte[] { 1, 2, 3 };
+        });
+
+        using var response = await host.GetAsync("EIO=4&transport=polling");
+        var body = await response.Content.ReadAsStringAsync();
+        var ws = await host.ConnectWebSocketAsync();
+        await ws.ReceiveOpenAsync();
+
+        Assert.That(body[body.IndexOf('\u001e', StringComparison.Ordinal)..], Is.EqualTo("\u001e4welcome\u001ebAQID"));
+        Assert.That(await ws.ReceiveTextAsync(), Is.EqualTo("4welcome"));
+        var binary = await ws.ReceiveAsync();
+        Assert.That(binary.Type, Is.EqualTo(System.Net.WebSockets.WebSocketMessageType.Binary));
+        Assert.That(binary.Data, Is.EqualTo(new byte[] { 1, 2, 3 }));
+    }
+
+    [Test]
+    public async Task CookieEncode_WritesTheValueAsTheFunctionReturnsIt()
+    {
+        await using var host = await KestrelEngineHost.StartAsync(o => o.Cookie = new EngineIoCookieOptions { Encode = v => "v1." + v });
+
+        using var response = await host.GetAsync("EIO=4&transport=polling");
+        var handshake = EngineHandshake.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.That(response.Headers.GetValues("Set-Cookie"), Is.EqualTo(new[] { $"io=v1.{handshake.Sid}; Path=/; HttpOnly; SameSite=Lax" }));
+    }
 }
