@@ -272,6 +272,14 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             }
 
             var negotiated = DirectWebSocketAdmission.TryNegotiateDeflate(request, _server.Engine, out var deflate);
+            var engineOptions = _server.Engine.Options;
+            if (deflate is not null && (engineOptions.PerMessageDeflateLevel is not null || engineOptions.PerMessageDeflateStrategy != System.IO.Compression.ZLibCompressionStrategy.Default))
+            {
+                deflate = deflate with
+                {
+                    Compression = new() { CompressionLevel = engineOptions.PerMessageDeflateLevel ?? 6, CompressionStrategy = engineOptions.PerMessageDeflateStrategy },
+                };
+            }
 
             for (var consumed = 0; consumed < request.Length;)
             {

@@ -9,7 +9,7 @@ namespace SocketIo.DirectWebSockets;
 /// kept between messages (context takeover), or made anew for each message (<c>server_no_context_takeover</c>), as ws
 /// resets its own. Not thread-safe: its owner serialises the sends.
 /// </summary>
-internal sealed class MessageDeflater(bool noContextTakeover) : IDisposable
+internal sealed class MessageDeflater(bool noContextTakeover, ZLibCompressionOptions? compression = null) : IDisposable
 {
     private readonly PooledSink _sink = new();
     private DeflateStream? _deflate;
@@ -24,8 +24,8 @@ internal sealed class MessageDeflater(bool noContextTakeover) : IDisposable
             _reset = false;
         }
 
-        // CompressionLevel.Optimal is zlib's default level (6), ws's too.
-        _deflate ??= new DeflateStream(_sink, CompressionLevel.Optimal, leaveOpen: true);
+        // CompressionLevel.Optimal is zlib's default level (6), ws's too; or the engine's PerMessageDeflateLevel/Strategy.
+        _deflate ??= compression is { } options ? new DeflateStream(_sink, options, leaveOpen: true) : new DeflateStream(_sink, CompressionLevel.Optimal, leaveOpen: true);
         _deflate.Write(payload);
         _deflate.Flush(); // Z_SYNC_FLUSH
         var output = _sink.Written;

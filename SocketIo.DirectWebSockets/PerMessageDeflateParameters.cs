@@ -8,4 +8,8 @@ namespace SocketIo.DirectWebSockets;
 /// <param name="ServerNoContextTakeover">The server deflates every message with a fresh context.</param>
 /// <param name="ClientNoContextTakeover">The client deflates every message with a fresh context.</param>
 /// <param name="ResponseHeader">The extension as the 101 answers it, as ws formats it.</param>
-internal sealed record PerMessageDeflateParameters(bool ServerNoContextTakeover, bool ClientNoContextTakeover, string ResponseHeader);
+internal sealed record PerMessageDeflateParameters(bool ServerNoContextTakeover, bool ClientNoContextTakeover, string ResponseHeader)
+{
+    /// <summary>The server's zlib level and strategy (<c>PerMessageDeflateLevel</c>, <c>…Strategy</c>); null: zlib's default.</summary>
+    public System.IO.Compression.ZLibCompressionOptions? Compression { get; init; }
+}

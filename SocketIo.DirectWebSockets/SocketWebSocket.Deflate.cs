@@ -135,7 +135,7 @@ internal sealed partial class SocketWebSocket
                 throw new WebSocketException(WebSocketError.InvalidState, "The WebSocket is disposed; it cannot send.");
             }
 
-            var deflater = _deflater ??= new MessageDeflater(deflate!.ServerNoContextTakeover);
+            var deflater = _deflater ??= new MessageDeflater(deflate!.ServerNoContextTakeover, deflate.Compression);
             try
             {
                 return EnqueueFrame(first ? opcode | Rsv1 : opcode, endOfMessage, deflater.Compress(payload, endOfMessage), dataFrame: true);

@@ -103,6 +103,34 @@ public sealed class EngineIoOptions
     /// </summary>
     public int? HttpCompressionThreshold { get; set; } = 1024;
 
+    /// <summary>
+    /// The zlib level of compressed polling responses, 0–9 (Node: <c>httpCompression.level</c>, zlib's default 6);
+    /// null: .NET's <c>CompressionLevel.Fastest</c> (level 1: a tenth of the CPU for a slightly larger body), the default.
+    /// </summary>
+    public int? HttpCompressionLevel { get; set; }
+
+    /// <summary>The zlib strategy of compressed polling responses (Node: <c>httpCompression.strategy</c>, default <c>Z_DEFAULT_STRATEGY</c>).</summary>
+    public System.IO.Compression.ZLibCompressionStrategy HttpCompressionStrategy { get; set; }
+
+    /// <summary>
+    /// The zlib level of deflated WebSocket messages, 0–9, on the lean <c>SocketIo.DirectWebSockets</c> engine's plain
+    /// connections (Node: <c>perMessageDeflate.zlibDeflateOptions.level</c>); null: zlib's default, 6, as ws uses.
+    /// ASP.NET Core's WebSockets (and the lean engine behind TLS, which runs on them) have no such setting.
+    /// </summary>
+    public int? PerMessageDeflateLevel { get; set; }
+
+    /// <summary>The zlib strategy of deflated WebSocket messages on the lean engine's plain connections (Node: <c>zlibDeflateOptions.strategy</c>).</summary>
+    public System.IO.Compression.ZLibCompressionStrategy PerMessageDeflateStrategy { get; set; }
+
+    /// <summary>
+    /// zlib options for a level and strategy (<paramref name="defaultLevel"/> when no level is set); null when neither
+    /// is set, for the caller's own default stream.
+    /// </summary>
+    internal static System.IO.Compression.ZLibCompressionOptions? ZLibOptions(int? level, System.IO.Compression.ZLibCompressionStrategy strategy, int defaultLevel) =>
+        level is null && strategy == System.IO.Compression.ZLibCompressionStrategy.Default
+            ? null
+            : new System.IO.Compression.ZLibCompressionOptions { CompressionLevel = level ?? defaultLevel, CompressionStrategy = strategy };
+
     /// <summary>How long a polling transport that is asked to close waits for the next GET (Node: polling <c>closeTimeout</c>, 30 s).</summary>
     public TimeSpan PollingCloseTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -167,6 +195,14 @@ public sealed class EngineIoOptions
         if (Cookie is not null)
         {
             errors.AddRange(Cookie.GetErrors());
+        }
+
+        foreach (var (name, level) in new[] { (nameof(HttpCompressionLevel), HttpCompressionLevel), (nameof(PerMessageDeflateLevel), PerMessageDeflateLevel) })
+        {
+            if (level is < 0 or > 9)
+            {
+                errors.Add($"{name} must be a zlib level from 0 to 9 (was {level}).");
+            }
         }
 
         if (HttpCompressionThreshold is < 0)

@@ -115,6 +115,36 @@ public sealed class DirectPerMessageDeflateTests
     }
 
     [Test]
+    public async Task PerMessageDeflateLevel_ZeroStoresTheMessage_StillAValidDeflateStream()
+    {
+        var connected = new TaskCompletionSource<SocketIoSocket>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await DirectWebSocketApp.StartAsync(configure: o =>
+        {
+            o.Engine.PerMessageDeflate = true;
+            o.Engine.PerMessageDeflateLevel = 0;
+        });
+        host.Io.OnConnection((s, _) =>
+        {
+            connected.TrySetResult(s);
+            return ValueTask.CompletedTask;
+        });
+        using var raw = await OpenAsync(host.Port, "permessage-deflate", expected: "permessage-deflate");
+        await raw.ReadFrameAsync();
+        await raw.SendTextFrameAsync("40");
+        await raw.ReadFrameAsync();
+        var socket = await connected.Task.WithTimeout("the connection");
+
+        var repeated = new string('z', 3000);
+        await socket.EmitAsync("big", repeated);
+        var frame = await raw.ReadFrameAsync();
+        var message = "42[\"big\",\"" + repeated + "\"]";
+        Assert.That(frame.Rsv1, Is.True);
+        Assert.That(frame.Payload, Has.Length.GreaterThanOrEqualTo(message.Length), "stored, not compressed (level 6 makes it a few dozen bytes)");
+        using var inflater = new MessageInflater(noContextTakeover: false);
+        Assert.That(Inflate(inflater, frame.Payload), Is.EqualTo(message));
+    }
+
+    [Test]
     public async Task AMessageTheClientDeflatedInFragments_IsInflated()
     {
         await using var host = await DirectWebSocketApp.StartAsync(configure: o => o.Engine.PerMessageDeflate = true);

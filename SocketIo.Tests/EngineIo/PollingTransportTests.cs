@@ -316,6 +316,34 @@ public sealed class PollingTransportTests
         Assert.That(await reader.ReadToEndAsync(), Is.EqualTo("4" + text));
     }
 
+    [TestCase("gzip")]
+    [TestCase("deflate")]
+    public async Task CompressionLevel_ZeroStoresTheBody_UncompressedInsideTheEncoding(string encoding)
+    {
+        await using var host = await KestrelEngineHost.StartAsync(o => o.HttpCompressionLevel = 0);
+        var (handshake, socket) = await host.ConnectPollingAsync();
+        var text = new string('c', 4000);
+
+        socket.Send(text);
+        using var response = await host.GetAsync(KestrelEngineHost.PollingQuery(handshake.Sid), encoding);
+        var raw = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.That(response.Content.Headers.ContentEncoding, Is.EqualTo<string[]>([encoding]));
+        // Level 0 stores: the 4,001 bytes and the container's framing; any level above it squeezes 'c' x 4000 to a few dozen.
+        Assert.That(raw, Has.Length.GreaterThan(4001));
+        using var input = new MemoryStream(raw);
+        using Stream decoder = encoding == "gzip" ? new System.IO.Compression.GZipStream(input, System.IO.Compression.CompressionMode.Decompress) : new System.IO.Compression.ZLibStream(input, System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(decoder);
+        Assert.That(await reader.ReadToEndAsync(), Is.EqualTo("4" + text));
+    }
+
+    [Test]
+    public void CompressionLevels_OutsideZlibsRange_AreOptionsErrors()
+    {
+        var options = new EngineIoOptions { HttpCompressionLevel = 10, PerMessageDeflateLevel = -1 };
+        Assert.That(options.GetErrors(), Has.One.Contains("HttpCompressionLevel").And.One.Contains("PerMessageDeflateLevel"));
+    }
+
     [Test]
     public async Task Compression_DisabledByOption()
     {

@@ -146,7 +146,7 @@ internal sealed class PollingTransport : EngineTransport
         var encoding = response.Compress ? ChooseEncoding(context.Request, body.Length) : null;
         if (encoding is not null)
         {
-            body = CompressPayload(body, encoding);
+            body = CompressPayload(body, encoding, EngineIoOptions.ZLibOptions(_options.HttpCompressionLevel, _options.HttpCompressionStrategy, defaultLevel: 1));
             http.Headers.ContentEncoding = encoding;
         }
 
@@ -212,13 +212,17 @@ internal sealed class PollingTransport : EngineTransport
         return gzip >= deflate ? "gzip" : "deflate";
     }
 
-    private static byte[] CompressPayload(byte[] payload, string encoding)
+    private static byte[] CompressPayload(byte[] payload, string encoding, ZLibCompressionOptions? zlib)
     {
         using var output = new MemoryStream();
         // Node's "deflate" is zlib-wrapped (zlib.createDeflate).
-        using (Stream compressor = encoding == "gzip"
-                   ? new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true)
-                   : new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        using (Stream compressor = (encoding == "gzip", zlib) switch
+               {
+                   (true, null) => new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true),
+                   (true, { } o) => new GZipStream(output, o, leaveOpen: true),
+                   (false, null) => new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true),
+                   (false, { } o) => new ZLibStream(output, o, leaveOpen: true),
+               })
         {
             compressor.Write(payload);
         }
