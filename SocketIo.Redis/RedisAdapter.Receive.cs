@@ -59,7 +59,7 @@ public sealed partial class RedisAdapter
             case ClassicRequestType.Sockets when requestId is not null && !IsOwnRequest(requestId):
                 return AnswerSocketsAsync(uid, requestId, ClusterFormats.RoomSet(request["rooms"]));
             case ClassicRequestType.AllRooms when requestId is not null && !IsOwnRequest(requestId):
-                return PublishJsonAsync(ResponseChannelFor(uid), new JObject { ["requestId"] = requestId, ["rooms"] = new JArray(Rooms) });
+                return PublishJsonAsync(ResponseChannelFor(uid), new JObject { ["requestId"] = requestId, ["rooms"] = new JArray(Rooms.Keys) });
             case ClassicRequestType.RemoteJoin or ClassicRequestType.RemoteLeave when request["opts"] is JObject:
                 OnMessage(new ClusterMessage(
                     (long)typeToken == ClassicRequestType.RemoteJoin ? ClusterMessageType.SocketsJoin : ClusterMessageType.SocketsLeave,
