@@ -115,6 +115,11 @@ public sealed class DirectWebSocketAgreementTests
         [nameof(EngineIoOptions.MaxBufferedOutboundBytes)] = "the session's outbound limit, either path (SlowClientTests runs both)",
         [nameof(EngineIoOptions.AddTrailingSlash)] = "the endpoint's path, both paths (DirectWebSocketAdmission; AddTrailingSlashTests runs both)",
         [nameof(EngineIoOptions.InitialPacket)] = "the session's (sent by Open), either path",
+        [nameof(EngineIoOptions.InitialBinaryPacket)] = "the session's (sent by Open), either path",
+        [nameof(EngineIoOptions.HttpCompressionLevel)] = "polling only",
+        [nameof(EngineIoOptions.HttpCompressionStrategy)] = "polling only",
+        [nameof(EngineIoOptions.PerMessageDeflateLevel)] = "the direct path's deflater (plain connections); ASP.NET's WebSockets have no level",
+        [nameof(EngineIoOptions.PerMessageDeflateStrategy)] = "the direct path's deflater (plain connections); ASP.NET's WebSockets have no strategy",
         [nameof(EngineIoOptions.HttpRequestBodyTimeout)] = "polling only",
         [nameof(EngineIoOptions.MaxBufferedChunks)] = "polling POSTs, and the session's WebSocket reads, either path",
     };
