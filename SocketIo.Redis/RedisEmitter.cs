@@ -120,7 +120,7 @@ public sealed class RedisEmitter
             throw new ArgumentException($"\"{eventName}\" is a reserved event name", nameof(eventName));
         }
 
-        return _core.PublishAsync(EmitterWireFormat.ServerSideEmit(_channels, _core.Args.EventArray(eventName, args)), cancellationToken);
+        return _core.PublishAsync(EmitterWireFormat.ServerSideEmit(_channels, _core.Args.ToEventArray(eventName, args)), cancellationToken);
     }
 
     private RedisEmitterBroadcastOperator NewOperator() => new(_core, _channels);

@@ -71,7 +71,7 @@ public sealed class RedisEmitterBroadcastOperator
             throw new ArgumentException($"\"{eventName}\" is a reserved event name", nameof(eventName));
         }
 
-        var message = EmitterWireFormat.Broadcast(_channels, _core.Encode, _core.Args.EventArray(eventName, args), _rooms, _except, FlagsJson());
+        var message = EmitterWireFormat.Broadcast(_channels, _core.Encode, _core.Args.ToEventArray(eventName, args), _rooms, _except, FlagsJson());
         return _core.PublishAsync(message, cancellationToken);
     }
 

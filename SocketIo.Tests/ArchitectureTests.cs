@@ -89,6 +89,7 @@ public sealed class ArchitectureTests
         "ConnectionStateRecoveryOptions",
         "DisconnectReason",
         "DisconnectReasons",
+        "EventArguments",
         "InvalidMessage",
         "ParentBroadcastOperator",
         "ParentNamespace",

@@ -1,3 +1,4 @@
+using SocketIo.Server;
 using Newtonsoft.Json.Linq;
 
 namespace SocketIo.Redis.Emitter;
@@ -16,14 +17,14 @@ internal sealed class EmitterCore
         ArgumentException.ThrowIfNullOrEmpty(options.Key, nameof(options));
         Key = options.Key;
         Encode = options.Parser ?? throw new ArgumentException("RedisEmitterOptions.Parser is null.", nameof(options));
-        Args = new EmitterArgs(options.JsonSerializerSettings);
+        Args = new EventArguments(options.JsonSerializerSettings);
     }
 
     public string Key { get; }
 
     public Func<JToken, byte[]> Encode { get; }
 
-    public EmitterArgs Args { get; }
+    public EventArguments Args { get; }
 
     /// <summary>
     /// Issues the PUBLISH before it returns, so that publications keep their call order even when the caller does not
