@@ -74,18 +74,15 @@ async function untilGone(observer, room, id) {
 }
 
 /**
- * `bcast-all`, then waits (bounded) until its entry is in the stream. A Node server acks `bcast-all` before its XADD
- * has reached Redis (the adapter's publish is asynchronous), so without this the next sender's entry may land first
- * and the missed packets' order would be the race's, not the cluster's.
+ * `bcast-all`, then waits (bounded: XREAD BLOCK from the stream's last entry) until its entry is in the stream. A Node
+ * server acks `bcast-all` before its XADD has reached Redis (node-redis writes on setImmediate), so without this the
+ * next sender's entry may land first and the missed packets' order would be the race's, not the cluster's.
  */
 async function broadcastLanded(observer, room, payload) {
-  const before = await pub.xLen(key);
+  const [last] = await pub.xRevRange(key, "+", "-", { COUNT: 1 });
   await call(observer, "bcast-all", room, payload);
-  const deadline = Date.now() + 10_000;
-  while ((await pub.xLen(key)) <= before) {
-    if (Date.now() > deadline) throw new Error(`the broadcast of ${payload} never reached the stream ${key}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const added = await pub.xRead({ key, id: last?.id ?? "0-0" }, { BLOCK: 10_000, COUNT: 1 });
+  if (!added) throw new Error(`the broadcast of ${payload} never reached the stream ${key}`);
 }
 
 for (const [from, to] of [["node", "dotnet"], ["dotnet", "node"]]) {

@@ -116,14 +116,13 @@ async function untilSubscribed(socket, nsp) {
   }
 }
 
-/** Polls the server's state() of `socket` until its rooms satisfy `pred` (bounded). */
+/** Asks the server's state() of `socket` until its rooms satisfy `pred` (bounded: each try is a round trip, nothing sleeps). */
 async function untilRooms(socket, pred, label) {
   const deadline = Date.now() + WAIT;
   for (;;) {
     const [state] = await call(socket, "state");
     if (pred(state.rooms)) return state.rooms;
     if (Date.now() > deadline) throw new Error(`${label}: rooms are still ${JSON.stringify(state.rooms)}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
