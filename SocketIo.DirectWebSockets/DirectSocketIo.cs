@@ -86,6 +86,41 @@ internal sealed partial class DirectSocketIo
         }
     }
 
+    /// <summary>
+    /// On the loop only: receives what the socket holds now, without waiting: the bytes (0 at the end of the stream),
+    /// or -1 when there is nothing yet. <paramref name="seen"/> is the readiness count from before the call, for
+    /// <see cref="WaitReadableAsync"/>.
+    /// </summary>
+    public int ReceiveNow(Span<byte> buffer, out int seen)
+    {
+        while (true)
+        {
+            seen = _read.Seen;
+            var received = TryReceive(buffer, SocketFlags.None, out var errno);
+            if (received >= 0)
+            {
+                return received;
+            }
+
+            if (errno == Eagain)
+            {
+                return -1;
+            }
+
+            if (errno != Eintr)
+            {
+                throw Failure(errno);
+            }
+        }
+    }
+
+    /// <summary>
+    /// On the loop only: waits until the loop reports the socket readable after <paramref name="seen"/> (at once when
+    /// it already has), with no system call: after a receive that did not fill its buffer the socket is known empty,
+    /// and the edge-triggered loop reports the next byte.
+    /// </summary>
+    public ValueTask WaitReadableAsync(int seen) => _read.WaitAsync(seen, CancellationToken.None);
+
     /// <summary>Sends what the kernel takes of <paramref name="bytes"/> (at least one byte), waiting while it takes none.</summary>
     public ValueTask<int> SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
     {
@@ -135,7 +170,7 @@ internal sealed partial class DirectSocketIo
         }
     }
 
-    /// <summary>Stops the loop watching the socket, which stays open: Kestrel takes it over (no operation may be pending).</summary>
+    /// <summary>Stops the loop watching the socket, which stays open (no operation may be pending); the close does it first.</summary>
     public void Detach()
     {
         if (Interlocked.Exchange(ref _loop, null) is { } loop)

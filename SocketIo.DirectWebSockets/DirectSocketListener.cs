@@ -31,6 +31,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
     private readonly SocketIoServer _server;
     private readonly DirectWebSocketAdmission _admission;
     private readonly SocketConnectionContextFactory _handOver;
+    private readonly LoopConnectionOptions _loopConnections;
     private readonly bool _noDelay;
     private readonly long _limit;
     private readonly ILogger _logger;
@@ -52,6 +53,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         SocketIoServer server,
         DirectWebSocketAdmission admission,
         SocketConnectionContextFactory handOver,
+        LoopConnectionOptions loopConnections,
         bool noDelay,
         long? limit,
         ILogger logger)
@@ -60,6 +62,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         _server = server;
         _admission = admission;
         _handOver = handOver;
+        _loopConnections = loopConnections;
         _noDelay = noDelay;
         _limit = limit ?? long.MaxValue;
         _logger = logger;
@@ -130,6 +133,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         }
 
         _handOver.Dispose();
+        _loopConnections.Pool.Dispose();
     }
 
     private async Task AcceptLoopAsync()
@@ -328,7 +332,10 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         }
     }
 
-    /// <summary>Gives the socket to Kestrel as its socket transport would have; false when the listener is closing.</summary>
+    /// <summary>
+    /// Gives the socket to Kestrel: on the socket's event loop (<see cref="LoopConnection"/>), or without one as Kestrel's
+    /// socket transport would have made it. False when the listener is closing.
+    /// </summary>
     private bool HandOver(DirectSocketIo io)
     {
         var socket = io.Socket;
@@ -342,8 +349,20 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             _direct.Remove(socket);
         }
 
-        io.Detach(); // Kestrel's socket transport reads it from now on, through the runtime's sockets
-        var connection = new CountedConnection(_handOver.Create(socket), this);
+        ConnectionContext handed;
+        if (io.OnEventLoop)
+        {
+            // Kestrel's HTTP stack over pipes that the loop fills and drains (LoopConnection).
+            var onLoop = new LoopConnection(io, _loopConnections.Pool, _loopConnections.MaxReadBufferSize, _loopConnections.MaxWriteBufferSize);
+            onLoop.Start();
+            handed = onLoop;
+        }
+        else
+        {
+            handed = _handOver.Create(socket); // Kestrel's socket transport, through the runtime's sockets
+        }
+
+        var connection = new CountedConnection(handed, this);
         if (_forKestrel.Writer.TryWrite(connection))
         {
             return true;

@@ -67,11 +67,22 @@ internal sealed class DirectSocketListenerFactory(
                 UnsafePreferInlineScheduling = options.UnsafePreferInlineScheduling,
             },
             loggers.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
+        var admission = DirectWebSocketAdmission.For(services, server, path);
+        if (admission.EventLoop && EpollLoop.IsSupported)
+        {
+            // Polling connections run on the loops too (LoopConnection): their responses may be written there.
+            server.Engine.EventLoop ??= EpollLoopContinuations.Instance;
+        }
+
         var listener = new DirectSocketListener(
             listenSocket,
             server,
-            DirectWebSocketAdmission.For(services, server, path),
+            admission,
             handOver,
+            new LoopConnectionOptions(
+                services.GetService<IMemoryPoolFactory<byte>>()?.Create(new MemoryPoolOptions { Owner = "SocketIo.DirectWebSockets" }) ?? new SharedPool(),
+                options.MaxReadBufferSize,
+                options.MaxWriteBufferSize),
             options.NoDelay,
             kestrelOptions.Value.Limits.MaxConcurrentConnections,
             loggers.CreateLogger<DirectSocketListener>());
@@ -81,5 +92,17 @@ internal sealed class DirectSocketListenerFactory(
         }
 
         return ValueTask.FromResult<IConnectionListener>(listener);
+    }
+
+    /// <summary>Where no pool factory is registered (Kestrel registers one): the shared array pool, which is not ours to dispose.</summary>
+    private sealed class SharedPool : System.Buffers.MemoryPool<byte>
+    {
+        public override int MaxBufferSize => Shared.MaxBufferSize;
+
+        public override System.Buffers.IMemoryOwner<byte> Rent(int minBufferSize = -1) => Shared.Rent(minBufferSize);
+
+        protected override void Dispose(bool disposing)
+        {
+        }
     }
 }

@@ -46,6 +46,7 @@ internal sealed partial class EpollLoop
     private int _used;
     private int _generation; // loop-wide: a slot's next owner never has its last owner's key
     private readonly List<SocketWebSocket> _toFlush = []; // touched by this loop's thread only
+    private readonly List<(Action<object?> Work, object? State)> _afterBatch = []; // likewise
 
     private EpollLoop(int epoll, int index)
     {
@@ -132,6 +133,12 @@ internal sealed partial class EpollLoop
     /// </summary>
     public void FlushAfterBatch(SocketWebSocket socket) => _toFlush.Add(socket);
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on this loop's thread at the end of the current batch, before the queued frames are
+    /// written (only from the loop's own thread): a long-polling GET's response, released by a handler of this batch.
+    /// </summary>
+    public void RunAfterBatch(Action<object?> work, object? state) => _afterBatch.Add((work, state));
+
     private static ulong Key(int slot, int generation) => ((ulong)(uint)generation << 32) | (uint)slot;
 
     private unsafe void Run()
@@ -183,6 +190,20 @@ internal sealed partial class EpollLoop
 
     private void FlushBatch()
     {
+        // Index loop: deferred work may defer more, which runs in this pass too.
+        for (var i = 0; i < _afterBatch.Count; i++)
+        {
+            try
+            {
+                _afterBatch[i].Work(_afterBatch[i].State);
+            }
+            catch (Exception)
+            {
+                // Deferred work completes a task (whose continuation keeps its own exceptions); nothing may end the loop.
+            }
+        }
+
+        _afterBatch.Clear();
         // Index loop: a flush may queue frames on sockets of this loop, which are added behind and written in this pass.
         for (var i = 0; i < _toFlush.Count; i++)
         {

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Diagnostic: context switches per ack of each server thread (grouped by thread name) during 4 s of echo100.
-//   node bench/thread-switches.mjs tuned|default|node js|cs     (env vars, e.g. DOTNET_*, pass through to the server)
+// Diagnostic: context switches per ack of each server thread (grouped by thread name) during 4 s of echo100 (or poll100).
+//   node bench/thread-switches.mjs tuned|default|node js|cs [echo|poll]   (env vars, e.g. DOTNET_*, pass through to the server)
 // Server on core 0, generator on core 1 (taskset); build first. Used for bench/RESULTS.md "Why the two generators disagree".
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-const [impl, gen] = process.argv.slice(2);
+const [impl, gen, scenario = "echo"] = process.argv.slice(2);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const env = { ...process.env, PORT: "0", HOST: "127.0.0.1" };
 if (impl === "tuned") Object.assign(env, { DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS: "1", DOTNET_TC_CallCountingDelayMs: "0" });
@@ -26,7 +26,7 @@ function snap() {
   }
   return out;
 }
-const lgArgs = ["--scenario", "echo", "--port", port, "--pid", String(srv.pid), "--clients", "100", "--size", "16", "--warmup", "3", "--duration", "8"];
+const lgArgs = ["--scenario", scenario, "--port", port, "--pid", String(srv.pid), "--clients", "100", "--size", "16", "--warmup", "3", "--duration", "8"];
 const lg = gen === "js" ? spawn("taskset", ["-c", "1", process.execPath, `${ROOT}/bench/jsload/main.mjs`, ...lgArgs], { stdio: ["ignore", "pipe", "ignore"] })
   : spawn("taskset", ["-c", "1", "dotnet", `${ROOT}/bench/LoadGen/bin/Release/net10.0/SocketIo.Bench.LoadGen.dll`, ...lgArgs], { stdio: ["ignore", "pipe", "ignore"] });
 let out = ""; lg.stdout.on("data", (d) => (out += d));

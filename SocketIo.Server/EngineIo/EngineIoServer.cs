@@ -49,6 +49,12 @@ public sealed partial class EngineIoServer
     /// <summary>The handler that receives session events.</summary>
     public EngineIoHandler Handler { get; }
 
+    /// <summary>
+    /// The host's I/O event loop, when it runs connections on its own threads (set by the lean engine when it binds,
+    /// before the first request); null: long-polling responses are written from the thread pool.
+    /// </summary>
+    public IEngineIoEventLoop? EventLoop { get; set; }
+
     /// <summary>The number of open sessions (Node: <c>clientsCount</c>).</summary>
     public int ClientsCount => Volatile.Read(ref _clientsCount);
 
@@ -424,7 +430,7 @@ public sealed partial class EngineIoServer
         }
         else
         {
-            var transport = new PollingTransport(Options)
+            var transport = new PollingTransport(Options, EventLoop)
             {
                 OnResponseHeaders = c => ApplyHeaders(c, request),
                 Protocol = ProtocolOf(context.Request.Query["EIO"]),

@@ -16,13 +16,18 @@ internal sealed class PollingTransport : EngineTransport
 
     private readonly object _sync = new();
     private readonly EngineIoOptions _options;
+    private readonly IEngineIoEventLoop? _eventLoop;
     private TaskCompletionSource<PollResponse?>? _pendingPoll;
     private bool _dataRequestActive;
     private Action? _abortDataRequest;
     private Action? _shouldClose;
     private ITimer? _closeTimer;
 
-    public PollingTransport(EngineIoOptions options) => _options = options;
+    public PollingTransport(EngineIoOptions options, IEngineIoEventLoop? eventLoop = null)
+    {
+        _options = options;
+        _eventLoop = eventLoop;
+    }
 
     /// <summary>
     /// Called with each 200 response this transport is about to write, after its own headers (Node: the transport's
@@ -62,7 +67,8 @@ internal sealed class PollingTransport : EngineTransport
 
     private async Task HandlePollAsync(HttpContext context)
     {
-        var poll = new TaskCompletionSource<PollResponse?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Completed only through Answer or OnPollAborted, never inline in a sender's call.
+        var poll = new TaskCompletionSource<PollResponse?>();
         bool overlap;
         lock (_sync)
         {
@@ -129,7 +135,7 @@ internal sealed class PollingTransport : EngineTransport
             }
         }
 
-        poll.TrySetResult(null);
+        Answer(poll, null);
         if (wasPending)
         {
             RaiseError("poll connection closed prematurely");
@@ -469,9 +475,28 @@ internal sealed class PollingTransport : EngineTransport
             payload = JsonpPolling.Wrap(head, payload);
         }
 
-        poll.TrySetResult(new PollResponse(payload, compress, isBinary, written));
+        Answer(poll, new PollResponse(payload, compress, isBinary, written));
         shouldClose?.Invoke();
         return true;
+    }
+
+    /// <summary>
+    /// Releases a pending GET, whose continuation writes the response: after the current batch of the host's event
+    /// loop when called on one of its threads, else on the thread pool; in both cases outside the caller, which may
+    /// hold the session's lock.
+    /// </summary>
+    private void Answer(TaskCompletionSource<PollResponse?> poll, PollResponse? response)
+    {
+        var state = new PollAnswer(poll, response);
+        if (_eventLoop is null || !_eventLoop.TryRunAfterBatch(static s => ((PollAnswer)s!).Complete(), state))
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Complete(), state, preferLocal: false);
+        }
+    }
+
+    private sealed class PollAnswer(TaskCompletionSource<PollResponse?> poll, PollResponse? response)
+    {
+        public void Complete() => poll.TrySetResult(response);
     }
 
     protected override void DoClose(Action onClosed)
