@@ -12,10 +12,11 @@ namespace SocketIo.DirectWebSockets;
 /// </summary>
 internal sealed partial class DirectSocketIo
 {
-    private const int Eagain = 11;
+    internal const int Eagain = 11;
     private const int Eintr = 4;
     private const int MsgPeek = 0x02;
     private const int MsgDontWait = 0x40;
+    private const int SockCloexec = 0x80000;
 
     private readonly Readiness _read = new();
     private readonly Readiness _write = new();
@@ -120,6 +121,44 @@ internal sealed partial class DirectSocketIo
     /// and the edge-triggered loop reports the next byte.
     /// </summary>
     public ValueTask WaitReadableAsync(int seen) => _read.WaitAsync(seen, CancellationToken.None);
+
+    /// <summary>
+    /// On the loop only, for a listening socket: accepts one connection without waiting, or returns null (errno
+    /// <c>EAGAIN</c>: none is waiting; anything else: the kernel's reason, e.g. out of descriptors).
+    /// <paramref name="seen"/> is the readiness count from before the call, for <see cref="WaitReadableAsync"/>.
+    /// </summary>
+    public Socket? AcceptNow(out int seen, out int errno)
+    {
+        var handle = Socket.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            while (true)
+            {
+                seen = _read.Seen;
+                var fd = Accept4((int)handle.DangerousGetHandle(), 0, 0, SockCloexec);
+                if (fd >= 0)
+                {
+                    errno = 0;
+                    return new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+                }
+
+                errno = Marshal.GetLastPInvokeError();
+                if (errno != Eintr)
+                {
+                    return null;
+                }
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
 
     /// <summary>Sends what the kernel takes of <paramref name="bytes"/> (at least one byte), waiting while it takes none.</summary>
     public ValueTask<int> SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
@@ -274,6 +313,9 @@ internal sealed partial class DirectSocketIo
         9 => SocketError.OperationAborted, // EBADF
         _ => SocketError.SocketError,
     }));
+
+    [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
+    private static partial int Accept4(int fd, nint address, nint addressLength, int flags);
 
     [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
     private static unsafe partial nint Receive(int fd, byte* buffer, nint length, int flags);

@@ -44,6 +44,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
     private readonly LogThrottle _refusedLog;
     private readonly LogThrottle _acceptFailedLog;
     private readonly Action<Socket> _socketClosed; // one delegate for every session's SocketWebSocket
+    private DirectSocketIo? _listenIo; // the listening socket on a loop, when the event loop is on
     private long _open;
     private long _directSessions;
     private bool _unbound;
@@ -101,6 +102,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             _unbound = true;
         }
 
+        _listenIo?.Close(); // a pending accept fails, and the loop stops watching the socket
         _listenSocket.Dispose();
         return ValueTask.CompletedTask;
     }
@@ -138,12 +140,21 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
     private async Task AcceptLoopAsync()
     {
+        // On the event loop, the thread that learns of a connection accepts it and begins serving it (the peek, the
+        // upgrade), as Node does; the runtime's accept would wake its epoll thread and a thread-pool worker for each.
+        var onLoop = _admission.EventLoop ? DirectSocketIo.Create(_listenSocket, eventLoop: true) : null;
+        _listenIo = onLoop is { OnEventLoop: true } ? onLoop : null;
+        if (_listenIo is not null)
+        {
+            _listenSocket.Blocking = false; // accept4 must not wait: the loop says when to call it
+        }
+        var listenIo = _listenIo;
         while (true)
         {
             Socket socket;
             try
             {
-                socket = await _listenSocket.AcceptAsync().ConfigureAwait(false);
+                socket = listenIo is null ? await _listenSocket.AcceptAsync().ConfigureAwait(false) : await AcceptOnLoopAsync(listenIo).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is ObjectDisposedException || (ex is SocketException { SocketErrorCode: SocketError.OperationAborted } && Volatile.Read(ref _unbound)))
             {
@@ -181,6 +192,34 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         }
 
         _forKestrel.Writer.TryComplete();
+    }
+
+    /// <summary>The next connection, accepted with <c>accept4(2)</c> when the loop reports the listening socket ready.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<Socket> AcceptOnLoopAsync(DirectSocketIo listenIo)
+    {
+        while (true)
+        {
+            if (listenIo.AcceptNow(out var seen, out var errno) is { } socket)
+            {
+                return socket;
+            }
+
+            if (errno != DirectSocketIo.Eagain)
+            {
+                // The errors the runtime's accept reports, for the loop's handlers above.
+                throw new SocketException((int)(errno switch
+                {
+                    103 => SocketError.ConnectionAborted, // ECONNABORTED
+                    104 => SocketError.ConnectionReset,
+                    9 or 22 => SocketError.OperationAborted, // EBADF, EINVAL: the listening socket closed
+                    24 or 23 => SocketError.TooManyOpenSockets, // EMFILE, ENFILE
+                    _ => SocketError.NoBufferSpaceAvailable, // ENOBUFS, ENOMEM and the rest: retried after a pause
+                }));
+            }
+
+            await listenIo.WaitReadableAsync(seen).ConfigureAwait(false);
+        }
     }
 
     private async Task ServeAsync(Socket socket)
