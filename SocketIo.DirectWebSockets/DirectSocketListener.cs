@@ -72,10 +72,16 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         _acceptFailedLog = new LogThrottle(_time, TimeSpan.FromSeconds(10));
         _socketClosed = Released;
         EndPoint = listenSocket.LocalEndPoint!;
-        _ = AcceptLoopAsync();
+        AcceptLoop = AcceptLoopAsync();
     }
 
     public EndPoint EndPoint { get; }
+
+    /// <summary>The accept loop: ends once the listener is unbound.</summary>
+    internal Task AcceptLoop { get; }
+
+    /// <summary>Whether the listening socket is on an event loop (accepted with <c>accept4</c> when the loop says so).</summary>
+    internal bool AcceptsOnEventLoop => _listenIo is not null;
 
     /// <summary>Connections open right now (direct and handed over).</summary>
     internal long OpenConnections => Interlocked.Read(ref _open);

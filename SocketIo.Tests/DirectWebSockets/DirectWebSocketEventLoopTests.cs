@@ -29,6 +29,40 @@ public sealed class DirectWebSocketEventLoopTests
     }
 
     [Test]
+    public async Task ByDefault_ANewSession_IsAcceptedAndOpenedOnTheEnginesIoThread_AndUnbindingEndsTheAccepting()
+    {
+        Assume.That(EpollLoop.IsSupported, "the event loop is Linux x64 only");
+        var host = await DirectWebSocketApp.StartAsync();
+        var listener = host.Listener;
+        var opened = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Io.Engine.OnConnection(_ => opened.TrySetResult(Thread.CurrentThread.Name));
+        try
+        {
+            Assert.That(listener.AcceptsOnEventLoop, Is.True);
+            using var client = await SioRawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{host.Port}/socket.io/?EIO=4&transport=websocket"));
+            // The engine session opens in the accepting thread's run (the peek, the upgrade), not on the thread pool.
+            Assert.That(await opened.Task.WithTimeout("the session to open"), Does.StartWith("SocketIo I/O "));
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+
+        await listener.AcceptLoop.WithTimeout("the accept loop to end once unbound");
+    }
+
+    [Test]
+    public async Task TurnedOff_TheListenerAcceptsWithTheRuntimesSockets()
+    {
+        await using var host = await DirectWebSocketApp.StartAsync(direct: o => o.EventLoop = false);
+        var opened = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Io.Engine.OnConnection(_ => opened.TrySetResult(Thread.CurrentThread.IsThreadPoolThread));
+        Assert.That(host.Listener.AcceptsOnEventLoop, Is.False);
+        using var client = await SioRawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{host.Port}/socket.io/?EIO=4&transport=websocket"));
+        Assert.That(await opened.Task.WithTimeout("the session to open"), Is.True);
+    }
+
+    [Test]
     public async Task TurnedOff_AMessagesHandler_RunsOnTheThreadPool()
     {
         await using var host = await DirectWebSocketApp.StartAsync(direct: o => o.EventLoop = false);
