@@ -6,9 +6,10 @@ namespace SocketIo.DirectWebSockets;
 
 /// <summary>
 /// A direct connection's reads and writes: non-blocking system calls, and when one would block, a wait for the socket's
-/// <see cref="EpollLoop"/> to report it ready (its continuation then runs on the loop's thread). Without a loop (not
-/// Linux x64, <see cref="DirectWebSocketsOptions.EventLoop"/> off, or handed to Kestrel) the socket's own asynchronous
-/// methods. One receive and one write at a time, as the callers do.
+/// <see cref="EpollLoop"/> to report it ready (its continuation then runs on the loop's thread): a direct session's, a
+/// connection served for Kestrel (<see cref="LoopConnection"/>), the listening socket's accepts. Without a loop (not
+/// Linux x64, <see cref="DirectWebSocketsOptions.EventLoop"/> off) the socket's own asynchronous methods. One receive
+/// and one write at a time, as the callers do.
 /// </summary>
 internal sealed partial class DirectSocketIo
 {

@@ -14,8 +14,9 @@ namespace SocketIo.DirectWebSockets;
 /// Kestrel's listener for an endpoint marked with <c>UseDirectWebSockets</c>. It accepts the sockets itself and
 /// peeks at the first bytes: a new Engine.IO WebSocket session that <see cref="DirectWebSocketAdmission"/> accepts is
 /// answered here and runs on a <see cref="SocketWebSocket"/> straight on the socket; every other connection (polling,
-/// other paths, TLS, a head split over several packets) is handed to Kestrel untouched,
-/// as the socket transport would have made it, with all its bytes still unread.
+/// other paths, TLS, a head split over several packets) is handed to Kestrel untouched, with all its bytes still
+/// unread: on the event loop as a <see cref="LoopConnection"/>, or without one as Kestrel's socket transport would
+/// have made it. With the loop on, the listening socket is accepted from the loop too.
 /// </summary>
 /// <remarks>
 /// Why not Kestrel's transport for those sessions: per idle WebSocket, its connection (two pipes, receiver, sender,

@@ -21,6 +21,9 @@ public sealed class DirectWebSocketsOptions
     /// <c>.Result</c>) holds up the other connections of that thread until it returns: turn this off
     /// (<c>false</c>: the runtime's sockets and the thread pool) for an application whose handlers block. Default
     /// true; elsewhere than Linux x64 the runtime's sockets serve either way.
+    /// <para>On, the endpoint's other connections run on the same threads: the accepts, and what is handed to Kestrel
+    /// (long-polling, other paths, TLS), whose HTTP stack then runs inline on the loop, HTTP handlers included up to
+    /// their first <c>await</c>.</para>
     /// </summary>
     public bool EventLoop { get; set; } = true;
 }
