@@ -109,7 +109,15 @@ internal sealed partial class SocketWebSocket(Socket socket, TimeProvider time, 
                     // Idle: wait for data without holding a buffer (and with no other await in between: an idle
                     // connection keeps only this method's state), then rent one for what has arrived.
                     // The token's registration above aborts the socket, which ends this receive too.
-                    await _io.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
+                    if (_io.OnEventLoop)
+                    {
+                        await _io.WaitToReceiveAsync().ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await _io.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
+                    }
+
                     RentBuffer();
                 }
 
