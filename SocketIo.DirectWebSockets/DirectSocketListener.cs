@@ -155,6 +155,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
         {
             _listenSocket.Blocking = false; // accept4 must not wait: the loop says when to call it
         }
+
         var listenIo = _listenIo;
         while (true)
         {

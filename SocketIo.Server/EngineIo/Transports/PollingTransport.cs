@@ -67,7 +67,7 @@ internal sealed class PollingTransport : EngineTransport
 
     private async Task HandlePollAsync(HttpContext context)
     {
-        // Completed only through Answer or OnPollAborted, never inline in a sender's call.
+        // Completed only through Answer (on the thread pool, or after the event loop's batch), never inline in a sender's call.
         var poll = new TaskCompletionSource<PollResponse?>();
         bool overlap;
         lock (_sync)
