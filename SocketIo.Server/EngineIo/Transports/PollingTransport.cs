@@ -283,6 +283,7 @@ internal sealed class PollingTransport : EngineTransport
             return;
         }
 
+        var released = false;
         try
         {
             BodyRead read;
@@ -337,6 +338,11 @@ internal sealed class PollingTransport : EngineTransport
                 OnData(payload, isBinary: false);
             }
 
+            // The session takes the next POST from here on (polling.ts onEnd: cleanup() in the tick of res.end("ok")):
+            // once "ok" is on the wire the client may send it, and an I/O loop that writes inline can read it (on
+            // another connection, another thread) before this method has run to its end.
+            ReleaseDataRequest();
+            released = true;
             AddCommonHeaders(context);
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "text/html";
@@ -349,11 +355,19 @@ internal sealed class PollingTransport : EngineTransport
         }
         finally
         {
-            lock (_sync)
+            if (!released)
             {
-                _dataRequestActive = false;
-                _abortDataRequest = null;
+                ReleaseDataRequest(); // not after the release above: the next POST may own the data request by now
             }
+        }
+    }
+
+    private void ReleaseDataRequest()
+    {
+        lock (_sync)
+        {
+            _dataRequestActive = false;
+            _abortDataRequest = null;
         }
     }
 
