@@ -133,7 +133,7 @@ internal sealed class LoopConnection : ConnectionContext,
             // Nothing is taken from the pool while the connection is quiet (an idle keep-alive, a GET waiting for its
             // response), as Kestrel's WaitForDataBeforeAllocatingBuffer; and no system call to learn it is quiet: a
             // receive that did not fill its buffer emptied the socket, and the loop reports the next byte.
-            var known = false; // whether the socket is known empty (as of the readiness count `seen`)
+            var known = false; // whether the socket is known empty (as of the readiness count `seen`): then no probe
             var seen = 0;
             while (true)
             {
@@ -141,10 +141,9 @@ internal sealed class LoopConnection : ConnectionContext,
                 {
                     await _io.WaitReadableAsync(seen).ConfigureAwait(false);
                 }
-                else if (_io.ReceiveNow(Span<byte>.Empty, out seen) < 0)
+                else
                 {
-                    known = true; // nothing there: wait for the loop
-                    continue;
+                    await _io.WaitToReceiveAsync().ConfigureAwait(false);
                 }
 
                 var buffer = writer.GetMemory(MinimumReadSize);
@@ -161,7 +160,6 @@ internal sealed class LoopConnection : ConnectionContext,
                 }
 
                 writer.Advance(read);
-
                 var flushed = await writer.FlushAsync().ConfigureAwait(false);
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {
