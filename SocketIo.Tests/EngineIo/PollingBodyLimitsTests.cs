@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
@@ -16,25 +15,6 @@ namespace SocketIo.Tests.EngineIo;
 [TestFixture]
 public sealed class PollingBodyLimitsTests
 {
-    private sealed class Errors : IEngineTransportListener
-    {
-        public ConcurrentQueue<string> Messages { get; } = new();
-
-        public void OnTransportPacket(EngineTransport transport, EnginePacket? packet)
-        {
-        }
-
-        public void OnTransportReady(EngineTransport transport)
-        {
-        }
-
-        public void OnTransportError(EngineTransport transport, string message) => Messages.Enqueue(message);
-
-        public void OnTransportClose(EngineTransport transport)
-        {
-        }
-    }
-
     /// <summary>A body that hands out one byte per read, then (when <paramref name="stall"/>) never ends.</summary>
     private sealed class TrickleStream(byte[] data, bool stall) : Stream
     {
@@ -83,25 +63,15 @@ public sealed class PollingBodyLimitsTests
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private static DefaultHttpContext Post(Stream body)
-    {
-        var context = new DefaultHttpContext();
-        context.Request.Method = HttpMethods.Post;
-        context.Request.ContentType = "text/plain;charset=UTF-8";
-        context.Request.Body = body;
-        context.Response.Body = new MemoryStream();
-        return context;
-    }
-
     [Test]
     public async Task ABodyThatHasNotArrivedWithinTheTimeout_Is408_AndATransportError()
     {
         var time = new FakeTimeProvider();
         var transport = new PollingTransport(new EngineIoOptions { TimeProvider = time, HttpRequestBodyTimeout = TimeSpan.FromSeconds(30) });
-        var errors = new Errors();
+        var errors = new TransportErrors();
         transport.Listener = errors;
         var body = new TrickleStream(Encoding.UTF8.GetBytes("4hal"), stall: true);
-        var context = Post(body);
+        var context = PollingPosts.Post(body);
 
         var handling = transport.HandleRequestAsync(context);
         await body.ReadStarted.Task.WithTimeout("the body read to wait for more");
@@ -119,13 +89,13 @@ public sealed class PollingBodyLimitsTests
     public async Task ABodyInMorePiecesThanMaxBufferedChunks_Is413_AndATransportError()
     {
         var options = new EngineIoOptions { MaxBufferedChunks = 5 };
-        var errors = new Errors();
+        var errors = new TransportErrors();
         var transport = new PollingTransport(options) { Listener = errors };
-        var withinLimit = new PollingTransport(options) { Listener = new Errors() };
+        var withinLimit = new PollingTransport(options) { Listener = new TransportErrors() };
 
-        var tooMany = Post(new TrickleStream(Encoding.UTF8.GetBytes("4abcde"), stall: false)); // 6 reads
+        var tooMany = PollingPosts.Post(new TrickleStream(Encoding.UTF8.GetBytes("4abcde"), stall: false)); // 6 reads
         await transport.HandleRequestAsync(tooMany).WithTimeout("the 413");
-        var enough = Post(new TrickleStream(Encoding.UTF8.GetBytes("4abcd"), stall: false)); // 5 reads
+        var enough = PollingPosts.Post(new TrickleStream(Encoding.UTF8.GetBytes("4abcd"), stall: false)); // 5 reads
         await withinLimit.HandleRequestAsync(enough).WithTimeout("the 200");
 
         Assert.That(tooMany.Response.StatusCode, Is.EqualTo(StatusCodes.Status413PayloadTooLarge));

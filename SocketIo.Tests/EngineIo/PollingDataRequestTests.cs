@@ -19,7 +19,7 @@ public sealed class PollingDataRequestTests
     public async Task TheNextPost_IsTakenAsSoonAsTheOkIsWritten_NotOnlyOnceTheFirstHandlerHasReturned()
     {
         // An I/O loop writes the "ok" inline: the client's next POST can be read before the first handler returns.
-        var transport = new PollingTransport(new EngineIoOptions()) { Listener = new NoListener() };
+        var transport = new PollingTransport(new EngineIoOptions()) { Listener = new TransportErrors() };
         var second = Post("4second", new MemoryStream());
         var first = Post("4first", new OnWriteStream(() => transport.HandleRequestAsync(second).GetAwaiter().GetResult()));
 
@@ -33,9 +33,9 @@ public sealed class PollingDataRequestTests
     public async Task APostWhileAnotherIsBeingRead_IsAnOverlap()
     {
         // A fake clock: the first body's read timeout never fires during or after the test.
-        var transport = new PollingTransport(new EngineIoOptions { TimeProvider = new FakeTimeProvider() }) { Listener = new NoListener() };
+        var transport = new PollingTransport(new EngineIoOptions { TimeProvider = new FakeTimeProvider() }) { Listener = new TransportErrors() };
         var body = new StalledBody();
-        var first = Post(body, new MemoryStream());
+        var first = PollingPosts.Post(body);
         var reading = transport.HandleRequestAsync(first);
         await body.ReadStarted.Task.WithTimeout("the first body to be read");
 
@@ -45,17 +45,7 @@ public sealed class PollingDataRequestTests
         Assert.That(reading.IsCompleted, Is.False);
     }
 
-    private static DefaultHttpContext Post(string body, Stream response) => Post(new MemoryStream(Encoding.UTF8.GetBytes(body)), response);
-
-    private static DefaultHttpContext Post(Stream body, Stream response)
-    {
-        var context = new DefaultHttpContext();
-        context.Request.Method = HttpMethods.Post;
-        context.Request.ContentType = "text/plain;charset=UTF-8";
-        context.Request.Body = body;
-        context.Response.Body = response;
-        return context;
-    }
+    private static DefaultHttpContext Post(string body, Stream response) => PollingPosts.Post(new MemoryStream(Encoding.UTF8.GetBytes(body)), response);
 
     /// <summary>A response body that runs <paramref name="onWrite"/> when written to (the next request arriving then).</summary>
     private sealed class OnWriteStream(Action onWrite) : MemoryStream
@@ -77,25 +67,6 @@ public sealed class PollingDataRequestTests
             ReadStarted.TrySetResult();
             await Task.Delay(Timeout.Infinite, cancellationToken);
             return 0;
-        }
-    }
-
-    private sealed class NoListener : IEngineTransportListener
-    {
-        public void OnTransportPacket(EngineTransport transport, EnginePacket? packet)
-        {
-        }
-
-        public void OnTransportReady(EngineTransport transport)
-        {
-        }
-
-        public void OnTransportError(EngineTransport transport, string message)
-        {
-        }
-
-        public void OnTransportClose(EngineTransport transport)
-        {
         }
     }
 }
