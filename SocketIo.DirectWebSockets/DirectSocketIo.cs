@@ -20,7 +20,9 @@ internal sealed partial class DirectSocketIo
     private const int SockCloexec = 0x80000;
 
     private readonly Readiness _read = new();
-    private readonly Readiness _write = new();
+    // Made by the first send the kernel does not take at once: most connections never wait to write, and it is
+    // 96 bytes each. A send before it exists says so with NoWriteReadiness as its readiness count.
+    private Readiness? _write;
     private EpollLoop? _loop; // null: the runtime's asynchronous socket
     private int _closed;
 
@@ -196,7 +198,7 @@ internal sealed partial class DirectSocketIo
             return Socket.SendAsync(bytes, SocketFlags.None, cancellationToken);
         }
 
-        var seen = _write.Seen;
+        var seen = Volatile.Read(ref _write)?.Seen ?? NoWriteReadiness;
         var sent = NonBlockingSend.Send(Socket, bytes.Span, out var errno);
         return sent > 0 || bytes.IsEmpty ? new ValueTask<int>(Math.Max(sent, 0)) : SendWhenWritableAsync(bytes, null, seen, errno, cancellationToken);
     }
@@ -209,7 +211,7 @@ internal sealed partial class DirectSocketIo
             return new ValueTask<int>(Socket.SendAsync(pieces, SocketFlags.None));
         }
 
-        var seen = _write.Seen;
+        var seen = Volatile.Read(ref _write)?.Seen ?? NoWriteReadiness;
         var sent = NonBlockingSend.Send(Socket, pieces, out var errno);
         return sent > 0 ? new ValueTask<int>(sent) : SendWhenWritableAsync(default, pieces, seen, errno, CancellationToken.None);
     }
@@ -217,24 +219,50 @@ internal sealed partial class DirectSocketIo
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> SendWhenWritableAsync(ReadOnlyMemory<byte> bytes, List<ArraySegment<byte>>? pieces, int seen, int errno, CancellationToken cancellationToken)
     {
+        var write = WriteReadiness();
         while (true)
         {
-            if (errno is Eagain or 0)
+            if (seen == NoWriteReadiness)
             {
-                await _write.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
+                // The loop may have reported the socket writable before the readiness existed to count it: try again
+                // before waiting for the next report.
+                errno = Eintr;
+            }
+            else if (errno is Eagain or 0)
+            {
+                await write.WaitAsync(seen, cancellationToken).ConfigureAwait(false);
             }
             else if (errno != Eintr)
             {
                 throw Failure(errno);
             }
 
-            seen = _write.Seen;
+            seen = write.Seen;
             var sent = pieces is null ? NonBlockingSend.Send(Socket, bytes.Span, out errno) : NonBlockingSend.Send(Socket, pieces, out errno);
             if (sent > 0)
             {
                 return sent;
             }
         }
+    }
+
+    private const int NoWriteReadiness = -1;
+
+    private Readiness WriteReadiness()
+    {
+        if (Volatile.Read(ref _write) is { } write)
+        {
+            return write;
+        }
+
+        var made = new Readiness();
+        write = Interlocked.CompareExchange(ref _write, made, null) ?? made;
+        if (write == made && Volatile.Read(ref _closed) == 1)
+        {
+            write.Fail(new ObjectDisposedException(nameof(System.Net.Sockets.Socket))); // closed before it existed
+        }
+
+        return write;
     }
 
     /// <summary>Stops the loop watching the socket, which stays open (no operation may be pending); the close does it first.</summary>
@@ -265,7 +293,7 @@ internal sealed partial class DirectSocketIo
         Socket.Dispose();
         var error = new ObjectDisposedException(nameof(System.Net.Sockets.Socket));
         _read.Fail(error);
-        _write.Fail(error);
+        Volatile.Read(ref _write)?.Fail(error);
     }
 
     /// <summary>What the loop saw: readable (or the end, or an error) wakes the receive; writable (or an error) the write.</summary>
@@ -278,7 +306,7 @@ internal sealed partial class DirectSocketIo
 
         if ((events & (EpollLoop.EpollOut | EpollLoop.EpollHup | EpollLoop.EpollErr)) != 0)
         {
-            _write.Signal();
+            Volatile.Read(ref _write)?.Signal();
         }
     }
 

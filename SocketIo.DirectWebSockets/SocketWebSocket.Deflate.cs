@@ -13,8 +13,9 @@ internal sealed partial class SocketWebSocket
 {
     private const int Rsv1 = 0x40;
 
-    private readonly Lock _deflateGate = new(); // the sender's zlib stream against Dispose
-    private readonly Lock _inflateGate = new(); // the reader's zlib stream against Dispose
+    // Only on connections that negotiated compression (80 bytes every other connection would hold for nothing).
+    private readonly Lock? _deflateGate = deflate is null ? null : new(); // the sender's zlib stream against Dispose
+    private readonly Lock? _inflateGate = deflate is null ? null : new(); // the reader's zlib stream against Dispose
     private MessageDeflater? _deflater;
     private MessageInflater? _inflater;
     private bool _zlibReleased;
@@ -24,7 +25,7 @@ internal sealed partial class SocketWebSocket
     /// <summary>A compressed message begins (its first frame had RSV1, which the header check allowed).</summary>
     private void BeginInflatedMessage()
     {
-        lock (_inflateGate)
+        lock (_inflateGate!)
         {
             ObjectDisposedException.ThrowIf(_zlibReleased, this);
             _inflater ??= new MessageInflater(deflate!.ClientNoContextTakeover);
@@ -50,7 +51,7 @@ internal sealed partial class SocketWebSocket
             }
 
             int total;
-            lock (_inflateGate)
+            lock (_inflateGate!)
             {
                 ObjectDisposedException.ThrowIf(_zlibReleased, this);
                 var inflater = _inflater!;
@@ -100,7 +101,7 @@ internal sealed partial class SocketWebSocket
                 {
                     _inMessage = false;
                     _compressed = false;
-                    lock (_inflateGate)
+                    lock (_inflateGate!)
                     {
                         _inflater?.EndMessage();
                     }
@@ -128,7 +129,7 @@ internal sealed partial class SocketWebSocket
     /// <summary>Deflates a frame's payload and queues it, RSV1 set on the message's first frame.</summary>
     private Task? EnqueueDeflated(int opcode, bool first, bool endOfMessage, ReadOnlySpan<byte> payload)
     {
-        lock (_deflateGate)
+        lock (_deflateGate!)
         {
             if (_zlibReleased)
             {
@@ -150,9 +151,14 @@ internal sealed partial class SocketWebSocket
     /// <summary>Disposes the zlib streams (their native state is not garbage collected until then).</summary>
     private void ReleaseDeflate()
     {
-        lock (_deflateGate)
+        if (deflate is null)
         {
-            lock (_inflateGate)
+            return; // no zlib stream was ever made
+        }
+
+        lock (_deflateGate!)
+        {
+            lock (_inflateGate!)
             {
                 _zlibReleased = true;
             }
@@ -161,7 +167,7 @@ internal sealed partial class SocketWebSocket
             _deflater = null;
         }
 
-        lock (_inflateGate)
+        lock (_inflateGate!)
         {
             _inflater?.Dispose();
             _inflater = null;

@@ -114,7 +114,10 @@ public sealed partial class SocketIoSocket
 
         Cleanup();
         Connection.Remove(this);
-        _disconnected.Cancel();
+        if (Interlocked.Exchange(ref _disconnected, AlreadyDisconnected) is { } watched && watched != AlreadyDisconnected)
+        {
+            watched.Cancel();
+        }
         // Node keeps waiting forever; here a pending EmitWithAckAsync ends as cancelled.
         foreach (var id in _acks?.Keys ?? (ICollection<long>)Array.Empty<long>())
         {

@@ -32,7 +32,8 @@ public sealed partial class SocketIoSocket
     // Created on first use: most sockets never wait for an ack.
     private ConcurrentDictionary<long, PendingAck>? _acks;
     private ConcurrentDictionary<object, object?>? _items;
-    private readonly CancellationTokenSource _disconnected = new();
+    // Created when first asked for (most sockets never are); AlreadyDisconnected once the socket has disconnected.
+    private CancellationTokenSource? _disconnected;
     private readonly ILogger _logger;
     private int _state; // 0 pre-connect, 1 connected, 2 disconnected
 
@@ -144,7 +145,29 @@ public sealed partial class SocketIoSocket
     public bool Connected => System.Threading.Volatile.Read(ref _state) == 1;
 
     /// <summary>Signalled when the socket disconnects.</summary>
-    public CancellationToken Disconnected => _disconnected.Token;
+    public CancellationToken Disconnected
+    {
+        get
+        {
+            if (System.Threading.Volatile.Read(ref _disconnected) is { } source)
+            {
+                return source.Token;
+            }
+
+            var made = new CancellationTokenSource();
+            // Lost to the disconnect (or another caller): the source it left is the one to watch.
+            return (Interlocked.CompareExchange(ref _disconnected, made, null) ?? made).Token;
+        }
+    }
+
+    private static readonly CancellationTokenSource AlreadyDisconnected = CancelledSource();
+
+    private static CancellationTokenSource CancelledSource()
+    {
+        var source = new CancellationTokenSource();
+        source.Cancel();
+        return source;
+    }
 
     /// <summary>The Engine.IO session under this socket, read-only; shared by its sockets in other namespaces (Node: <c>socket.conn</c>).</summary>
     public EngineIoConnection Conn => Connection.View;

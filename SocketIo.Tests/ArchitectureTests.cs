@@ -138,7 +138,7 @@ public sealed class ArchitectureTests
         "EngineIoSocket",
         "EngineIoTransportInfo",
         "EngineMessage",
-        "IEngineIoEventLoop", "IEngineIoSharedFrameWebSocket",
+        "IEngineIoEventLoop", "IEngineIoIdleWaitWebSocket", "IEngineIoSharedFrameWebSocket",
     ];
 
     [TestCase(Root, false, TestName = "The public types of the root namespace are exactly the approved ones")]

@@ -151,6 +151,8 @@ if (env.ADMIN_UI) {
 // (its upgrade may begin before the Socket.IO connection handler runs).
 const connEvents = new WeakMap();
 io.engine.on("connection", (conn) => {
+  // A session that opens on WebSocket has no transport to upgrade to: nothing to record (as the .NET host).
+  if (conn.transport.name === "websocket") return;
   const events = [];
   connEvents.set(conn, events);
   conn.on("upgrading", (transport) => events.push(`upgrading:${transport.name}`));

@@ -10,8 +10,8 @@ namespace SocketIo.Server.Adapters;
 public class InMemoryAdapter : SocketIoAdapter
 {
     private readonly object _sync = new();
-    private readonly Dictionary<string, HashSet<string>> _rooms = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _sids = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MemberSet> _rooms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MemberSet> _sids = new(StringComparer.Ordinal);
 
     private readonly LockedSetMap _roomsView;
     private readonly LockedSetMap _sidsView;
@@ -40,7 +40,7 @@ public class InMemoryAdapter : SocketIoAdapter
         {
             if (!_sids.TryGetValue(socketId, out var socketRooms))
             {
-                _sids[socketId] = socketRooms = new HashSet<string>(StringComparer.Ordinal);
+                _sids[socketId] = socketRooms = new MemberSet();
             }
 
             foreach (var room in rooms)
@@ -49,7 +49,7 @@ public class InMemoryAdapter : SocketIoAdapter
                 var created = false;
                 if (!_rooms.TryGetValue(room, out var members))
                 {
-                    _rooms[room] = members = new HashSet<string>(StringComparer.Ordinal);
+                    _rooms[room] = members = new MemberSet();
                     created = true;
                 }
 

@@ -13,11 +13,11 @@ namespace SocketIo.Server.Adapters;
 internal sealed class LockedSetMap : IReadOnlyDictionary<string, IReadOnlySet<string>>
 {
     private readonly object _sync;
-    private readonly Dictionary<string, HashSet<string>> _map;
+    private readonly Dictionary<string, MemberSet> _map;
 
     /// <param name="sync">The lock the owner holds while it changes <paramref name="map"/> or its sets.</param>
     /// <param name="map">The owner's map.</param>
-    public LockedSetMap(object sync, Dictionary<string, HashSet<string>> map)
+    public LockedSetMap(object sync, Dictionary<string, MemberSet> map)
     {
         _sync = sync;
         _map = map;

@@ -23,8 +23,9 @@ public sealed class EngineIoRequest
         _user = user;
         Method = method;
         Url = url;
-        Headers = headers;
-        Query = query;
+        // Compact copies: the request outlives its handshake by the whole session.
+        Headers = RequestValues.From(headers, headers.Count, StringComparer.OrdinalIgnoreCase);
+        Query = query is RequestValues ? query : RequestValues.From(query, query.Count, StringComparer.Ordinal);
         RemoteAddress = remoteAddress;
         IsSecure = isSecure;
     }
@@ -70,17 +71,11 @@ public sealed class EngineIoRequest
     internal static EngineIoRequest From(HttpContext context)
     {
         var request = context.Request;
-        var headers = new Dictionary<string, StringValues>(request.Headers.Count, StringComparer.OrdinalIgnoreCase);
-        foreach (var h in request.Headers)
-        {
-            headers[h.Key] = h.Value;
-        }
-
         var query = OrdinalQuery(request.Query, request.Query.Count);
         return new EngineIoRequest(
             request.Method,
             string.Concat(request.PathBase.Value, request.Path.Value, request.QueryString.Value),
-            headers,
+            RequestValues.From(request.Headers, request.Headers.Count, StringComparer.OrdinalIgnoreCase),
             query,
             context.Connection.RemoteIpAddress,
             request.IsHttps,
@@ -91,14 +86,8 @@ public sealed class EngineIoRequest
     /// A parsed query with its keys as sent: Node's query parser is case-sensitive, ASP.NET's are not. Common keys and
     /// values ("EIO", "4", "transport", …) are the shared strings of <see cref="HandshakeStrings"/>.
     /// </summary>
-    internal static Dictionary<string, StringValues> OrdinalQuery(IEnumerable<KeyValuePair<string, StringValues>> parsed, int count)
-    {
-        var query = new Dictionary<string, StringValues>(count, StringComparer.Ordinal);
-        foreach (var (key, value) in parsed)
-        {
-            query[HandshakeStrings.Share(key)] = value.Count == 1 ? new StringValues(HandshakeStrings.Share(value[0]!)) : value;
-        }
-
-        return query;
-    }
+    internal static IReadOnlyDictionary<string, StringValues> OrdinalQuery(IEnumerable<KeyValuePair<string, StringValues>> parsed, int count) =>
+        RequestValues.From(parsed, count, StringComparer.Ordinal, static pair => new(
+            HandshakeStrings.Share(pair.Key),
+            pair.Value.Count == 1 ? new StringValues(HandshakeStrings.Share(pair.Value[0]!)) : pair.Value));
 }

@@ -13,10 +13,12 @@ internal sealed class SioPollingClient : IDisposable
     private const char Separator = '\u001e';
     private readonly HttpClient _http;
 
-    public SioPollingClient(Uri baseAddress)
+    /// <param name="baseAddress">The server.</param>
+    /// <param name="maxConnections">At most this many connections (a test that needs its requests on known ones).</param>
+    public SioPollingClient(Uri baseAddress, int maxConnections = int.MaxValue)
     {
 #pragma warning disable CA2000 // The client owns its handler.
-        _http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = baseAddress, Timeout = Signals.DefaultTimeout };
+        _http = new HttpClient(new SocketsHttpHandler { UseCookies = false, MaxConnectionsPerServer = maxConnections }) { BaseAddress = baseAddress, Timeout = Signals.DefaultTimeout };
 #pragma warning restore CA2000
     }
 

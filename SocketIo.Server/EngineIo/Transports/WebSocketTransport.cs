@@ -15,17 +15,20 @@ internal sealed class WebSocketTransport : EngineTransport
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
     private readonly WebSocket _socket;
     private readonly IEngineIoSharedFrameWebSocket? _sharedFrames; // an engine that queues frames without copying them
+    private readonly IEngineIoIdleWaitWebSocket? _idleWait; // an engine that waits for input apart from the receive
     private readonly EngineIoOptions _options;
     // Never disposed: late callers (a close racing the end of the connection) may still touch it.
     private readonly CancellationTokenSource _abort = new();
     private ITimer? _grace; // made at the first close, on the options' clock (CancelAfter would use the system's)
     private int _writable = 1; // 1: idle; 0: a batch or the close frame is being written
     private int _closeRequested;
+    private int _readEnded; // 1 once the read loop is over
 
     public WebSocketTransport(WebSocket socket, EngineIoOptions options)
     {
         _socket = socket;
         _sharedFrames = socket as IEngineIoSharedFrameWebSocket;
+        _idleWait = socket as IEngineIoIdleWaitWebSocket;
         _options = options;
     }
 
@@ -44,24 +47,13 @@ internal sealed class WebSocketTransport : EngineTransport
         return true;
     }
 
-    /// <summary>Runs the connection until it closes; the HTTP request lives exactly as long as this task.</summary>
+    /// <summary>
+    /// Runs the connection until it closes; the HTTP request lives exactly as long as this task. One method, the read
+    /// loop itself: every pending async method is a state machine each idle connection holds.
+    /// </summary>
     public async Task RunAsync(CancellationToken requestAborted)
     {
-        using var link = requestAborted.Register(static s => ((CancellationTokenSource)s!).Cancel(), _abort);
-        try
-        {
-            await ReadLoopAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            RaiseClose();
-            // Ends a batch still being written to a connection that is gone.
-            await _abort.CancelAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async Task ReadLoopAsync()
-    {
+        using var link = requestAborted.Register(static s => ((WebSocketTransport)s!).AbortConnection(), this);
         var max = _options.MaxHttpBufferSize;
         byte[]? buffer = null;
         try
@@ -77,10 +69,17 @@ internal sealed class WebSocketTransport : EngineTransport
                     ValueWebSocketReceiveResult peek;
                     try
                     {
-                        peek = await _socket.ReceiveAsync(Memory<byte>.Empty, _abort.Token).ConfigureAwait(false);
+                        if (_idleWait is not null)
+                        {
+                            // Inline, not in a helper: a helper's state machine would be held while idle.
+                            await _idleWait.WaitToReceiveAsync().ConfigureAwait(false);
+                        }
+
+                        peek = await _socket.ReceiveAsync(Memory<byte>.Empty, ReceiveToken).ConfigureAwait(false);
                     }
-                    catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+                    catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
                     {
+                        // The idle wait may fail with the socket's own exception (a reset, the socket closed).
                         return;
                     }
 
@@ -112,7 +111,7 @@ internal sealed class WebSocketTransport : EngineTransport
                 ValueWebSocketReceiveResult result;
                 try
                 {
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(length), _abort.Token).ConfigureAwait(false);
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(length), ReceiveToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
                 {
@@ -167,6 +166,30 @@ internal sealed class WebSocketTransport : EngineTransport
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+
+            Volatile.Write(ref _readEnded, 1);
+            RaiseClose();
+            // Ends a batch still being written to a connection that is gone.
+            await _abort.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The token of the receives: none where the WebSocket waits idle apart from them (<see cref="AbortConnection"/>
+    /// aborts it instead: a token would leave a registration on the abort source of every connection).
+    /// </summary>
+    private CancellationToken ReceiveToken => _idleWait is null ? _abort.Token : CancellationToken.None;
+
+    /// <summary>
+    /// Ends the connection now: what a cancelled receive did. A WebSocket that waits idle without the token is
+    /// aborted here, while the read loop runs (after it, the owner's Dispose closes it once a queued close is out).
+    /// </summary>
+    private void AbortConnection()
+    {
+        _abort.Cancel();
+        if (_idleWait is not null && Volatile.Read(ref _readEnded) == 0)
+        {
+            _socket.Abort();
         }
     }
 
@@ -216,7 +239,7 @@ internal sealed class WebSocketTransport : EngineTransport
             if (!_abort.IsCancellationRequested)
             {
                 RaiseError("write error");
-                await _abort.CancelAsync().ConfigureAwait(false);
+                AbortConnection();
             }
 
             return;
@@ -283,7 +306,7 @@ internal sealed class WebSocketTransport : EngineTransport
         var timer = Volatile.Read(ref _grace);
         if (timer is null)
         {
-            var made = _options.TimeProvider.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), _abort, CloseGrace, Timeout.InfiniteTimeSpan);
+            var made = _options.TimeProvider.CreateTimer(static s => ((WebSocketTransport)s!).AbortConnection(), this, CloseGrace, Timeout.InfiniteTimeSpan);
             if ((timer = Interlocked.CompareExchange(ref _grace, made, null)) is null)
             {
                 return;
