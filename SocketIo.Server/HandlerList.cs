@@ -41,3 +41,12 @@ internal sealed class HandlerList<T>
         }
     }
 }
+
+/// <summary>Handler lists made when their first handler comes (a field left null costs nothing until then).</summary>
+internal static class HandlerLists
+{
+    /// <summary>The list in <paramref name="list"/>, made now if there is none (safe when several threads race).</summary>
+    public static HandlerList<T> Of<T>(ref HandlerList<T>? list)
+        where T : Delegate =>
+        list ?? LazyInitializer.EnsureInitialized(ref list);
+}

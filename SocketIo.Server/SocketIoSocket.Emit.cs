@@ -119,7 +119,7 @@ public sealed partial class SocketIoSocket
 
     internal void NotifyOutgoingListeners(SocketIoPacket packet)
     {
-        var listeners = _anyOutgoingListeners.Snapshot;
+        var listeners = _anyOutgoingListeners?.Snapshot ?? [];
         if (listeners.Length == 0 || packet.Data is not JArray { Count: > 0 } data)
         {
             return;

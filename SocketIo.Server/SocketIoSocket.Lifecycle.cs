@@ -101,7 +101,7 @@ public sealed partial class SocketIoSocket
         Server.Metrics.SocketDisconnected(Namespace.Name);
 
         // Handlers start here with rooms still joined; what they do after their first await sees the socket gone.
-        foreach (var handler in _disconnecting.Snapshot)
+        foreach (var handler in _disconnecting?.Snapshot ?? [])
         {
             _ = RunHandlerAsync(() => handler(reason, description), "disconnecting");
         }
@@ -127,7 +127,7 @@ public sealed partial class SocketIoSocket
             }
         }
 
-        foreach (var handler in _disconnect.Snapshot)
+        foreach (var handler in _disconnect?.Snapshot ?? [])
         {
             _ = RunHandlerAsync(() => handler(reason, description), "disconnect");
         }

@@ -26,10 +26,10 @@ public sealed partial class SocketIoSocket
     }
 
     /// <summary>The catch-all listeners, in order (Node: <c>socket.listenersAny()</c>).</summary>
-    public IReadOnlyList<Func<SocketIoEvent, ValueTask>> ListenersAny() => _anyListeners.Listeners;
+    public IReadOnlyList<Func<SocketIoEvent, ValueTask>> ListenersAny() => _anyListeners?.Listeners ?? [];
 
     /// <summary>The outgoing catch-all listeners, in order (Node: <c>socket.listenersAnyOutgoing()</c>).</summary>
-    public IReadOnlyList<Func<string, JArray, ValueTask>> ListenersAnyOutgoing() => _anyOutgoingListeners.Listeners;
+    public IReadOnlyList<Func<string, JArray, ValueTask>> ListenersAnyOutgoing() => _anyOutgoingListeners?.Listeners ?? [];
 
     /// <summary>
     /// Removes every listener of <paramref name="eventName"/>, or every listener of the socket when it is null (Node:
@@ -44,18 +44,18 @@ public sealed partial class SocketIoSocket
         {
             case null:
                 _handlers.Clear();
-                _disconnecting.Remove(null);
-                _disconnect.Remove(null);
-                _errorHandlers.Remove(null);
+                _disconnecting?.Remove(null);
+                _disconnect?.Remove(null);
+                _errorHandlers?.Remove(null);
                 break;
             case "disconnecting":
-                _disconnecting.Remove(null);
+                _disconnecting?.Remove(null);
                 break;
             case "disconnect":
-                _disconnect.Remove(null);
+                _disconnect?.Remove(null);
                 break;
             case "error":
-                _errorHandlers.Remove(null);
+                _errorHandlers?.Remove(null);
                 break;
             default:
                 _handlers.Remove(eventName, null);

@@ -51,7 +51,7 @@ public sealed partial class SocketIoSocket
     {
         try
         {
-            foreach (var listener in _anyListeners.Snapshot)
+            foreach (var listener in _anyListeners?.Snapshot ?? [])
             {
                 await listener(e).ConfigureAwait(false);
             }
@@ -61,7 +61,7 @@ public sealed partial class SocketIoSocket
             LogHandlerError(ex, "onAny");
         }
 
-        var middlewares = _middlewares.Snapshot;
+        var middlewares = _middlewares?.Snapshot ?? [];
         if (middlewares.Length > 0)
         {
             try
@@ -142,7 +142,7 @@ public sealed partial class SocketIoSocket
 
     internal async Task RaiseErrorAsync(Exception error)
     {
-        foreach (var handler in _errorHandlers.Snapshot)
+        foreach (var handler in _errorHandlers?.Snapshot ?? [])
         {
             try
             {

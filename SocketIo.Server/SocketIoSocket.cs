@@ -23,12 +23,14 @@ public sealed partial class SocketIoSocket
     };
 
     private readonly EventHandlerTable _handlers = new();
-    private readonly HandlerList<Func<SocketIoEvent, ValueTask>> _anyListeners = new();
-    private readonly HandlerList<Func<string, JArray, ValueTask>> _anyOutgoingListeners = new();
-    private readonly HandlerList<Func<SocketIoEvent, Func<ValueTask>, ValueTask>> _middlewares = new();
-    private readonly HandlerList<Func<DisconnectReason, string?, ValueTask>> _disconnecting = new();
-    private readonly HandlerList<Func<DisconnectReason, string?, ValueTask>> _disconnect = new();
-    private readonly HandlerList<Func<Exception, ValueTask>> _errorHandlers = new();
+    // Each made by its first listener (HandlerLists.Of): most sockets have none of these, and six empty lists were
+    // 144 bytes of every connection.
+    private HandlerList<Func<SocketIoEvent, ValueTask>>? _anyListeners;
+    private HandlerList<Func<string, JArray, ValueTask>>? _anyOutgoingListeners;
+    private HandlerList<Func<SocketIoEvent, Func<ValueTask>, ValueTask>>? _middlewares;
+    private HandlerList<Func<DisconnectReason, string?, ValueTask>>? _disconnecting;
+    private HandlerList<Func<DisconnectReason, string?, ValueTask>>? _disconnect;
+    private HandlerList<Func<Exception, ValueTask>>? _errorHandlers;
     // Created on first use: most sockets never wait for an ack.
     private ConcurrentDictionary<long, PendingAck>? _acks;
     private ConcurrentDictionary<object, object?>? _items;
@@ -206,7 +208,7 @@ public sealed partial class SocketIoSocket
     public SocketIoSocket OnAny(Func<SocketIoEvent, ValueTask> listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        _anyListeners.Add(listener);
+        HandlerLists.Of(ref _anyListeners).Add(listener);
         return this;
     }
 
@@ -214,14 +216,14 @@ public sealed partial class SocketIoSocket
     public SocketIoSocket PrependAny(Func<SocketIoEvent, ValueTask> listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        _anyListeners.Prepend(listener);
+        HandlerLists.Of(ref _anyListeners).Prepend(listener);
         return this;
     }
 
     /// <summary>Removes a catch-all listener, or all of them (Node: <c>socket.offAny</c>).</summary>
     public SocketIoSocket OffAny(Func<SocketIoEvent, ValueTask>? listener = null)
     {
-        _anyListeners.Remove(listener);
+        _anyListeners?.Remove(listener);
         return this;
     }
 
@@ -229,7 +231,7 @@ public sealed partial class SocketIoSocket
     public SocketIoSocket OnAnyOutgoing(Func<string, JArray, ValueTask> listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        _anyOutgoingListeners.Add(listener);
+        HandlerLists.Of(ref _anyOutgoingListeners).Add(listener);
         return this;
     }
 
@@ -237,14 +239,14 @@ public sealed partial class SocketIoSocket
     public SocketIoSocket PrependAnyOutgoing(Func<string, JArray, ValueTask> listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        _anyOutgoingListeners.Prepend(listener);
+        HandlerLists.Of(ref _anyOutgoingListeners).Prepend(listener);
         return this;
     }
 
     /// <summary>Removes an outgoing listener, or all of them (Node: <c>socket.offAnyOutgoing</c>).</summary>
     public SocketIoSocket OffAnyOutgoing(Func<string, JArray, ValueTask>? listener = null)
     {
-        _anyOutgoingListeners.Remove(listener);
+        _anyOutgoingListeners?.Remove(listener);
         return this;
     }
 
@@ -255,7 +257,7 @@ public sealed partial class SocketIoSocket
     public SocketIoSocket Use(Func<SocketIoEvent, Func<ValueTask>, ValueTask> middleware)
     {
         ArgumentNullException.ThrowIfNull(middleware);
-        _middlewares.Add(middleware);
+        HandlerLists.Of(ref _middlewares).Add(middleware);
         return this;
     }
 
@@ -273,7 +275,7 @@ public sealed partial class SocketIoSocket
     public SocketIoSocket OnDisconnecting(Func<DisconnectReason, string?, ValueTask> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        _disconnecting.Add(handler);
+        HandlerLists.Of(ref _disconnecting).Add(handler);
         return this;
     }
 
@@ -291,7 +293,7 @@ public sealed partial class SocketIoSocket
     public SocketIoSocket OnDisconnect(Func<DisconnectReason, string?, ValueTask> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        _disconnect.Add(handler);
+        HandlerLists.Of(ref _disconnect).Add(handler);
         return this;
     }
 
@@ -299,7 +301,7 @@ public sealed partial class SocketIoSocket
     public SocketIoSocket OnError(Func<Exception, ValueTask> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        _errorHandlers.Add(handler);
+        HandlerLists.Of(ref _errorHandlers).Add(handler);
         return this;
     }
 
