@@ -122,12 +122,12 @@ internal sealed partial class DirectSocketIo
     /// or -1 when there is nothing yet. <paramref name="seen"/> is the readiness count from before the call, for
     /// <see cref="WaitReadableAsync"/>.
     /// </summary>
-    public int ReceiveNow(Span<byte> buffer, out int seen)
+    public int ReceiveNow(Span<byte> buffer, out int seen, SocketFlags flags = SocketFlags.None)
     {
         while (true)
         {
             seen = _read.Seen;
-            var received = TryReceive(buffer, SocketFlags.None, out var errno);
+            var received = TryReceive(buffer, flags, out var errno);
             if (received >= 0)
             {
                 return received;

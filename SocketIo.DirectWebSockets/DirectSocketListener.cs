@@ -247,7 +247,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                 socket.NoDelay = _noDelay;
             }
 
-            var (session, deflate, answered) = await TryOpenSessionAsync(io).ConfigureAwait(false);
+            var (session, deflate, upgrade, answered) = await TryOpenSessionAsync(io).ConfigureAwait(false);
             if (answered)
             {
                 return; // answered 408 or 400; the finally closes it
@@ -261,6 +261,9 @@ internal sealed partial class DirectSocketListener : IConnectionListener
 
             Interlocked.Increment(ref _directSessions);
             ws = new SocketWebSocket(socket, _time, _socketClosed, deflate, io);
+            // The 101 waits in the WebSocket's queue for the open packet the engine queues next: on the loop both go
+            // out in one write at the end of its batch, one segment for the client to read (uWebSockets.js corks them).
+            ws.QueueRaw(upgrade!);
             await _server.Engine.ServeWebSocketAsync(session, ws, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
@@ -293,25 +296,34 @@ internal sealed partial class DirectSocketListener : IConnectionListener
     /// is answered 408, one with an invalid extension offer 400 (Answered). Otherwise returns no session, with nothing
     /// read.
     /// </summary>
-    private async Task<(EngineIoRequest? Session, PerMessageDeflateParameters? Deflate, bool Answered)> TryOpenSessionAsync(DirectSocketIo io)
+    private async Task<(EngineIoRequest? Session, PerMessageDeflateParameters? Deflate, byte[]? Upgrade, bool Answered)> TryOpenSessionAsync(DirectSocketIo io)
     {
         var socket = io.Socket;
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
             int peeked;
-            using (var timeout = new CancellationTokenSource(_admission.HeadersTimeout, _time))
+            if (io.OnEventLoop && io.ReceiveNow(buffer, out _, SocketFlags.Peek) is var now and >= 0)
             {
-                try
+                // The head came with the connection, as it nearly always does: no headers timer to arm and disarm
+                // (a cancellation source, a timer and a registration per connection).
+                peeked = now;
+            }
+            else
+            {
+                using (var timeout = new CancellationTokenSource(_admission.HeadersTimeout, _time))
                 {
-                    peeked = await io.ReceiveAsync(buffer.AsMemory(), SocketFlags.Peek, timeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Silent: answered as Node's HTTP server answers it (Kestrel would hold it for its keep-alive timeout,
-                    // 130 s, and then close it without a word).
-                    await SendRequestTimeoutAsync(io).ConfigureAwait(false);
-                    return (null, null, true);
+                    try
+                    {
+                        peeked = await io.ReceiveAsync(buffer.AsMemory(), SocketFlags.Peek, timeout.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Silent: answered as Node's HTTP server answers it (Kestrel would hold it for its keep-alive timeout,
+                        // 130 s, and then close it without a word).
+                        await SendRequestTimeoutAsync(io).ConfigureAwait(false);
+                        return (null, null, null, true);
+                    }
                 }
             }
 
@@ -319,7 +331,7 @@ internal sealed partial class DirectSocketListener : IConnectionListener
             var request = peeked == 0 ? null : WebSocketHandshakeRequest.TryParse(new ReadOnlySequence<byte>(buffer, 0, peeked));
             if (request is null || _admission.Admit(request, _server.Engine, (socket.RemoteEndPoint as IPEndPoint)?.Address, secure: false) is not { } session)
             {
-                return (null, null, false);
+                return (null, null, null, false);
             }
 
             var negotiated = DirectWebSocketAdmission.TryNegotiateDeflate(request, _server.Engine, out var deflate);
@@ -343,16 +355,21 @@ internal sealed partial class DirectSocketListener : IConnectionListener
                 consumed += read;
             }
 
-            // Written at once where possible: the socket's asynchronous send would keep an event-args object
-            // (≈ 300 bytes) on the connection for its lifetime.
-            var response = !negotiated ? DirectWebSocketAdmission.InvalidExtensionsResponse
-                : request.SwitchingProtocolsResponse(_server.Engine.HasHeadersListeners ? _server.Engine.WebSocketHandshakeHeaders(session) : null, deflate?.ResponseHeader);
-            for (var sent = NonBlockingSend.TrySend(socket, response.Span); sent < response.Length;)
+            if (!negotiated)
             {
-                sent += await io.SendAsync(response[sent..]).ConfigureAwait(false);
+                // Written at once where possible: the socket's asynchronous send would keep an event-args object
+                // (≈ 300 bytes) on the connection for its lifetime.
+                var refusal = DirectWebSocketAdmission.InvalidExtensionsResponse;
+                for (var sent = NonBlockingSend.TrySend(socket, refusal.Span); sent < refusal.Length;)
+                {
+                    sent += await io.SendAsync(refusal[sent..]).ConfigureAwait(false);
+                }
+
+                return (null, null, null, true);
             }
 
-            return negotiated ? (session, deflate, false) : (null, null, true);
+            var upgrade = request.SwitchingProtocolsResponse(_server.Engine.HasHeadersListeners ? _server.Engine.WebSocketHandshakeHeaders(session) : null, deflate?.ResponseHeader);
+            return (session, deflate, upgrade, false);
         }
         finally
         {

@@ -147,6 +147,19 @@ internal sealed partial class SocketWebSocket
         }
     }
 
+    /// <summary>Queues bytes that are not a frame (the handshake's answer) ahead of the frames queued after them.</summary>
+    internal void QueueRaw(ReadOnlySpan<byte> bytes)
+    {
+        lock (_outGate)
+        {
+            ThrowIfCannotQueueLocked(dataFrame: false);
+            GrowOutLocked(_outCount + bytes.Length);
+            bytes.CopyTo(_out.AsSpan(_outCount));
+            _outCount += bytes.Length;
+            _ = ScheduleWriterLocked();
+        }
+    }
+
     private void ThrowIfCannotQueueLocked(bool dataFrame)
     {
         if (_closeWhenWritten || Volatile.Read(ref _disposed) != 0

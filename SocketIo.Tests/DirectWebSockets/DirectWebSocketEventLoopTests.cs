@@ -52,6 +52,41 @@ public sealed class DirectWebSocketEventLoopTests
     }
 
     [Test]
+    public async Task ByDefault_TheUpgradesAnswer_WaitsForTheOpenPacket_AndBothArriveInOneSegment()
+    {
+        Assume.That(EpollLoop.IsSupported, "the event loop is Linux x64 only");
+        await using var host = await DirectWebSocketApp.StartAsync();
+        // A first session, so that the measured one is surely accepted on the loop (a connection already waiting when
+        // the accepting starts is served from the thread that starts it).
+        using (var first = await SioRawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{host.Port}/socket.io/?EIO=4&transport=websocket")))
+        {
+            await first.ConnectNamespaceAsync();
+        }
+
+        // The engine's connection handler runs after the 101 is answered and before the batch ends: it holds the loop
+        // until the client has read something, or for half a second. A 101 written on its own would be read by then.
+        using var clientRead = new ManualResetEventSlim();
+        var readBeforeTheHandlerReturned = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Io.Engine.OnConnection(_ => readBeforeTheHandlerReturned.TrySetResult(clientRead.Wait(TimeSpan.FromMilliseconds(500))));
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(System.Net.IPAddress.Loopback, host.Port);
+        var buffer = new byte[4096];
+        var receive = socket.ReceiveAsync(buffer.AsMemory()).AsTask();
+        _ = receive.ContinueWith(_ => clientRead.Set(), TaskScheduler.Default);
+        var head = "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(head));
+
+        var read = await receive.WithTimeout("the upgrade's answer");
+
+        Assert.That(await readBeforeTheHandlerReturned.Task.WithTimeout("the connection handler"), Is.False, "nothing was written before the open packet was queued");
+        var text = System.Text.Encoding.Latin1.GetString(buffer, 0, read);
+        Assert.That(text, Does.StartWith("HTTP/1.1 101 Switching Protocols\r\n"));
+        var body = text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
+        Assert.That(body, Does.StartWith("\u0081").And.Contain("0{\"sid\":"), "the open packet's frame in the same read");
+    }
+
+    [Test]
     public async Task TurnedOff_TheListenerAcceptsWithTheRuntimesSockets()
     {
         await using var host = await DirectWebSocketApp.StartAsync(direct: o => o.EventLoop = false);
