@@ -11,8 +11,48 @@ namespace SocketIo.DirectWebSockets;
 /// </summary>
 internal sealed partial class SocketWebSocket : IEngineIoIdleWaitWebSocket
 {
+    private bool _inputKnown; // EndedWithoutClose saw input waiting: the receive need not probe for it again
+
     public ValueTask WaitToReceiveAsync() =>
-        _io.OnEventLoop && _buffer is null && !_compressed && State is (WebSocketState.Open or WebSocketState.CloseSent)
-            ? _io.WaitToReceiveAsync()
-            : default;
+        IdleOnTheLoop ? _io.WaitToReceiveAsync() : default;
+
+    /// <summary>One peek at a byte (the probe the receive would make anyway, which it then skips).</summary>
+    public bool EndedWithoutClose()
+    {
+        if (!IdleOnTheLoop || _inMessage)
+        {
+            return false;
+        }
+
+        Span<byte> one = stackalloc byte[1];
+        int peeked;
+        try
+        {
+            peeked = _io.ReceiveNow(one, out _, System.Net.Sockets.SocketFlags.Peek);
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false; // a reset: the receive reports it
+        }
+
+        if (peeked == 0)
+        {
+            MarkAborted();
+            return true;
+        }
+
+        _inputKnown = peeked > 0;
+        return false;
+    }
+
+    private bool IdleOnTheLoop =>
+        _io.OnEventLoop && _buffer is null && !_compressed && State is (WebSocketState.Open or WebSocketState.CloseSent);
+
+    /// <summary>Whether the receive's idle probe can be skipped (the transport's peek just saw input); resets it.</summary>
+    private bool TakeInputKnown()
+    {
+        var known = _inputKnown;
+        _inputKnown = false;
+        return known;
+    }
 }

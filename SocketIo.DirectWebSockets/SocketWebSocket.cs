@@ -109,7 +109,11 @@ internal sealed partial class SocketWebSocket(Socket socket, TimeProvider time, 
                     // Idle: wait for data without holding a buffer (and with no other await in between: an idle
                     // connection keeps only this method's state), then rent one for what has arrived.
                     // The token's registration above aborts the socket, which ends this receive too.
-                    if (_io.OnEventLoop)
+                    if (TakeInputKnown())
+                    {
+                        // Seen just now by the transport's EndedWithoutClose: no second probe.
+                    }
+                    else if (_io.OnEventLoop)
                     {
                         await _io.WaitToReceiveAsync().ConfigureAwait(false);
                     }

@@ -15,4 +15,12 @@ public interface IEngineIoIdleWaitWebSocket
     /// exception; the receive after it reports the failure as a <see cref="System.Net.WebSockets.WebSocketException"/>.
     /// </summary>
     ValueTask WaitToReceiveAsync();
+
+    /// <summary>
+    /// Called when <see cref="WaitToReceiveAsync"/> has completed: true when the peer ended the connection between
+    /// messages without a close frame (the WebSocket is then aborted, and nothing is left to receive). A client that
+    /// just goes away is the commonest end of a session; found here, it costs no exception (a receive reports it as
+    /// one, thrown through every await of the receive). False otherwise: the receive reports what it finds.
+    /// </summary>
+    bool EndedWithoutClose();
 }

@@ -1011,6 +1011,30 @@ public sealed partial class SocketWebSocketTests(bool eventLoop)
     }
 
     [Test]
+    public async Task TheClientGoingAwayBetweenMessages_IsFoundByTheIdleCheck_WithoutAnException()
+    {
+        Assume.That(eventLoop && EpollLoop.IsSupported, "the idle check peeks on the event loop only");
+        _client.Close();
+
+        await _ws.WaitToReceiveAsync().AsTask().Within("the idle wait");
+
+        Assert.That(_ws.EndedWithoutClose(), Is.True);
+        Assert.That(_ws.State, Is.EqualTo(WebSocketState.Aborted));
+    }
+
+    [Test]
+    public async Task AMessageAfterTheIdleCheck_IsReceivedWhole()
+    {
+        await SendRawAsync(ClientFrame(1, "hi"u8.ToArray()));
+        await _ws.WaitToReceiveAsync().AsTask().Within("the idle wait");
+
+        Assert.That(_ws.EndedWithoutClose(), Is.False, "input, not the end");
+        var buffer = new byte[16];
+        var result = await ReceiveAsync(buffer);
+        Assert.That((result.MessageType, result.EndOfMessage, Encoding.UTF8.GetString(buffer, 0, result.Count)), Is.EqualTo((WebSocketMessageType.Text, true, "hi")));
+    }
+
+    [Test]
     public async Task TheClientClosingInsideAFrame_FailsTheReceive()
     {
         var frame = ClientFrame(2, Pattern(1000));

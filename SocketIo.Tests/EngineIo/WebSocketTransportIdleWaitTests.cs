@@ -37,6 +37,21 @@ public sealed class WebSocketTransportIdleWaitTests
     }
 
     [Test]
+    public async Task APeerThatWentAway_EndsTheSession_WithNoReceive()
+    {
+        var socket = new IdleWaitWebSocket();
+        var transport = new WebSocketTransport(socket, new EngineIoOptions());
+        var run = transport.RunAsync(CancellationToken.None);
+        var wait = await socket.NextWait().Within("the idle wait");
+
+        socket.Ended = true;
+        wait.TrySetResult();
+
+        await run.Within("the connection's end");
+        Assert.That(socket.Receives, Is.Zero, "the end was found by the engine's idle check, not by a failed receive");
+    }
+
+    [Test]
     public async Task ACloseThePeerDoesNotAnswer_AbortsTheWaitingEngine_AfterTheGrace()
     {
         var time = new FakeTimeProvider();
@@ -99,6 +114,9 @@ public sealed class WebSocketTransportIdleWaitTests
 
         public bool FailSends { get; init; }
 
+        /// <summary>What the next <see cref="EndedWithoutClose"/> says.</summary>
+        public bool Ended { get; set; }
+
         public int Receives { get; private set; }
 
         public int CancellableReceives { get; private set; }
@@ -124,6 +142,8 @@ public sealed class WebSocketTransportIdleWaitTests
             _started.Writer.TryWrite(wait);
             return new ValueTask(wait.Task);
         }
+
+        public bool EndedWithoutClose() => Ended;
 
         public override ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
         {

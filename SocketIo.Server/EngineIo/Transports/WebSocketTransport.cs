@@ -73,6 +73,10 @@ internal sealed class WebSocketTransport : EngineTransport
                         {
                             // Inline, not in a helper: a helper's state machine would be held while idle.
                             await _idleWait.WaitToReceiveAsync().ConfigureAwait(false);
+                            if (_idleWait.EndedWithoutClose())
+                            {
+                                return; // the client went away: what a failed receive would say, without the throw
+                            }
                         }
 
                         peek = await _socket.ReceiveAsync(Memory<byte>.Empty, ReceiveToken).ConfigureAwait(false);
