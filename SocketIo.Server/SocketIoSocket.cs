@@ -127,7 +127,7 @@ public sealed partial class SocketIoSocket
     public SocketIoSocket OnDataAssigned(Action<JToken> listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        LazyInitializer.EnsureInitialized(ref _dataAssigned, static () => new HandlerList<Action<JToken>>()).Add(listener);
+        HandlerLists.Of(ref _dataAssigned).Add(listener);
         return this;
     }
 

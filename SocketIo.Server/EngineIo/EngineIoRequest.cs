@@ -25,7 +25,7 @@ public sealed class EngineIoRequest
         Url = url;
         // Compact copies: the request outlives its handshake by the whole session.
         Headers = RequestValues.From(headers, headers.Count, StringComparer.OrdinalIgnoreCase);
-        Query = query is RequestValues ? query : RequestValues.From(query, query.Count, StringComparer.Ordinal);
+        Query = RequestValues.From(query, query.Count, StringComparer.Ordinal);
         RemoteAddress = remoteAddress;
         IsSecure = isSecure;
     }
